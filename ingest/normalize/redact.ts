@@ -1,0 +1,32 @@
+// Secret redaction, applied to every string before it is stored. Patterns cover the credentials agents most
+// often touch; a match is replaced by a typed marker so a reviewer knows what was there, not what it was.
+
+const SECRET_PATTERNS: ReadonlyArray<readonly [string, RegExp]> = [
+  ['private_key', /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g],
+  ['openai_key', /\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}/g],
+  ['github_token', /\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})\b/g],
+  ['aws_access_key', /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g],
+  ['slack_token', /\bxox[abposr]-[A-Za-z0-9-]{10,}/g],
+  ['google_api_key', /\bAIza[0-9A-Za-z_-]{35}\b/g],
+  ['jwt', /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g],
+  ['bearer_token', /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{16,}/gi],
+  ['url_password', /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]+(@)/gi],
+  [
+    'assignment',
+    /\b((?:[A-Z0-9_]*(?:SECRET|TOKEN|PASSWORD|PASSWD|API_KEY|APIKEY|PRIVATE_KEY|ACCESS_KEY)[A-Z0-9_]*)\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s"'&;|]+)/gi,
+  ],
+];
+
+export function redactSecrets(text: string): string {
+  let out = text;
+  for (const [name, pattern] of SECRET_PATTERNS) {
+    out = out.replace(pattern, (...match: unknown[]) => {
+      const groups = match.slice(1, -2).filter((g): g is string => typeof g === 'string');
+      // Keep a syntactic prefix (`Bearer `, `TOKEN=`, `https://user:`) and suffix (`@`) so the text still reads.
+      if (name === 'url_password') return `${groups[0]}[REDACTED:${name}]${groups[1]}`;
+      if (name === 'bearer_token' || name === 'assignment') return `${groups[0]}[REDACTED:${name}]`;
+      return `[REDACTED:${name}]`;
+    });
+  }
+  return out;
+}

@@ -1,0 +1,190 @@
+// The contract between the assembler and the verifier (DESIGN §5): a DSSE envelope over an in-toto
+// Statement v1 whose predicate is the action's proof, plus a per-session seal. All digests are sha256 hex
+// over RFC 8785 canonical JSON (schemas/digest.ts) unless a field says otherwise.
+import type { EnforceabilityClass, Route } from './guard.js';
+import type { ObservationKind, RuntimeFamily } from './observation.js';
+
+export const BUNDLE_SCHEMA_VERSION = 'proofline.bundle/v1';
+export const DSSE_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
+export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
+export const ACTION_PREDICATE_TYPE = 'https://proofline.dev/ActionProof/v1';
+export const SEAL_PREDICATE_TYPE = 'https://proofline.dev/SessionSeal/v1';
+
+export const CHECKPOINTS = ['admissibility', 'open', 'assumption', 'approval', 'closure'] as const;
+export type Checkpoint = (typeof CHECKPOINTS)[number];
+
+// ---- DSSE + in-toto -------------------------------------------------------------------------------------
+
+export interface DsseSignature {
+  keyid: string;
+  /** base64 Ed25519 signature over PAE(payloadType, payload bytes). */
+  sig: string;
+}
+
+export interface DsseEnvelope {
+  payloadType: typeof DSSE_PAYLOAD_TYPE;
+  /** base64 of the canonical JSON of the Statement. */
+  payload: string;
+  signatures: DsseSignature[];
+}
+
+export interface Statement<P> {
+  _type: typeof STATEMENT_TYPE;
+  subject: { name: string; digest: { sha256: string } }[];
+  predicateType: string;
+  predicate: P;
+}
+
+// ---- Action proof ---------------------------------------------------------------------------------------
+
+export type Outcome =
+  | 'succeeded'
+  | 'failed'
+  /** Blocked before execution, and no execution record exists: non-execution proof. */
+  | 'blocked'
+  /** Closed at session end or idle timeout with no outcome seen. */
+  | 'unknown';
+
+export interface Completeness {
+  expected: Checkpoint[];
+  observed: Checkpoint[];
+  missing: Checkpoint[];
+  /** |expected ∩ observed| / |expected|, rounded to 6 decimals; 1 when nothing is expected. */
+  rho: number;
+}
+
+export interface Summary {
+  session_id: string;
+  turn_id: string | null;
+  action_id: string;
+  runtime_family: RuntimeFamily;
+  tool_name: string | null;
+  /** sha256 of the command/arguments text; the text itself is not in the bundle. */
+  input_digest: string | null;
+  route: Route | null;
+  enforceability: EnforceabilityClass | null;
+  outcome: Outcome;
+  completeness: Completeness;
+  /** Runtime event times (RFC 3339), never proofline's wall clock. */
+  started_at: string | null;
+  ended_at: string | null;
+}
+
+export interface ObservationRef {
+  id: string;
+  kind: ObservationKind;
+  name: string;
+  source: string;
+  time_unix_nano: string;
+}
+
+export interface Receipt {
+  checkpoint: Checkpoint;
+  index: number;
+  status: 'present' | 'missing';
+  /** The observations that support it (ids are their sha256 digests). */
+  observations: ObservationRef[];
+  /** Checkpoint-specific facts (decision + policy digest, cwd + git HEAD, approval source, exit status...). */
+  facts: Record<string, unknown>;
+  /** Digest of the previous receipt in this certificate; null for the first. */
+  previous: string | null;
+  /** Digest of this receipt without this field. */
+  digest: string;
+}
+
+export interface GraphNode {
+  id: string;
+  kind: ObservationKind;
+  name: string;
+  labels: string[];
+}
+
+export interface GraphEdge {
+  from: string;
+  to: string;
+  type: 'causal' | 'parent_child' | 'depends_on' | 'same_action';
+}
+
+export interface Approval {
+  source: string;
+  decision: 'approved' | 'denied';
+  approver: string | null;
+  enforceability: EnforceabilityClass;
+  observation: string;
+}
+
+export interface Obligation {
+  id: string;
+  rule_id: string;
+  status: 'open' | 'discharged' | 'violated' | 'waived';
+  due_unix_nano: string | null;
+}
+
+export interface Evidence {
+  receipts: Receipt[];
+  /** The action's backward slice in the session dependency graph. */
+  slice: { nodes: GraphNode[]; edges: GraphEdge[] };
+  approvals: Approval[];
+  obligations: Obligation[];
+}
+
+export interface VerificationCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface Verification {
+  checks: VerificationCheck[];
+  completeness_verdict: 'complete' | 'incomplete';
+}
+
+export interface Manifest {
+  schema_version: typeof BUNDLE_SCHEMA_VERSION;
+  assembler_version: string;
+  policy_digest: string | null;
+  signer_keyid: string;
+  session_id: string;
+  action_id: string;
+  /** 0-based position of this bundle in its session's chain. */
+  sequence: number;
+  /** Bundle digest of the previous action bundle in the same session; null for the first. */
+  previous_bundle: string | null;
+  sections: { summary: string; evidence: string; verification: string };
+}
+
+export interface ActionProof {
+  summary: Summary;
+  evidence: Evidence;
+  verification: Verification;
+  manifest: Manifest;
+}
+
+// ---- Session seal ---------------------------------------------------------------------------------------
+
+export interface SessionSeal {
+  schema_version: typeof BUNDLE_SCHEMA_VERSION;
+  assembler_version: string;
+  signer_keyid: string;
+  session_id: string;
+  runtime_family: RuntimeFamily;
+  /** Number of action bundles the seal covers (all of the session's, in chain order). */
+  count: number;
+  /** RFC 6962 Merkle tree hash over the bundle digests in chain order (schemas/merkle.ts). */
+  merkle_root: string;
+  last_bundle: string | null;
+  /** Every observation the session received, bundled or not: count and RFC 6962 root over the ids sorted
+   * ascending, so an acknowledged record that went missing is detectable. */
+  observations: { count: number; merkle_root: string };
+  /** Why the session was sealed. */
+  reason: 'session_end' | 'idle_timeout' | 'flush';
+}
+
+/** A bundle's digest: sha256 of its DSSE payload bytes (the canonical Statement). */
+export type BundleDigest = string;
+
+/** File names under `<data>/bundles/<session_id>/`. */
+export function actionBundleFileName(sequence: number, actionId: string): string {
+  return `${String(sequence).padStart(6, '0')}-${actionId.replace(/[^A-Za-z0-9._-]/g, '_')}.dsse.json`;
+}
+export const SEAL_FILE_NAME = 'seal.dsse.json';

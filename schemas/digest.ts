@@ -1,0 +1,29 @@
+// How every digest in proofline is computed: sha256 over RFC 8785 (JCS) canonical JSON. Part of the
+// contract, so producers and the verifier agree byte for byte.
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+
+import { OBSERVATION_ID_EXCLUDES, type Observation } from './observation.js';
+
+// The package is CommonJS with an ESM-style `export default` typing; load it the way Node actually does.
+const canonicalizeJson = createRequire(import.meta.url)('canonicalize') as (input: unknown) => string | undefined;
+
+export function canonicalize(value: unknown): string {
+  const text = canonicalizeJson(value);
+  if (text === undefined) throw new TypeError('value has no canonical JSON form');
+  return text;
+}
+
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export function canonicalDigest(value: unknown): string {
+  return sha256Hex(canonicalize(value));
+}
+
+export function observationId(obs: Omit<Observation, 'id'> | Observation): string {
+  const identity: Record<string, unknown> = { ...obs };
+  for (const key of OBSERVATION_ID_EXCLUDES) delete identity[key];
+  return canonicalDigest(identity);
+}

@@ -1,0 +1,40 @@
+// The seam between ingest and the assembler. An embedded (DuckDB) and a Kafka transport implement it; the
+// stages on either side see only these interfaces and the Observation schema.
+import type { Observation } from './observation.js';
+
+/** Raised by a publisher that could not durably hand records on; the receiver answers 503 + Retry-After. */
+export class TransportUnavailableError extends Error {
+  readonly code = 'TRANSPORT_UNAVAILABLE';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 5,
+  ) {
+    super(message);
+    this.name = 'TransportUnavailableError';
+  }
+}
+
+export interface ObservationPublisher {
+  /** Resolves only once every record is durable (committed to disk, or acknowledged by all in-sync replicas).
+   * Records of one session keep their order. Rejects with TransportUnavailableError when that cannot be done. */
+  publish(observations: readonly Observation[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** One delivered record and where it sits in the log. Offsets are decimal strings (Kafka offsets are int64). */
+export interface Delivery {
+  observation: Observation;
+  partition: number;
+  offset: string;
+}
+
+export interface ObservationSubscriber {
+  /** Delivers batches (in log order within a partition) until `close()`; a batch is not re-delivered in this
+   * run, but anything not yet committed is delivered again after a restart or a rebalance. */
+  run(onBatch: (deliveries: readonly Delivery[]) => Promise<void>): Promise<void>;
+  /** Everything before `nextOffset` on each named partition is handled and need never be delivered again. */
+  commit(nextOffsets: ReadonlyMap<number, string>): Promise<void>;
+  /** Set aside a record that cannot be processed, with the reason; the pipeline goes on. */
+  deadLetter(delivery: Delivery, reason: string): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,6 @@
+// tsc compiles only .ts; the .proto and JSON Schema files the runtime loads travel beside the compiled code.
+import { cpSync, existsSync } from 'node:fs';
+
+for (const dir of ['schemas/otlp', 'schemas/json']) {
+  if (existsSync(dir)) cpSync(dir, `dist/${dir}`, { recursive: true, filter: (src) => !src.endsWith('.ts') });
+}
