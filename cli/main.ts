@@ -106,11 +106,18 @@ program
   .option('--data <dir>', 'keep the demo data here (default: a fresh temporary directory)')
   .action(async (opts) => (await import('./demo.js')).runDemo(opts));
 
+/** Stages raise typed errors that carry their own exit code (the verifier's usage errors are 2, say). */
+function exitCodeOf(error: unknown): number {
+  if (error instanceof CliError) return error.exitCode;
+  const code = (error as { exitCode?: unknown } | null)?.exitCode;
+  return typeof code === 'number' && code > 0 ? code : 1;
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
   // One clear line, non-zero exit: internal stack traces are for --verbose logs, not for the operator.
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`proofline: ${message}\n`);
-  process.exitCode = error instanceof CliError ? error.exitCode : 1;
+  process.exitCode = exitCodeOf(error);
 }

@@ -188,3 +188,21 @@ export function actionBundleFileName(sequence: number, actionId: string): string
   return `${String(sequence).padStart(6, '0')}-${actionId.replace(/[^A-Za-z0-9._-]/g, '_')}.dsse.json`;
 }
 export const SEAL_FILE_NAME = 'seal.dsse.json';
+
+// ---- Subjects -------------------------------------------------------------------------------------------
+
+export function actionSubjectName(sessionId: string, actionId: string): string {
+  return `action:${sessionId}/${actionId}`;
+}
+
+/** The fields that say *which* action a bundle is about (not how it ended); the subject digest is the
+ * canonical digest of these, so two bundles about the same call share a subject and a verifier can
+ * recompute it from the summary alone. */
+export function actionIdentity(summary: Summary): Record<string, unknown> {
+  const { session_id, turn_id, action_id, runtime_family, tool_name, input_digest } = summary;
+  return { session_id, turn_id, action_id, runtime_family, tool_name, input_digest };
+}
+
+export function sessionSubjectName(sessionId: string): string {
+  return `session:${sessionId}`;
+}

@@ -1,0 +1,58 @@
+// The vocabulary of verification results. A check either passes, fails with a code, or is skipped because
+// what it inspects could not be read. Failures are data (rows in the `checks` table), never crashes.
+
+/** Checks on one file, run in TypeScript because they need crypto or canonical JSON, in this order. */
+export const FILE_CHECKS = [
+  'envelope_format',
+  'signature',
+  'statement_format',
+  'subject_digest',
+  'section_digests',
+] as const;
+
+/** Checks on one action bundle's contents, recomputed in SQL over the loaded tables. */
+export const ACTION_CHECKS = [
+  'receipt_chain',
+  'completeness',
+  'route_consistency',
+  'backward_slice',
+  'flow_labels',
+] as const;
+
+/** Checks across the bundles of one session. */
+export const SESSION_CHECKS = ['session_chain', 'session_seal'] as const;
+
+export const ALL_CHECKS = [...FILE_CHECKS, ...ACTION_CHECKS, ...SESSION_CHECKS] as const;
+export type CheckName = (typeof ALL_CHECKS)[number];
+
+/** A failure's code: the check's name, or a more precise reason where one check can fail in distinct ways. */
+export type CheckCode = CheckName | 'unknown_key';
+
+export type CheckStatus = 'pass' | 'fail' | 'skip';
+
+export interface CheckResult {
+  /** What was checked: a bundle file, or `session:<id>` for session checks. */
+  subject: string;
+  file: string | null;
+  session_id: string | null;
+  action_id: string | null;
+  check_name: CheckName;
+  status: CheckStatus;
+  code: CheckCode | null;
+  detail: string;
+}
+
+/** Thrown by a file check to fail it; the runner records it and carries on with the next check. */
+export class CheckFailure extends Error {
+  constructor(
+    readonly code: CheckCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CheckFailure';
+  }
+}
+
+export function sessionSubject(sessionId: string): string {
+  return `session:${sessionId}`;
+}

@@ -1,0 +1,47 @@
+// The common first half of `verify` and `report`: find the bundle files, decide which keys to trust, open the
+// database and verify everything into it.
+import type { KeyObject } from 'node:crypto';
+
+import type { Database } from './database.js';
+import { discoverBundleFiles } from './discover.js';
+import { VerifierError } from './errors.js';
+import type { Output } from './output.js';
+import { producerKeySets, readKeySet } from './trusted-keys.js';
+import { verifyBundles } from './verify.js';
+
+export interface LoadPathsOptions {
+  paths: string[];
+  /** A key set obtained independently of the bundles; without it, the data directories' own. */
+  keys?: string;
+  /** Whether running without any key to trust is an error (verify) or just yields failed signatures (report). */
+  requireKeys: boolean;
+}
+
+export async function loadPaths(db: Database, options: LoadPathsOptions, output: Output): Promise<void> {
+  const sources = await discoverBundleFiles(options.paths);
+  const keys = options.keys
+    ? await readKeySet(options.keys)
+    : await producerKeys(sources.dataDirs, options, output);
+  await verifyBundles(db, sources.files, keys);
+}
+
+async function producerKeys(
+  dataDirs: string[],
+  options: LoadPathsOptions,
+  output: Output,
+): Promise<Map<string, KeyObject>> {
+  const { files, keys } = await producerKeySets(dataDirs);
+  if (files.length === 0 && options.requireKeys) {
+    throw new VerifierError(
+      'no_trusted_keys',
+      'no --keys given and no keys/public-keys.json in the data directory',
+    );
+  }
+  for (const file of files) {
+    output.stderr.write(
+      `proofline: warning: trusting ${file}, which came with the bundles: this shows they match the producer's own ` +
+        'key, not that the producer is who you think. Pass --keys with a key set you obtained separately.\n',
+    );
+  }
+  return keys;
+}

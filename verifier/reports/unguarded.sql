@@ -1,0 +1,17 @@
+-- Tool calls that ran with no guard (admissibility) receipt: hook bypassed, failing or not trusted, or a runtime without one
+SELECT b.session_id,
+       b.action_id,
+       b.runtime_family,
+       b.tool_name,
+       b.outcome,
+       CASE WHEN e.checkpoint IS NULL THEN 'runtime has no pre-execution guard'
+            ELSE 'guard receipt missing: hook bypassed, failed or not trusted' END AS why,
+       b.started_at
+FROM bundles b
+LEFT JOIN expected_receipts e
+       ON e.runtime_family = b.runtime_family AND NOT e.blocked AND e.checkpoint = 'admissibility'
+WHERE (b.outcome IN ('succeeded', 'failed')
+       OR EXISTS (SELECT 1 FROM receipts o WHERE o.file = b.file AND o.checkpoint = 'open' AND o.status = 'present'))
+  AND NOT EXISTS (SELECT 1 FROM receipts g
+                  WHERE g.file = b.file AND g.checkpoint = 'admissibility' AND g.status = 'present')
+ORDER BY e.checkpoint IS NULL, b.session_id, b.sequence;

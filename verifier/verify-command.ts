@@ -1,0 +1,76 @@
+// `proofline verify`: the CI gate. Verifies every bundle and session, measures completeness, prints the
+// results as text, JSON or JUnit XML, and returns the exit code (see EXIT_CODES in errors.ts).
+import type { CheckResult } from './checks/check.js';
+import { completenessReport, type CompletenessReport } from './completeness.js';
+import { Database } from './database.js';
+import { EXIT_CODES, type ExitCode } from './errors.js';
+import { loadPaths } from './load-paths.js';
+import { processOutput, type Output } from './output.js';
+import { renderJunit } from './render/junit.js';
+import { renderVerifyText } from './render/verify-text.js';
+import { checkResults } from './verify.js';
+
+export interface VerifyOptions {
+  paths: string[];
+  keys?: string;
+  minCompleteness: number;
+  format: 'text' | 'json' | 'junit';
+  db?: string;
+}
+
+export type VerifyResult = 'pass' | 'check_failed' | 'below_threshold';
+
+export interface VerifyReport {
+  result: VerifyResult;
+  exit_code: ExitCode;
+  min_completeness: number;
+  checks: CheckResult[];
+  completeness: CompletenessReport;
+}
+
+export async function runVerify(options: VerifyOptions, output: Output = processOutput): Promise<ExitCode> {
+  const db = await Database.open(options.db);
+  try {
+    await loadPaths(db, { paths: options.paths, keys: options.keys, requireKeys: true }, output);
+    const report = judge(await checkResults(db), await completenessReport(db), options.minCompleteness);
+    output.stdout.write(render(report, options.format));
+    return report.exit_code;
+  } finally {
+    db.close();
+  }
+}
+
+function judge(
+  checks: CheckResult[],
+  completeness: CompletenessReport,
+  minCompleteness: number,
+): VerifyReport {
+  const result: VerifyResult = checks.some((c) => c.status === 'fail')
+    ? 'check_failed'
+    : completeness.overall.mean_rho < minCompleteness
+      ? 'below_threshold'
+      : 'pass';
+  const exit_code = {
+    pass: EXIT_CODES.ok,
+    check_failed: EXIT_CODES.checkFailed,
+    below_threshold: EXIT_CODES.belowThreshold,
+  }[result];
+  return { result, exit_code, min_completeness: minCompleteness, checks, completeness };
+}
+
+function render(report: VerifyReport, format: VerifyOptions['format']): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(report, null, 2)}\n`;
+    case 'junit': {
+      const { mean_rho } = report.completeness.overall;
+      return renderJunit(report.checks, {
+        name: `overall completeness ≥ ${report.min_completeness}`,
+        ok: mean_rho >= report.min_completeness,
+        detail: `mean ρ ${mean_rho} against a threshold of ${report.min_completeness}`,
+      });
+    }
+    case 'text':
+      return renderVerifyText(report);
+  }
+}

@@ -1,0 +1,45 @@
+// Verification end to end, in the order a reviewer would go: read and check each file, load what it says,
+// recompute each claim from the tables, then check each session as a whole. Results land in `checks`.
+import { ACTION_CHECKS, ALL_CHECKS, SESSION_CHECKS, type CheckResult } from './checks/check.js';
+import { completeness, receiptChain, routeConsistency } from './checks/action-checks.js';
+import { sessionChain, sessionSeal } from './checks/session-checks.js';
+import type { TrustedKeys } from './checks/signature.js';
+import { backwardSlice, flowLabels } from './checks/slice-checks.js';
+import { toCheckResult, type TableCheck } from './checks/table-check.js';
+import type { Database } from './database.js';
+import { checkRow, loadBundles } from './load.js';
+import { createTables } from './tables.js';
+
+const TABLE_CHECKS: Record<(typeof ACTION_CHECKS)[number] | (typeof SESSION_CHECKS)[number], TableCheck> = {
+  receipt_chain: receiptChain,
+  completeness,
+  route_consistency: routeConsistency,
+  backward_slice: backwardSlice,
+  flow_labels: flowLabels,
+  session_chain: sessionChain,
+  session_seal: sessionSeal,
+};
+
+export async function verifyBundles(
+  db: Database,
+  files: readonly string[],
+  keys: TrustedKeys,
+): Promise<void> {
+  await createTables(db);
+  await loadBundles(db, files, keys);
+  for (const name of [...ACTION_CHECKS, ...SESSION_CHECKS]) {
+    const results = (await TABLE_CHECKS[name].evaluate(db)).map((subject) => toCheckResult(name, subject));
+    await db.append('checks', results.map(checkRow));
+  }
+}
+
+/** Every recorded result: sessions in order, file results before session results, checks in declared order. */
+export async function checkResults(db: Database): Promise<CheckResult[]> {
+  const results = await db.rows<CheckResult>('SELECT * FROM checks');
+  const key = (r: CheckResult): string =>
+    `${r.session_id ?? ''}\u0000${r.file === null ? 1 : 0}\u0000${r.subject}`;
+  return results.sort(
+    (a, b) =>
+      key(a).localeCompare(key(b)) || ALL_CHECKS.indexOf(a.check_name) - ALL_CHECKS.indexOf(b.check_name),
+  );
+}
