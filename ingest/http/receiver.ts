@@ -1,0 +1,121 @@
+// The OTLP/HTTP receiver: POST /v1/logs, /v1/traces, /v1/metrics and / (signal told from the content), in
+// protobuf or JSON, optionally gzip/deflate. A request is answered 200 only once its observations are durable
+// (publisher.publish resolved); a transport that cannot take them yields 503 + Retry-After so the exporter
+// retries instead of losing them.
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
+
+import { TransportUnavailableError, type ObservationPublisher } from '../../schemas/transport.js';
+import { decodeOtlp } from '../otlp/decode.js';
+import { OtlpDecodeError } from '../otlp/errors.js';
+import type { OtlpSignal } from '../otlp/model.js';
+import { nowUnixNano } from '../normalize/observation.js';
+import { normalizeOtlpRequest } from '../normalize/otlp-request.js';
+import { ReceiverStats } from '../stats.js';
+import { bearerTokenHook } from './auth.js';
+import { decodedBody, OTLP_MEDIA_TYPES, otlpEncodingOf } from './body.js';
+import { IngestHttpError } from './errors.js';
+import { errorResponse, exportResponse, type EncodedBody } from './responses.js';
+
+export interface ReceiverOptions {
+  publisher: ObservationPublisher;
+  /** Require `Authorization: Bearer <token>` on every route but /healthz. */
+  token?: string;
+  /** Largest body accepted, before and after decompression. */
+  maxBodyBytes?: number;
+  /** Keep redacted prompt/argument/output text beside its digest. */
+  storeContent?: boolean;
+  logger?: boolean | object;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+const UNSUPPORTED_MEDIA_TYPE = 'Content-Type must be application/x-protobuf or application/json';
+
+const SIGNAL_ROUTES: readonly [string, OtlpSignal | undefined][] = [
+  ['/v1/logs', 'logs'],
+  ['/v1/traces', 'traces'],
+  ['/v1/metrics', 'metrics'],
+  ['/', undefined],
+];
+
+export async function createReceiver(options: ReceiverOptions): Promise<FastifyInstance> {
+  const app = Fastify({ logger: options.logger ?? false });
+  if (options.token) app.addHook('onRequest', bearerTokenHook(options.token));
+  const stats = new ReceiverStats();
+  // Encapsulated: the OTLP body parsers and error format do not leak onto routes others register on `app`.
+  await app.register(async (otlp) => registerOtlpRoutes(otlp, options, stats));
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  return app;
+}
+
+async function registerOtlpRoutes(
+  app: FastifyInstance,
+  options: ReceiverOptions,
+  stats: ReceiverStats,
+): Promise<void> {
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    Object.values(OTLP_MEDIA_TYPES),
+    { parseAs: 'buffer', bodyLimit: maxBodyBytes },
+    (_request, body, done) => done(null, body),
+  );
+  app.setErrorHandler(sendError);
+  app.addHook('onResponse', async (_request, reply) => stats.recordResponse(reply.statusCode));
+
+  for (const [path, signal] of SIGNAL_ROUTES) {
+    app.post(path, async (request, reply) => {
+      const encoding = otlpEncodingOf(request.headers['content-type']);
+      if (!encoding || !Buffer.isBuffer(request.body)) {
+        throw new IngestHttpError(415, 'UNSUPPORTED_MEDIA_TYPE', UNSUPPORTED_MEDIA_TYPE);
+      }
+      const body = await decodedBody(request.body, request.headers['content-encoding'], maxBodyBytes);
+      const otlp = decodeOtlp(body, encoding, signal);
+      const batch = normalizeOtlpRequest(otlp, {
+        storeContent: options.storeContent ?? false,
+        observedUnixNano: nowUnixNano(),
+      });
+      if (batch.observations.length > 0) await options.publisher.publish(batch.observations);
+      stats.recordAcknowledged(otlp.signal, batch.stats, batch.observations.length);
+      return send(reply, 200, exportResponse(otlp.signal, encoding, batch.stats));
+    });
+  }
+  app.get('/v1/status', async () => stats.snapshot());
+}
+
+function sendError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const encoding = otlpEncodingOf(request.headers['content-type']) ?? 'json';
+  if (error instanceof TransportUnavailableError) {
+    request.log.warn({ err: error }, 'transport unavailable; asking the client to retry');
+    reply.header('retry-after', String(error.retryAfterSeconds));
+    return send(reply, 503, errorResponse(503, `transport unavailable: ${error.message}`, encoding));
+  }
+  const status = clientErrorStatus(error);
+  if (status === undefined) {
+    request.log.error({ err: error }, 'OTLP request failed');
+    return send(reply, 500, errorResponse(500, `internal error: ${error.message}`, encoding));
+  }
+  // Fastify refuses unknown media types before the route runs; say which ones are known.
+  const message =
+    (error as FastifyError).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+      ? UNSUPPORTED_MEDIA_TYPE
+      : error.message;
+  return send(reply, status, errorResponse(status, message, encoding));
+}
+
+/** The 4xx a failure stands for: a malformed payload, a refused body, or one of fastify's own (size, media type). */
+function clientErrorStatus(error: FastifyError | Error): number | undefined {
+  if (error instanceof OtlpDecodeError) return 400;
+  if (error instanceof IngestHttpError) return error.statusCode;
+  const status = (error as FastifyError).statusCode;
+  return status !== undefined && status >= 400 && status < 500 ? status : undefined;
+}
+
+function send(reply: FastifyReply, status: number, answer: EncodedBody): FastifyReply {
+  return reply.code(status).type(answer.contentType).send(answer.body);
+}

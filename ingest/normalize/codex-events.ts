@@ -1,0 +1,77 @@
+// Codex events, the same whether they arrive as log records (`codex.log`) or as span events (`codex.span`):
+// their kind and the normalized `proofline.*` keys (schemas/observations.md, "Codex 0.169.0 mapping").
+import { sha256Hex } from '../../schemas/digest.js';
+import type { AttrValue, ObservationKind } from '../../schemas/observation.js';
+import type { OtlpKeyValue } from '../otlp/model.js';
+import { rawAttributes, stringAttribute } from './attributes.js';
+import { argumentsDigest } from './input-digest.js';
+import { redactSecrets } from './redact.js';
+
+const EVENT_KINDS: Readonly<Record<string, ObservationKind>> = {
+  'codex.conversation_starts': 'config',
+  'codex.startup_phase': 'config',
+  'codex.user_prompt': 'prompt',
+  'codex.api_request': 'model_request',
+  'codex.sse_event': 'model_request',
+  'codex.turn_ttft': 'model_request',
+  'codex.tool_decision': 'approval',
+  'codex.tool_result': 'tool_result',
+  'codex.agent_response': 'turn_end',
+  'codex.tool_call_received': 'tool_proposed',
+  // Dispatch finished: says nothing about whether the tool ran (a PreToolUse deny has one too).
+  'codex.tool_result_ready': 'tool_result',
+};
+
+const TOOL_KINDS = new Set<ObservationKind>(['tool_proposed', 'approval', 'tool_started', 'tool_result']);
+
+export interface EventFacts {
+  kind: ObservationKind;
+  attrs: Record<string, AttrValue>;
+}
+
+/** `contents`: original text of the event's content attributes (flattenAttributes). */
+export function codexEventFacts(
+  eventName: string,
+  attributes: readonly OtlpKeyValue[] | undefined,
+  contents: Record<string, string>,
+): EventFacts {
+  const kind = EVENT_KINDS[eventName] ?? 'other';
+  const raw = rawAttributes(attributes);
+  const attrs: Record<string, AttrValue> = {};
+  const toolName = stringAttribute(attributes, 'tool_name');
+  if (TOOL_KINDS.has(kind) && toolName) attrs['proofline.tool.name'] = redactSecrets(toolName);
+
+  switch (eventName) {
+    case 'codex.conversation_starts':
+      copyString(raw, 'approval_policy', attrs, 'proofline.approval_policy');
+      copyString(raw, 'sandbox_policy', attrs, 'proofline.sandbox_policy');
+      break;
+    case 'codex.tool_decision':
+      if (typeof raw.decision === 'string')
+        attrs['proofline.approval.decision'] = raw.decision.startsWith('approved') ? 'approved' : 'denied';
+      copyString(raw, 'source', attrs, 'proofline.approval.source');
+      // Codex itself enforces its tool decision (approval policy + sandbox): the call cannot run without it.
+      attrs['proofline.enforceability'] = 'runtime_enforced';
+      break;
+    case 'codex.tool_result':
+      attrs['proofline.execution'] = true;
+      // Codex writes `success` as the string "true"/"false" in logs.
+      if (raw.success !== undefined)
+        attrs['proofline.success'] = raw.success === true || raw.success === 'true';
+      if (contents.output !== undefined) attrs['proofline.output.digest'] = sha256Hex(contents.output);
+      if (contents.arguments !== undefined)
+        attrs['proofline.input.digest'] = argumentsDigest(contents.arguments);
+      break;
+  }
+  return { kind, attrs };
+}
+
+function copyString(
+  raw: Record<string, AttrValue>,
+  from: string,
+  attrs: Record<string, AttrValue>,
+  to: string,
+): void {
+  const value = raw[from];
+  if (typeof value === 'string') attrs[to] = redactSecrets(value);
+}
