@@ -53,15 +53,18 @@ export function codexEventFacts(
       // Codex itself enforces its tool decision (approval policy + sandbox): the call cannot run without it.
       attrs['proofline.enforceability'] = 'runtime_enforced';
       break;
-    case 'codex.tool_result':
-      attrs['proofline.execution'] = true;
+    case 'codex.tool_result': {
       // Codex writes `success` as the string "true"/"false" in logs.
-      if (raw.success !== undefined)
-        attrs['proofline.success'] = raw.success === true || raw.success === 'true';
+      const success = raw.success === undefined ? undefined : raw.success === true || raw.success === 'true';
+      if (success !== undefined) attrs['proofline.success'] = success;
+      // Only a success proves the tool ran: Codex also logs a failed result for a call its approval
+      // refused before spawning anything (PermissionRequest deny), so a failure proves nothing either way.
+      if (success === true) attrs['proofline.execution'] = true;
       if (contents.output !== undefined) attrs['proofline.output.digest'] = sha256Hex(contents.output);
       if (contents.arguments !== undefined)
         attrs['proofline.input.digest'] = argumentsDigest(contents.arguments);
       break;
+    }
   }
   return { kind, attrs };
 }

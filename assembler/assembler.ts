@@ -1,0 +1,330 @@
+// The assembler's state machine, transport-agnostic: it takes delivered records, keeps per-session state,
+// and decides when an action is bundled and a session sealed. Finalization rules (all times from the
+// injected clock):
+// - an action is ready once it has closure evidence and its session has been quiet for `settleMs`; a closure
+//   that rests on an absence (a blocked call's non-execution proof) additionally waits for session_end,
+//   because the runtime's telemetry (Codex's OTLP) arrives only at process shutdown;
+// - a session is sealed `settleMs` after its last record once session_end has arrived, or after
+//   `idleTimeoutMs` without records; its still-open actions are then bundled as they are (outcome unknown,
+//   missing receipts named);
+// - `flush()` finalizes everything now.
+// Commit rule: per partition, the smallest offset still held by an unsealed session, else the next offset
+// after the last one seen — so after a crash the transport redelivers exactly enough to rebuild every
+// pending session, and the store (not memory) says which of its actions are already bundled.
+import pino, { type Logger } from 'pino';
+
+import type { SessionSeal, Verification } from '../schemas/bundle.js';
+import type { Delivery } from '../schemas/transport.js';
+import { actionStatement, buildActionProof } from './bundle.js';
+import type { BundleStore, StoredBundle, StoredSeal } from './bundle-store.js';
+import { certifyAction, type ActionCertificate } from './checkpoints.js';
+import { systemClock, type Clock } from './clock.js';
+import { SessionGraph, type Slice } from './graph.js';
+import { assertObservation } from './intake.js';
+import { buildSessionSeal, sealStatement } from './seal.js';
+import { groupByAction, resolveActions, SessionState } from './session.js';
+import { signStatement, type Signer } from './sign.js';
+import { verifyCertificate } from './verification.js';
+
+export type AssemblerLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
+
+export interface AssemblerOptions {
+  store: BundleStore;
+  signer: Signer;
+  settleMs: number;
+  idleTimeoutMs: number;
+  assemblerVersion: string;
+  clock?: Clock;
+  logger?: AssemblerLogger;
+}
+
+export interface DeadLetter {
+  delivery: Delivery;
+  reason: string;
+}
+
+/** What one call did; the caller dead-letters `deadLetters` before committing. */
+export interface StepReport {
+  bundled: (StoredBundle & { sessionId: string })[];
+  sealed: StoredSeal[];
+  deadLetters: DeadLetter[];
+}
+
+export interface AssemblerStats {
+  openSessions: number;
+  received: number;
+  duplicates: number;
+  /** Records for an action already bundled, or for a session already sealed: kept out of the bundles. */
+  late: number;
+  deadLettered: number;
+}
+
+export interface Assembler {
+  handle(deliveries: readonly Delivery[]): Promise<StepReport>;
+  tick(): Promise<StepReport>;
+  flush(): Promise<StepReport>;
+  /** Per partition, the offset to commit now (see the commit rule above). */
+  committableOffsets(): Map<number, string>;
+  /** Per partition, the offset after the highest one delivered so far (how far the assembler has read). */
+  readOffsets(): Map<number, string>;
+  stats(): AssemblerStats;
+}
+
+type SealReason = SessionSeal['reason'];
+
+interface PendingAction {
+  cert: ActionCertificate;
+  memberIds: string[];
+  firstTime: bigint;
+}
+
+export function createAssembler(options: AssemblerOptions): Assembler {
+  const { store, signer, settleMs, idleTimeoutMs, assemblerVersion } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const sessions = new Map<string, SessionState>();
+  const sealedSessions = new Set<string>();
+  /** Highest offset seen per partition. */
+  const seen = new Map<number, bigint>();
+  const stats = { received: 0, duplicates: 0, late: 0, deadLettered: 0 };
+
+  const emptyReport = (): StepReport => ({ bundled: [], sealed: [], deadLetters: [] });
+
+  async function sessionFor(sessionId: string): Promise<SessionState | null> {
+    if (sealedSessions.has(sessionId)) return null;
+    const open = sessions.get(sessionId);
+    if (open) return open;
+    if (await store.seal(sessionId)) {
+      sealedSessions.add(sessionId);
+      return null;
+    }
+    const chain = await store.chain(sessionId);
+    const state = new SessionState(
+      sessionId,
+      chain.map((b) => b.actionId),
+      clock.nowMs(),
+    );
+    sessions.set(sessionId, state);
+    return state;
+  }
+
+  async function handle(deliveries: readonly Delivery[]): Promise<StepReport> {
+    const report = emptyReport();
+    for (const delivery of deliveries) {
+      const offset = BigInt(delivery.offset);
+      const highest = seen.get(delivery.partition);
+      if (highest === undefined || offset > highest) seen.set(delivery.partition, offset);
+      stats.received += 1;
+      try {
+        assertObservation(delivery.observation);
+      } catch (error) {
+        deadLetter(report, delivery, (error as Error).message);
+        continue;
+      }
+      const obs = delivery.observation;
+      const session = await sessionFor(obs.session_id);
+      if (session === null) {
+        stats.late += 1;
+        logger.warn(
+          { session_id: obs.session_id, observation: obs.id },
+          'record for an already sealed session',
+        );
+        continue;
+      }
+      if (!session.add(delivery, clock.nowMs())) {
+        stats.duplicates += 1;
+      } else if (obs.action_id !== undefined && session.bundledActions.has(obs.action_id)) {
+        // Kept for the seal's observation count, never re-bundled: a bundle, once signed, is final.
+        stats.late += 1;
+        logger.warn(
+          { session_id: obs.session_id, action_id: obs.action_id, observation: obs.id, kind: obs.kind },
+          'late record for an action already bundled',
+        );
+      }
+    }
+    return report;
+  }
+
+  function deadLetter(report: StepReport, delivery: Delivery, reason: string): void {
+    stats.deadLettered += 1;
+    report.deadLetters.push({ delivery, reason });
+    logger.error({ partition: delivery.partition, offset: delivery.offset, reason }, 'record dead-lettered');
+  }
+
+  async function tick(): Promise<StepReport> {
+    const report = emptyReport();
+    const now = clock.nowMs();
+    for (const session of sortedSessions()) {
+      const quietFor = now - session.lastRecordAtMs;
+      if (session.endedAtMs !== null && quietFor >= settleMs) await finalize(session, 'session_end', report);
+      else if (quietFor >= idleTimeoutMs) await finalize(session, 'idle_timeout', report);
+      else if (quietFor >= settleMs) await bundleActions(session, null, report);
+    }
+    return report;
+  }
+
+  async function flush(): Promise<StepReport> {
+    const report = emptyReport();
+    for (const session of sortedSessions()) await finalize(session, 'flush', report);
+    return report;
+  }
+
+  function sortedSessions(): SessionState[] {
+    return [...sessions.values()].sort((a, b) =>
+      a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0,
+    );
+  }
+
+  async function finalize(session: SessionState, reason: SealReason, report: StepReport): Promise<void> {
+    await bundleActions(session, reason, report);
+    const observations = session.observations();
+    const runtimeFamily = observations[0]?.runtime_family;
+    if (runtimeFamily !== undefined) {
+      const sealed = await store.writeSeal(session.sessionId, (chain) =>
+        signStatement(
+          sealStatement(
+            buildSessionSeal({
+              sessionId: session.sessionId,
+              runtimeFamily,
+              bundleDigests: chain.map((b) => b.digest),
+              observationIds: observations.map((o) => o.id),
+              reason,
+              assemblerVersion,
+              signerKeyid: signer.keyid,
+            }),
+          ),
+          signer,
+        ),
+      );
+      report.sealed.push(sealed);
+      logger.info({ session_id: session.sessionId, reason, bundles: sealed.seal.count }, 'session sealed');
+    }
+    sessions.delete(session.sessionId);
+    sealedSessions.add(session.sessionId);
+  }
+
+  /** `closingFor` null: only ready actions; otherwise every unbundled action, closed by that reason. */
+  async function bundleActions(
+    session: SessionState,
+    closingFor: SealReason | null,
+    report: StepReport,
+  ): Promise<void> {
+    const observations = session.observations();
+    const actionOf = resolveActions(observations);
+    const graph = new SessionGraph(observations, actionOf);
+    const pending: PendingAction[] = [];
+    for (const [actionId, members] of groupByAction(graph.timeline.ordered, actionOf)) {
+      if (session.bundledActions.has(actionId)) continue;
+      const memberIds = members.map((m) => m.id);
+      try {
+        const cert = certifyAction(session.sessionId, actionId, members);
+        const firstTime = graph.timeline.effectiveTime.get(memberIds[0]!)!;
+        if (closingFor !== null || isReady(cert, session)) pending.push({ cert, memberIds, firstTime });
+      } catch (error) {
+        rejectAction(session, memberIds, `action ${actionId}: ${(error as Error).message}`, report);
+      }
+    }
+    pending.sort((a, b) =>
+      a.firstTime !== b.firstTime
+        ? a.firstTime < b.firstTime
+          ? -1
+          : 1
+        : a.cert.actionId < b.cert.actionId
+          ? -1
+          : 1,
+    );
+    for (const { cert, memberIds } of pending) {
+      let slice: Slice;
+      let verification: Verification;
+      try {
+        slice = graph.backwardSlice(memberIds);
+        verification = verifyCertificate(cert, closingFor);
+      } catch (error) {
+        rejectAction(session, memberIds, `action ${cert.actionId}: ${(error as Error).message}`, report);
+        continue;
+      }
+      const { bundle, created } = await store.appendAction(session.sessionId, cert.actionId, (position) =>
+        signStatement(
+          actionStatement(
+            buildActionProof(cert, slice, verification, {
+              ...position,
+              assemblerVersion,
+              signerKeyid: signer.keyid,
+            }),
+          ),
+          signer,
+        ),
+      );
+      session.bundledActions.add(cert.actionId);
+      if (created) {
+        report.bundled.push({ ...bundle, sessionId: session.sessionId });
+        logger.info(
+          {
+            session_id: session.sessionId,
+            action_id: cert.actionId,
+            sequence: bundle.sequence,
+            rho: cert.completeness.rho,
+          },
+          'action bundled',
+        );
+      }
+    }
+  }
+
+  // Absence of execution is only established once the runtime has flushed its telemetry (session end).
+  function isReady(cert: ActionCertificate, session: SessionState): boolean {
+    const closed = cert.receipts.some((r) => r.checkpoint === 'closure' && r.status === 'present');
+    return closed && (!cert.closureByAbsence || session.endedAtMs !== null);
+  }
+
+  function rejectAction(
+    session: SessionState,
+    memberIds: readonly string[],
+    reason: string,
+    report: StepReport,
+  ): void {
+    for (const record of session.remove(memberIds)) {
+      deadLetter(
+        report,
+        { observation: record.observation, partition: record.partition, offset: record.offset.toString() },
+        reason,
+      );
+    }
+  }
+
+  function readOffsets(): Map<number, string> {
+    return new Map([...seen].map(([partition, highest]) => [partition, (highest + 1n).toString()]));
+  }
+
+  function committableOffsets(): Map<number, string> {
+    const commit = readOffsets();
+    const needed = new Map<number, bigint>();
+    for (const session of sessions.values()) {
+      for (const [partition, offset] of session.lowestOffsets()) {
+        const current = needed.get(partition);
+        if (current === undefined || offset < current) needed.set(partition, offset);
+      }
+    }
+    for (const [partition, offset] of needed) commit.set(partition, offset.toString());
+    return commit;
+  }
+
+  // One step at a time, whoever calls: a flush from the CLI must not interleave with a batch or a timer tick.
+  let running: Promise<unknown> = Promise.resolve();
+  const exclusive =
+    <A extends unknown[]>(step: (...args: A) => Promise<StepReport>) =>
+    (...args: A): Promise<StepReport> => {
+      const result = running.then(() => step(...args));
+      running = result.catch(() => undefined);
+      return result;
+    };
+
+  return {
+    handle: exclusive(handle),
+    tick: exclusive(tick),
+    flush: exclusive(flush),
+    committableOffsets,
+    readOffsets,
+    stats: () => ({ openSessions: sessions.size, ...stats }),
+  };
+}

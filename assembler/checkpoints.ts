@@ -1,0 +1,338 @@
+// The action certificate (DESIGN §5): for one tool call, the five receipts in order, each present or
+// missing, naming the observations behind it and the facts they establish, hash-linked into a chain; plus
+// what follows from them (route, enforceability, outcome, completeness).
+import {
+  CHECKPOINTS,
+  type Approval,
+  type Checkpoint,
+  type Completeness,
+  type ObservationRef,
+  type Outcome,
+  type Receipt,
+} from '../schemas/bundle.js';
+import { completenessRatio, expectedReceipts } from '../schemas/completeness.js';
+import { canonicalDigest } from '../schemas/digest.js';
+import { ROUTES, stricterRoute, type EnforceabilityClass, type Route } from '../schemas/guard.js';
+import type { Observation, ObservationKind, RuntimeFamily } from '../schemas/observation.js';
+import { boolAttr, firstString, jsonAttr, stringAttr } from './attrs.js';
+import { compareNanos, isRuntimeTime, nanosToRfc3339 } from './time.js';
+
+export interface ActionCertificate {
+  sessionId: string;
+  actionId: string;
+  turnId: string | null;
+  runtimeFamily: RuntimeFamily;
+  toolName: string | null;
+  inputDigest: string | null;
+  route: Route | null;
+  enforceability: EnforceabilityClass | null;
+  outcome: Outcome;
+  completeness: Completeness;
+  receipts: Receipt[];
+  approvals: Approval[];
+  policyDigest: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  /** Some record of the call's tool exists (a result, or an execution): a guard receipt was then due. */
+  toolRan: boolean;
+  /** Some record proves the tool actually executed (`proofline.execution=true`). */
+  executed: boolean;
+  /** The closure rests on an absence (non-execution proof): only as strong as the session's completeness. */
+  closureByAbsence: boolean;
+}
+
+/**
+ * `observations` are the action's records in timeline order (their order in each receipt). Throws nothing
+ * for missing evidence: a missing receipt is a result, not an error.
+ */
+export function certifyAction(
+  sessionId: string,
+  actionId: string,
+  observations: readonly Observation[],
+): ActionCertificate {
+  const ofKind = (...kinds: ObservationKind[]) => observations.filter((o) => kinds.includes(o.kind));
+  const guards = ofKind('guard_decision');
+  const approvalRecords = ofKind('approval');
+  const executions = observations.filter((o) => boolAttr(o, 'proofline.execution') === true);
+  const closingResults = ofKind('tool_result').filter(
+    (o) => boolAttr(o, 'proofline.execution') === true || boolAttr(o, 'proofline.success') !== undefined,
+  );
+
+  const route = strictestRoute(guards);
+  const decidingGuard = guards.find((g) => stringAttr(g, 'proofline.route') === route);
+  const nonExecutionProof = route === 'block' && executions.length === 0;
+  const approvals = approvalRecords.flatMap(toApproval);
+
+  const drafts: Record<Checkpoint, ReceiptDraft> = {
+    admissibility: decidingGuard ? admissibilityReceipt(guards, decidingGuard) : missing(['guard_decision']),
+    open: openReceipt(observations),
+    assumption: assumptionReceipt(ofKind('assumption')),
+    approval:
+      approvalRecords.length > 0 ? approvalReceipt(approvalRecords, approvals) : missing(['approval']),
+    closure:
+      closingResults.length > 0
+        ? executionClosure(closingResults, ofKind('tool_result'))
+        : nonExecutionProof
+          ? nonExecutionClosure(
+              guards.filter((g) => stringAttr(g, 'proofline.route') === 'block'),
+              ofKind('tool_result'),
+            )
+          : missing(['tool_result']),
+  };
+  const receipts = chainReceipts(drafts);
+
+  const observed = receipts.filter((r) => r.status === 'present').map((r) => r.checkpoint);
+  const runtimeFamily = observations[0]!.runtime_family;
+  // A blocked call that nonetheless executed is held to everything an executed call owes.
+  const expected = expectedReceipts(runtimeFamily, nonExecutionProof);
+  const times = observations
+    .map((o) => o.time_unix_nano)
+    .filter(isRuntimeTime)
+    .sort(compareNanos);
+
+  return {
+    sessionId,
+    actionId,
+    turnId: observations.find((o) => o.turn_id !== undefined)?.turn_id ?? null,
+    runtimeFamily,
+    toolName: firstString(observations, 'proofline.tool.name'),
+    inputDigest: firstString(observations, 'proofline.input.digest'),
+    route,
+    enforceability: enforceabilityOf(decidingGuard, route, approvals),
+    outcome: outcomeOf(closingResults, nonExecutionProof),
+    completeness: {
+      expected,
+      observed,
+      missing: expected.filter((c) => !observed.includes(c)),
+      rho: completenessRatio(expected, observed),
+    },
+    receipts,
+    approvals,
+    policyDigest: decidingGuard ? (stringAttr(decidingGuard, 'proofline.policy.digest') ?? null) : null,
+    startedAt: times.length > 0 ? nanosToRfc3339(times[0]!) : null,
+    endedAt: times.length > 0 ? nanosToRfc3339(times[times.length - 1]!) : null,
+    toolRan: ofKind('tool_result').length > 0 || executions.length > 0,
+    executed: executions.length > 0,
+    closureByAbsence: closingResults.length === 0 && nonExecutionProof,
+  };
+}
+
+/** A receipt's own digest: over everything but the digest field. */
+export function receiptDigest(receipt: Omit<Receipt, 'digest'> | Receipt): string {
+  const { checkpoint, index, status, observations, facts, previous } = receipt;
+  return canonicalDigest({ checkpoint, index, status, observations, facts, previous });
+}
+
+export function observationRef(obs: Observation): ObservationRef {
+  return {
+    id: obs.id,
+    kind: obs.kind,
+    name: obs.name,
+    source: obs.source,
+    time_unix_nano: obs.time_unix_nano,
+  };
+}
+
+interface ReceiptDraft {
+  observations: readonly Observation[];
+  facts: Record<string, unknown>;
+}
+
+function chainReceipts(drafts: Record<Checkpoint, ReceiptDraft>): Receipt[] {
+  const receipts: Receipt[] = [];
+  let previous: string | null = null;
+  CHECKPOINTS.forEach((checkpoint, index) => {
+    const draft = drafts[checkpoint];
+    const body = {
+      checkpoint,
+      index,
+      status: draft.observations.length > 0 ? ('present' as const) : ('missing' as const),
+      observations: draft.observations.map(observationRef),
+      facts: draft.facts,
+      previous,
+    };
+    const digest = receiptDigest(body);
+    receipts.push({ ...body, digest });
+    previous = digest;
+  });
+  return receipts;
+}
+
+/** A missing receipt names the records that would have proven it. */
+function missing(sought: ObservationKind[]): ReceiptDraft {
+  return { observations: [], facts: { sought } };
+}
+
+function admissibilityReceipt(guards: readonly Observation[], deciding: Observation): ReceiptDraft {
+  return {
+    observations: guards,
+    facts: {
+      route: stringAttr(deciding, 'proofline.route') ?? null,
+      verdict: stringAttr(deciding, 'proofline.verdict') ?? null,
+      reason: stringAttr(deciding, 'proofline.reason') ?? null,
+      deciding_rule: stringAttr(deciding, 'proofline.rule') ?? null,
+      matched_rules: jsonAttr(deciding, 'proofline.matched_rules') ?? [],
+      policy_digest: stringAttr(deciding, 'proofline.policy.digest') ?? null,
+      decision_observation: deciding.id,
+    },
+  };
+}
+
+/** The strongest evidence the call was opened: the runtime starting it, approving it, or proposing it. */
+function openReceipt(observations: readonly Observation[]): ReceiptDraft {
+  const started = observations.filter((o) => o.kind === 'tool_started');
+  const approved = observations.filter(
+    (o) => o.kind === 'approval' && stringAttr(o, 'proofline.approval.decision') === 'approved',
+  );
+  const proposed = observations.filter((o) => o.kind === 'tool_proposed');
+  const via =
+    started.length > 0
+      ? 'tool_started'
+      : approved.length > 0
+        ? 'approval'
+        : proposed.length > 0
+          ? 'tool_proposed'
+          : null;
+  if (via === null) return missing(['tool_started', 'approval', 'tool_proposed']);
+  const supporting = observations.filter(
+    (o) => started.includes(o) || approved.includes(o) || proposed.includes(o),
+  );
+  return {
+    observations: supporting,
+    facts: {
+      via,
+      tool_name: firstString(supporting, 'proofline.tool.name'),
+      input_digest: firstString(supporting, 'proofline.input.digest'),
+    },
+  };
+}
+
+function assumptionReceipt(assumptions: readonly Observation[]): ReceiptDraft {
+  if (assumptions.length === 0) return missing(['assumption']);
+  return {
+    observations: assumptions,
+    facts: {
+      cwd: firstString(assumptions, 'proofline.cwd'),
+      git_head: firstString(assumptions, 'proofline.git.head'),
+      permission_mode: firstString(assumptions, 'proofline.permission_mode'),
+      model: firstString(assumptions, 'proofline.model'),
+      files: assumptions.map((a) => jsonAttr(a, 'proofline.files')).find((f) => f !== undefined) ?? [],
+    },
+  };
+}
+
+function approvalReceipt(records: readonly Observation[], approvals: readonly Approval[]): ReceiptDraft {
+  return {
+    observations: records,
+    facts: {
+      // One denial outweighs any number of approvals.
+      decision: approvals.some((a) => a.decision === 'denied')
+        ? 'denied'
+        : approvals.length > 0
+          ? 'approved'
+          : null,
+      sources: [...new Set(approvals.map((a) => a.source))],
+      enforceability: [...new Set(approvals.map((a) => a.enforceability))],
+    },
+  };
+}
+
+// Closure cites every result record of the call, including notices that prove nothing by themselves
+// (Codex's `codex.tool_result_ready`), so each of the action's own records stands behind some receipt.
+function executionClosure(results: readonly Observation[], resultRecords: readonly Observation[]): ReceiptDraft {
+  const successes = results.map((r) => boolAttr(r, 'proofline.success')).filter((s) => s !== undefined);
+  return {
+    observations: resultRecords,
+    facts: {
+      kind: 'execution',
+      executed: results.some((r) => boolAttr(r, 'proofline.execution') === true),
+      success: successes.length === 0 ? null : successes.every((s) => s),
+      output_digest: firstString(results, 'proofline.output.digest'),
+      duration_ms: firstString(results, 'duration_ms'),
+    },
+  };
+}
+
+function nonExecutionClosure(
+  blockDecisions: readonly Observation[],
+  resultNotices: readonly Observation[],
+): ReceiptDraft {
+  return {
+    observations: [...blockDecisions, ...resultNotices],
+    facts: {
+      kind: 'non_execution',
+      result_notices: resultNotices.length,
+      route: 'block',
+      execution_records: 0,
+      // Stated, not implied, so a reader knows this closure is an absence claim over the session's records.
+      proof: 'block decision recorded and no observation of this action has proofline.execution=true',
+    },
+  };
+}
+
+function toApproval(obs: Observation): Approval[] {
+  const decision = stringAttr(obs, 'proofline.approval.decision');
+  if (decision !== 'approved' && decision !== 'denied') return [];
+  const source = stringAttr(obs, 'proofline.approval.source') ?? obs.name;
+  return [
+    {
+      source,
+      decision,
+      approver: stringAttr(obs, 'proofline.approval.approver') ?? null,
+      enforceability: approvalEnforceability(obs, source),
+      observation: obs.id,
+    },
+  ];
+}
+
+// A PermissionRequest hook answers on the runtime's behalf but proofline cannot see it enforced; a decision
+// the runtime records itself (Codex's tool_decision, source Config) is enforced by the runtime.
+function approvalEnforceability(obs: Observation, source: string): EnforceabilityClass {
+  const explicit = stringAttr(obs, 'proofline.enforceability');
+  if (isEnforceability(explicit)) return explicit;
+  return source === 'PermissionRequest hook' ? 'approval_orchestrated' : 'runtime_enforced';
+}
+
+function enforceabilityOf(
+  guard: Observation | undefined,
+  route: Route | null,
+  approvals: readonly Approval[],
+): EnforceabilityClass {
+  // No guard receipt: the runtime ran without proofline's hook (e.g. untrusted hooks are skipped silently).
+  if (guard === undefined || route === null) return 'post_hoc_observed';
+  if (route === 'approval_gate' && approvals.length > 0) {
+    return approvals.some((a) => a.enforceability === 'approval_orchestrated')
+      ? 'approval_orchestrated'
+      : 'runtime_enforced';
+  }
+  const explicit = stringAttr(guard, 'proofline.enforceability');
+  if (isEnforceability(explicit)) return explicit;
+  // warn lets the call through with a message: nothing is enforced.
+  return route === 'warn' ? 'advisory' : 'runtime_enforced';
+}
+
+function outcomeOf(results: readonly Observation[], nonExecutionProof: boolean): Outcome {
+  if (results.length === 0) return nonExecutionProof ? 'blocked' : 'unknown';
+  const successes = results.map((r) => boolAttr(r, 'proofline.success'));
+  if (successes.includes(false)) return 'failed';
+  return successes.includes(true) ? 'succeeded' : 'unknown';
+}
+
+/** Strictest route among the guard decisions; unrecognized routes were rejected at intake. */
+function strictestRoute(guards: readonly Observation[]): Route | null {
+  let route: Route | null = null;
+  for (const guard of guards) {
+    const value = stringAttr(guard, 'proofline.route');
+    if (!isRoute(value)) continue;
+    route = route === null ? value : stricterRoute(route, value);
+  }
+  return route;
+}
+
+function isRoute(value: string | undefined): value is Route {
+  return (ROUTES as readonly string[]).includes(value ?? '');
+}
+
+function isEnforceability(value: string | undefined): value is EnforceabilityClass {
+  return ['runtime_enforced', 'approval_orchestrated', 'advisory', 'post_hoc_observed'].includes(value ?? '');
+}

@@ -1,0 +1,176 @@
+// A session's dependency graph (DESIGN §6). Nodes are observations; an edge `from → to` means `to` depends
+// on `from`. Edge kinds:
+// - causal: the conversation's flow. A model request depends on everything in the model's context so far
+//   (prompts, the previous request, the latest record of each tool call since); a tool call's first record
+//   depends on the model request that proposed it; a turn end depends on that context too.
+// - same_action: the records of one tool call, chained in timeline order.
+// - parent_child: span → child span, and span → the events and log records carrying its span id.
+// - depends_on: explicit links (observation ids or `span:<trace>/<span>` refs).
+// Labels flow along edges from a dependency to its dependents, so an action's labels are a lookup.
+import type { GraphEdge, GraphNode } from '../schemas/bundle.js';
+import type { Observation } from '../schemas/observation.js';
+import { ownLabels, type FlowLabel } from './labels.js';
+import { buildTimeline, type Timeline } from './timeline.js';
+
+export interface Slice {
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+}
+
+export class SessionGraph {
+  readonly timeline: Timeline;
+  readonly edges: readonly GraphEdge[];
+  private readonly byId = new Map<string, Observation>();
+  private readonly position = new Map<string, number>();
+  private readonly incoming = new Map<string, GraphEdge[]>();
+  private readonly labels = new Map<string, FlowLabel[]>();
+  /** `<trace>/<span>` → the observation that is that span (not one of its events or logs). */
+  private readonly spanOwner = new Map<string, string>();
+
+  constructor(observations: readonly Observation[], actionOf: ReadonlyMap<string, string>) {
+    this.timeline = buildTimeline(observations, actionOf);
+    this.timeline.ordered.forEach((obs, index) => {
+      this.byId.set(obs.id, obs);
+      this.position.set(obs.id, index);
+      if (obs.span_id !== undefined && obs.name.startsWith('span:')) {
+        const key = spanKey(obs.trace_id, obs.span_id);
+        if (!this.spanOwner.has(key)) this.spanOwner.set(key, obs.id);
+      }
+    });
+    const edges = new EdgeSet();
+    this.addCausalEdges(edges, actionOf);
+    this.addSpanEdges(edges);
+    this.addExplicitEdges(edges);
+    this.edges = edges.sorted();
+    for (const edge of this.edges) {
+      const list = this.incoming.get(edge.to);
+      if (list) list.push(edge);
+      else this.incoming.set(edge.to, [edge]);
+    }
+    this.propagateLabels();
+  }
+
+  labelsOf(id: string): readonly FlowLabel[] {
+    return this.labels.get(id) ?? [];
+  }
+
+  /** Everything the seeds transitively depend on, seeds included, nodes in timeline order. */
+  backwardSlice(seeds: Iterable<string>): Slice {
+    const reached = new Set<string>();
+    const pending = [...seeds].filter((id) => this.byId.has(id));
+    while (pending.length > 0) {
+      const id = pending.pop()!;
+      if (reached.has(id)) continue;
+      reached.add(id);
+      for (const edge of this.incoming.get(id) ?? []) pending.push(edge.from);
+    }
+    const nodes = [...reached]
+      .sort((a, b) => this.position.get(a)! - this.position.get(b)!)
+      .map((id) => {
+        const obs = this.byId.get(id)!;
+        return { id, kind: obs.kind, name: obs.name, labels: [...this.labelsOf(id)] };
+      });
+    const edges = this.edges.filter((e) => reached.has(e.from) && reached.has(e.to));
+    return { nodes, edges };
+  }
+
+  private addCausalEdges(edges: EdgeSet, actionOf: ReadonlyMap<string, string>): void {
+    // What the next model request will have seen: keyed so that each tool call contributes only its latest record.
+    let context = new Map<string, string>();
+    let lastModelRequest: string | undefined;
+    const lastOfAction = new Map<string, string>();
+    for (const obs of this.timeline.ordered) {
+      const action = actionOf.get(obs.id);
+      if (action !== undefined) {
+        const previous = lastOfAction.get(action);
+        if (previous !== undefined) edges.add(previous, obs.id, 'same_action');
+        else if (lastModelRequest !== undefined) edges.add(lastModelRequest, obs.id, 'causal');
+        else for (const from of context.values()) edges.add(from, obs.id, 'causal');
+        lastOfAction.set(action, obs.id);
+        context.set(`action:${action}`, obs.id);
+        continue;
+      }
+      switch (obs.kind) {
+        case 'session_start':
+        case 'config':
+        case 'prompt':
+          context.set(obs.id, obs.id);
+          break;
+        case 'model_request':
+          for (const from of context.values()) edges.add(from, obs.id, 'causal');
+          context = new Map([[obs.id, obs.id]]);
+          lastModelRequest = obs.id;
+          break;
+        case 'turn_end':
+          for (const from of context.values()) edges.add(from, obs.id, 'causal');
+          context = new Map([[obs.id, obs.id]]);
+          break;
+        case 'session_end':
+          for (const from of context.values()) edges.add(from, obs.id, 'causal');
+          break;
+        default:
+          // `other` records and tool records that belong to no known call take part only through span edges.
+          break;
+      }
+    }
+  }
+
+  private addSpanEdges(edges: EdgeSet): void {
+    for (const obs of this.timeline.ordered) {
+      if (obs.span_id === undefined) continue;
+      const owner = this.spanOwner.get(spanKey(obs.trace_id, obs.span_id));
+      if (owner !== undefined && owner !== obs.id) {
+        edges.add(owner, obs.id, 'parent_child');
+      } else if (owner === obs.id && obs.parent_span_id !== undefined) {
+        const parent = this.spanOwner.get(spanKey(obs.trace_id, obs.parent_span_id));
+        if (parent !== undefined) edges.add(parent, obs.id, 'parent_child');
+      }
+    }
+  }
+
+  private addExplicitEdges(edges: EdgeSet): void {
+    for (const obs of this.timeline.ordered) {
+      for (const ref of obs.depends_on ?? []) {
+        const from = ref.startsWith('span:') ? this.spanOwner.get(ref.slice('span:'.length)) : ref;
+        if (from !== undefined && this.byId.has(from)) edges.add(from, obs.id, 'depends_on');
+      }
+    }
+  }
+
+  // Iterate to a fixpoint rather than assume acyclicity: explicit depends_on links may point anywhere.
+  private propagateLabels(): void {
+    for (const obs of this.timeline.ordered) this.labels.set(obs.id, ownLabels(obs));
+    let changed = true;
+    while (changed) {
+      changed = false;
+      for (const edge of this.edges) {
+        const from = this.labels.get(edge.from)!;
+        const to = this.labels.get(edge.to)!;
+        const merged = [...new Set([...to, ...from])].sort();
+        if (merged.length !== to.length) {
+          this.labels.set(edge.to, merged);
+          changed = true;
+        }
+      }
+    }
+  }
+}
+
+function spanKey(traceId: string | undefined, spanId: string): string {
+  return `${traceId ?? ''}/${spanId}`;
+}
+
+class EdgeSet {
+  private readonly edges = new Map<string, GraphEdge>();
+
+  add(from: string, to: string, type: GraphEdge['type']): void {
+    if (from === to) return;
+    const key = `${from}|${to}|${type}`;
+    if (!this.edges.has(key)) this.edges.set(key, { from, to, type });
+  }
+
+  /** By from, to, type: the keys are exactly that triple, so sorting them orders the edges. */
+  sorted(): GraphEdge[] {
+    return [...this.edges.keys()].sort().map((key) => this.edges.get(key)!);
+  }
+}

@@ -1,0 +1,51 @@
+// The session seal (schemas/bundle.ts#SessionSeal): a signed Merkle commitment to every action bundle of
+// the session in chain order and to every observation it received, so a removed, reordered or truncated
+// bundle — or an acknowledged record that never made it into the session — is detectable.
+import {
+  BUNDLE_SCHEMA_VERSION,
+  SEAL_PREDICATE_TYPE,
+  STATEMENT_TYPE,
+  sessionSubjectName,
+  type BundleDigest,
+  type SessionSeal,
+  type Statement,
+} from '../schemas/bundle.js';
+import { merkleRoot } from '../schemas/merkle.js';
+import type { RuntimeFamily } from '../schemas/observation.js';
+
+export interface SealInput {
+  sessionId: string;
+  runtimeFamily: RuntimeFamily;
+  /** Bundle digests in chain order (sequence 0 first). */
+  bundleDigests: readonly BundleDigest[];
+  observationIds: readonly string[];
+  reason: SessionSeal['reason'];
+  assemblerVersion: string;
+  signerKeyid: string;
+}
+
+export function buildSessionSeal(input: SealInput): SessionSeal {
+  const observationIds = [...new Set(input.observationIds)].sort();
+  return {
+    schema_version: BUNDLE_SCHEMA_VERSION,
+    assembler_version: input.assemblerVersion,
+    signer_keyid: input.signerKeyid,
+    session_id: input.sessionId,
+    runtime_family: input.runtimeFamily,
+    count: input.bundleDigests.length,
+    merkle_root: merkleRoot(input.bundleDigests),
+    last_bundle: input.bundleDigests.at(-1) ?? null,
+    observations: { count: observationIds.length, merkle_root: merkleRoot(observationIds) },
+    reason: input.reason,
+  };
+}
+
+/** Subject `session:<id>`, digest = the bundle Merkle root: the seal attests to exactly that tree. */
+export function sealStatement(seal: SessionSeal): Statement<SessionSeal> {
+  return {
+    _type: STATEMENT_TYPE,
+    subject: [{ name: sessionSubjectName(seal.session_id), digest: { sha256: seal.merkle_root } }],
+    predicateType: SEAL_PREDICATE_TYPE,
+    predicate: seal,
+  };
+}

@@ -1,0 +1,124 @@
+// What the assembler holds for one session while it is open: every record received (deduplicated by
+// observation id, with where it sits in the transport log so commits can be held back for it), the runtime
+// clock of its last activity, and which of its actions are already bundled.
+import type { Observation } from '../schemas/observation.js';
+import type { Delivery } from '../schemas/transport.js';
+
+export interface HeldRecord {
+  observation: Observation;
+  partition: number;
+  offset: bigint;
+}
+
+export class SessionState {
+  private readonly records = new Map<string, HeldRecord>();
+  /** Assembler clock (ms) of the last record received. */
+  lastRecordAtMs: number;
+  /** Assembler clock (ms) at which a session_end record arrived; null while the session is running. */
+  endedAtMs: number | null = null;
+  /** Actions with a bundle in the store (read from it when the session is opened, then kept up to date). */
+  readonly bundledActions: Set<string>;
+
+  constructor(
+    readonly sessionId: string,
+    bundledActions: Iterable<string>,
+    nowMs: number,
+  ) {
+    this.bundledActions = new Set(bundledActions);
+    this.lastRecordAtMs = nowMs;
+  }
+
+  /** False when the record is a re-delivery of one already held. */
+  add(delivery: Delivery, nowMs: number): boolean {
+    const { observation } = delivery;
+    this.lastRecordAtMs = nowMs;
+    if (this.records.has(observation.id)) return false;
+    this.records.set(observation.id, {
+      observation,
+      partition: delivery.partition,
+      offset: BigInt(delivery.offset),
+    });
+    if (observation.kind === 'session_end' && this.endedAtMs === null) this.endedAtMs = nowMs;
+    return true;
+  }
+
+  /** Drop records that could not be processed (they were dead-lettered). */
+  remove(ids: Iterable<string>): HeldRecord[] {
+    const removed: HeldRecord[] = [];
+    for (const id of ids) {
+      const record = this.records.get(id);
+      if (record && this.records.delete(id)) removed.push(record);
+    }
+    return removed;
+  }
+
+  /** Sorted by id, so everything derived from them is independent of arrival order. */
+  observations(): Observation[] {
+    return [...this.records.values()]
+      .map((r) => r.observation)
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** Smallest offset held per partition: what must be redelivered to rebuild this session after a crash. */
+  lowestOffsets(): Map<number, bigint> {
+    const lowest = new Map<number, bigint>();
+    for (const { partition, offset } of this.records.values()) {
+      const current = lowest.get(partition);
+      if (current === undefined || offset < current) lowest.set(partition, offset);
+    }
+    return lowest;
+  }
+}
+
+/**
+ * Which action each observation belongs to: its own action_id, or — for approvals that carry none (Codex's
+ * PermissionRequest hook has no tool_use_id) — the action in the same turn whose records carry the same
+ * `proofline.input.digest`. When several calls in a turn ran the same command, the approval goes to the
+ * first call (by action id) that has not been joined an approval yet; the join is by content, so arrival order cannot change it.
+ */
+export function resolveActions(observations: readonly Observation[]): Map<string, string> {
+  const actionOf = new Map<string, string>();
+  const candidates = new Map<string, string[]>();
+  const joined = new Set<string>();
+  for (const obs of observations) {
+    if (obs.action_id === undefined) continue;
+    actionOf.set(obs.id, obs.action_id);
+    const key = joinKey(obs);
+    if (key === undefined) continue;
+    const list = candidates.get(key) ?? [];
+    if (!list.includes(obs.action_id)) list.push(obs.action_id);
+    candidates.set(key, list);
+  }
+  for (const obs of observations) {
+    if (obs.action_id !== undefined || obs.kind !== 'approval') continue;
+    const key = joinKey(obs);
+    const matches = key === undefined ? [] : [...(candidates.get(key) ?? [])].sort();
+    const target = matches.find((a) => !joined.has(a)) ?? matches[0];
+    if (target === undefined) continue;
+    actionOf.set(obs.id, target);
+    joined.add(target);
+  }
+  return actionOf;
+}
+
+function joinKey(obs: Observation): string | undefined {
+  const digest = obs.attrs['proofline.input.digest'];
+  if (obs.turn_id === undefined || typeof digest !== 'string') return undefined;
+  return `${obs.turn_id}\u0000${digest}`;
+}
+
+/** Observations grouped by resolved action, each group sorted by id. */
+export function groupByAction(
+  observations: readonly Observation[],
+  actionOf: ReadonlyMap<string, string>,
+): Map<string, Observation[]> {
+  const groups = new Map<string, Observation[]>();
+  for (const obs of observations) {
+    const action = actionOf.get(obs.id);
+    if (action === undefined) continue;
+    const group = groups.get(action);
+    if (group) group.push(obs);
+    else groups.set(action, [obs]);
+  }
+  return groups;
+}

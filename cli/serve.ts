@@ -1,0 +1,66 @@
+// `proofline serve`: the whole pipeline in one process until SIGINT/SIGTERM; SIGHUP reloads the policy.
+import pino from 'pino';
+
+import { loadGuard } from '../policy/load.js';
+import { CliError } from './errors.js';
+import { startPipeline } from './pipeline.js';
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  data: string;
+  token?: string;
+  policy?: string;
+  storeContent: boolean;
+  maxBody: number;
+  settleMs: number;
+  idleTimeoutMs: number;
+  kafka?: string;
+}
+
+export async function runServe(options: ServeOptions): Promise<void> {
+  if (options.kafka) throw new CliError('--kafka: use `proofline ingest --kafka` and `proofline assemble --kafka`');
+  const logger = pino({ level: process.env.PROOFLINE_LOG_LEVEL ?? 'info' }, pino.destination(2));
+  const token = options.token ?? process.env.PROOFLINE_TOKEN;
+  if (!isLoopback(options.host) && !token)
+    logger.warn({ host: options.host }, 'listening beyond loopback without --token: anyone who can reach it can write');
+
+  const pipeline = await startPipeline({
+    dataDir: options.data,
+    host: options.host,
+    port: options.port,
+    token,
+    policyFile: options.policy,
+    storeContent: options.storeContent,
+    maxBodyBytes: options.maxBody,
+    settleMs: options.settleMs,
+    idleTimeoutMs: options.idleTimeoutMs,
+    logger,
+  });
+  logger.info(
+    { url: pipeline.url, data: pipeline.dataDir, policy_digest: pipeline.guard().policyDigest },
+    'proofline serving',
+  );
+
+  process.on('SIGHUP', () => {
+    try {
+      pipeline.setGuard(loadGuard(options.policy));
+      logger.info({ policy_digest: pipeline.guard().policyDigest }, 'policy reloaded');
+    } catch (error) {
+      logger.error({ err: error }, 'policy reload failed; keeping the previous policy');
+    }
+  });
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await pipeline.close();
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}

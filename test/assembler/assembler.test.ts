@@ -1,0 +1,472 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { actionSubjectDigest } from '../../assembler/bundle.js';
+import { runAssembler } from '../../assembler/run.js';
+import {
+  actionBundleFileName,
+  SEAL_FILE_NAME,
+  type ActionProof,
+  type SessionSeal,
+} from '../../schemas/bundle.js';
+import { canonicalDigest, sha256Hex } from '../../schemas/digest.js';
+import { merkleRoot } from '../../schemas/merkle.js';
+import type { Observation } from '../../schemas/observation.js';
+import type { Delivery, ObservationSubscriber } from '../../schemas/transport.js';
+import {
+  IDLE_MS,
+  readEnvelope,
+  rig,
+  SETTLE_MS,
+  signatureVerifies,
+  statementOf,
+  type Rig,
+} from './harness.js';
+import {
+  allowScenario,
+  CALL_ID,
+  deliveries,
+  denyScenario,
+  observation,
+  preToolUse,
+  SESSIONS,
+  TURNS,
+  untrustedScenario,
+} from './scenarios.js';
+
+const rigs: Rig[] = [];
+async function open(shared: { dataDir?: string; keyDir?: string } = {}): Promise<Rig> {
+  const r = await rig(shared);
+  rigs.push(r);
+  return r;
+}
+afterEach(async () => {
+  // Shared-directory rigs first: the owner removes the directory.
+  for (const r of rigs.reverse()) await r.close();
+  rigs.length = 0;
+});
+
+async function proofAt(path: string) {
+  const { envelope, payload, text } = await readEnvelope(path);
+  return { envelope, payload, text, statement: statementOf<ActionProof>(payload) };
+}
+
+async function sessionFiles(r: Rig, sessionId: string): Promise<string[]> {
+  return (await readdir(r.store.sessionDir(sessionId))).filter((n) => !n.startsWith('.')).sort();
+}
+
+/** A second call in the allow session, after the first: the model asks again, the guard allows, it runs. */
+function secondCall(): Observation[] {
+  const facts = { session: SESSIONS.allow, turn: TURNS.allow };
+  return [
+    ...preToolUse(facts, 'allow', { callId: 'call_fixture_0002' }),
+    observation({
+      source: 'codex.log',
+      kind: 'approval',
+      name: 'codex.tool_decision',
+      session_id: SESSIONS.allow,
+      action_id: 'call_fixture_0002',
+      time: '2026-11-21T04:35:21.780Z',
+      attrs: { 'proofline.approval.decision': 'approved', 'proofline.approval.source': 'Config' },
+    }),
+    observation({
+      source: 'codex.log',
+      kind: 'tool_result',
+      name: 'codex.tool_result',
+      session_id: SESSIONS.allow,
+      action_id: 'call_fixture_0002',
+      time: '2026-11-21T04:35:21.790Z',
+      attrs: { 'proofline.execution': true, 'proofline.success': false },
+    }),
+  ];
+}
+
+describe('assembler → signed bundles', () => {
+  it('bundles each scenario into a signed, self-consistent proof and seals its session', async () => {
+    const r = await open();
+    await r.assembler.handle(deliveries([...allowScenario(), ...denyScenario(), ...untrustedScenario()]));
+    const report = await r.assembler.flush();
+    expect(report.bundled.map((b) => b.sessionId).sort()).toEqual(
+      [SESSIONS.allow, SESSIONS.deny, SESSIONS.untrusted].sort(),
+    );
+    expect(report.sealed).toHaveLength(3);
+
+    const summaries: Record<string, ActionProof['summary']> = {};
+    for (const bundle of report.bundled) {
+      expect(bundle.path).toBe(join(r.store.sessionDir(bundle.sessionId), actionBundleFileName(0, CALL_ID)));
+      const { envelope, payload, statement } = await proofAt(bundle.path);
+      expect(await signatureVerifies(r.keyDir, envelope)).toBe(true);
+      expect(envelope.payloadType).toBe('application/vnd.in-toto+json');
+      expect(bundle.digest).toBe(sha256Hex(payload));
+      const proof = statement.predicate;
+      expect(statement._type).toBe('https://in-toto.io/Statement/v1');
+      expect(statement.predicateType).toBe('https://proofline.dev/ActionProof/v1');
+      expect(statement.subject).toEqual([
+        {
+          name: `action:${bundle.sessionId}/${CALL_ID}`,
+          digest: { sha256: actionSubjectDigest(proof.summary) },
+        },
+      ]);
+      expect(proof.manifest.sections).toEqual({
+        summary: canonicalDigest(proof.summary),
+        evidence: canonicalDigest(proof.evidence),
+        verification: canonicalDigest(proof.verification),
+      });
+      expect(proof.manifest).toMatchObject({
+        sequence: 0,
+        previous_bundle: null,
+        assembler_version: 'test-0.0.0',
+      });
+      expect(proof.manifest.signer_keyid).toBe(envelope.signatures[0]!.keyid);
+      expect(proof.verification.checks.find((c) => c.name === 'receipt_chain_intact')?.ok).toBe(true);
+      summaries[bundle.sessionId] = proof.summary;
+    }
+    expect(summaries[SESSIONS.allow]).toMatchObject({
+      route: 'allow',
+      outcome: 'succeeded',
+      completeness: { rho: 1 },
+    });
+    expect(summaries[SESSIONS.deny]).toMatchObject({
+      route: 'block',
+      outcome: 'blocked',
+      completeness: { expected: ['admissibility', 'closure'], rho: 1 },
+    });
+    expect(summaries[SESSIONS.untrusted]).toMatchObject({
+      route: null,
+      enforceability: 'post_hoc_observed',
+      completeness: { rho: 0.6 },
+    });
+    // Summary times are the runtime's (RFC 3339), and the manifest carries no time at all.
+    expect(summaries[SESSIONS.untrusted]!.started_at).toBe('2026-11-21T04:36:07.660Z');
+
+    const rows = await r.db.runAndReadAll(
+      'SELECT session_id, sequence, action_id, route, rho, outcome FROM bundle_index ORDER BY rho, session_id',
+    );
+    expect(rows.getRowObjectsJson()).toEqual([
+      {
+        session_id: SESSIONS.untrusted,
+        sequence: 0,
+        action_id: CALL_ID,
+        route: null,
+        rho: 0.6,
+        outcome: 'succeeded',
+      },
+      {
+        session_id: SESSIONS.allow,
+        sequence: 0,
+        action_id: CALL_ID,
+        route: 'allow',
+        rho: 1,
+        outcome: 'succeeded',
+      },
+      {
+        session_id: SESSIONS.deny,
+        sequence: 0,
+        action_id: CALL_ID,
+        route: 'block',
+        rho: 1,
+        outcome: 'blocked',
+      },
+    ]);
+  });
+
+  it('chains bundles within a session and seals them under a Merkle root', async () => {
+    const r = await open();
+    const observations = [...allowScenario(), ...secondCall()];
+    await r.assembler.handle(deliveries(observations));
+    await r.assembler.flush();
+    const files = await sessionFiles(r, SESSIONS.allow);
+    expect(files).toEqual([
+      actionBundleFileName(0, CALL_ID),
+      actionBundleFileName(1, 'call_fixture_0002'),
+      SEAL_FILE_NAME,
+    ]);
+    const dir = r.store.sessionDir(SESSIONS.allow);
+    const first = await proofAt(join(dir, files[0]!));
+    const second = await proofAt(join(dir, files[1]!));
+    expect(second.statement.predicate.manifest).toMatchObject({
+      sequence: 1,
+      previous_bundle: sha256Hex(first.payload),
+    });
+    expect(second.statement.predicate.summary.outcome).toBe('failed');
+    // The second call's slice reaches back through the first call's result.
+    const sliceNames = second.statement.predicate.evidence.slice.nodes.map((n) => n.name);
+    expect(sliceNames).toContain('codex.tool_result');
+    expect(
+      second.statement.predicate.evidence.slice.nodes.filter((n) => n.name === 'codex.tool_result'),
+    ).toHaveLength(2);
+
+    const sealFile = await readEnvelope(join(dir, SEAL_FILE_NAME));
+    expect(await signatureVerifies(r.keyDir, sealFile.envelope)).toBe(true);
+    const seal = statementOf<SessionSeal>(sealFile.payload).predicate;
+    const digests = [sha256Hex(first.payload), sha256Hex(second.payload)];
+    expect(seal).toMatchObject({
+      session_id: SESSIONS.allow,
+      count: 2,
+      merkle_root: merkleRoot(digests),
+      last_bundle: digests[1],
+      reason: 'flush',
+      observations: {
+        count: observations.length,
+        merkle_root: merkleRoot(observations.map((o) => o.id).sort()),
+      },
+    });
+    expect(statementOf(sealFile.payload).subject).toEqual([
+      { name: `session:${SESSIONS.allow}`, digest: { sha256: merkleRoot(digests) } },
+    ]);
+  });
+
+  it('same input gives byte-identical envelopes in two fresh stores', async () => {
+    const a = await open();
+    // Same key in both: Ed25519 is deterministic, so the envelopes must match byte for byte.
+    const b = await open({ keyDir: a.keyDir });
+    const input = deliveries([
+      ...allowScenario(),
+      ...secondCall(),
+      ...denyScenario(),
+      ...untrustedScenario(),
+    ]);
+    await a.assembler.handle(input);
+    await a.assembler.flush();
+    // Arrival order must not matter either.
+    await b.assembler.handle([...input].reverse());
+    await b.assembler.flush();
+    for (const session of [SESSIONS.allow, SESSIONS.deny, SESSIONS.untrusted]) {
+      const names = await sessionFiles(a, session);
+      expect(await sessionFiles(b, session)).toEqual(names);
+      for (const name of names) {
+        const left = await readFile(join(a.store.sessionDir(session), name));
+        const right = await readFile(join(b.store.sessionDir(session), name));
+        expect(right.equals(left)).toBe(true);
+      }
+    }
+  });
+});
+
+describe('finalization', () => {
+  const withoutSessionEnd = (observations: Observation[]) =>
+    observations.filter((o) => o.kind !== 'session_end');
+
+  it('bundles an action once closed and quiet for settleMs, and never re-bundles it for late records', async () => {
+    const r = await open();
+    const all = withoutSessionEnd(allowScenario());
+    const late = all.find((o) => o.name === 'codex.tool_result')!;
+    await r.assembler.handle(deliveries(all.filter((o) => o !== late)));
+    expect((await r.assembler.tick()).bundled).toHaveLength(0);
+    r.clock.advance(SETTLE_MS - 1);
+    expect((await r.assembler.tick()).bundled).toHaveLength(0);
+    r.clock.advance(1);
+    const settled = await r.assembler.tick();
+    expect(settled.bundled).toHaveLength(1);
+    expect(settled.sealed).toHaveLength(0);
+
+    await r.assembler.handle(deliveries([late], 100));
+    expect(r.assembler.stats().late).toBe(1);
+    r.clock.advance(IDLE_MS);
+    const idle = await r.assembler.tick();
+    expect(idle.bundled).toHaveLength(0);
+    expect(idle.sealed.map((s) => s.seal.reason)).toEqual(['idle_timeout']);
+    expect(idle.sealed[0]!.seal).toMatchObject({ count: 1, observations: { count: all.length } });
+  });
+
+  it('waits for session_end before trusting a non-execution proof', async () => {
+    const r = await open();
+    const all = denyScenario();
+    const end = all.filter((o) => o.kind === 'session_end');
+    await r.assembler.handle(deliveries(all.filter((o) => o.kind !== 'session_end')));
+    r.clock.advance(SETTLE_MS);
+    expect((await r.assembler.tick()).bundled).toHaveLength(0);
+    await r.assembler.handle(deliveries(end, 50));
+    expect((await r.assembler.tick()).bundled).toHaveLength(0);
+    r.clock.advance(SETTLE_MS);
+    const done = await r.assembler.tick();
+    expect(done.bundled).toHaveLength(1);
+    expect(done.sealed.map((s) => s.seal.reason)).toEqual(['session_end']);
+  });
+
+  it('idle timeout closes open actions with outcome unknown and names their missing receipts', async () => {
+    const r = await open();
+    await r.assembler.handle(deliveries(preToolUse({ session: SESSIONS.allow, turn: TURNS.allow }, 'allow')));
+    r.clock.advance(IDLE_MS - 1);
+    expect((await r.assembler.tick()).bundled).toHaveLength(0);
+    r.clock.advance(1);
+    const report = await r.assembler.tick();
+    expect(report.sealed.map((s) => s.seal.reason)).toEqual(['idle_timeout']);
+    const { statement } = await proofAt(report.bundled[0]!.path);
+    const proof = statement.predicate;
+    expect(proof.summary.outcome).toBe('unknown');
+    expect(proof.summary.completeness.missing).toEqual(['approval', 'closure']);
+    expect(proof.evidence.receipts.find((x) => x.checkpoint === 'closure')).toMatchObject({
+      status: 'missing',
+      facts: { sought: ['tool_result'] },
+    });
+    expect(proof.verification.checks).toContainEqual({
+      name: 'closed_before_outcome',
+      ok: false,
+      detail: 'closed at idle_timeout with no closure evidence; missing receipts: approval, closure',
+    });
+  });
+});
+
+describe('durability and the commit rule', () => {
+  it('commits the smallest offset an unsealed session still needs, else the next offset', async () => {
+    const r = await open();
+    const deny = denyScenario();
+    const untrusted = untrustedScenario();
+    // Partition 0: the deny session at 0..n-1, then the untrusted one. Partition 3: only the untrusted one.
+    await r.assembler.handle([
+      ...deliveries(deny, 0, 0),
+      ...deliveries(untrusted.slice(0, 2), deny.length, 0),
+    ]);
+    await r.assembler.handle(deliveries(untrusted.slice(2), 40, 3));
+    expect(r.assembler.committableOffsets()).toEqual(
+      new Map([
+        [0, '0'],
+        [3, '40'],
+      ]),
+    );
+    r.clock.advance(SETTLE_MS);
+    await r.assembler.tick(); // the deny session has ended: sealed; the untrusted one is still open
+    expect(r.assembler.committableOffsets()).toEqual(
+      new Map([
+        [0, String(deny.length)],
+        [3, '40'],
+      ]),
+    );
+    await r.assembler.flush();
+    expect(r.assembler.committableOffsets()).toEqual(
+      new Map([
+        [0, String(deny.length + 2)],
+        [3, String(40 + untrusted.length - 2)],
+      ]),
+    );
+  });
+
+  it('after a crash, redelivery from the committed offset continues the chain without duplicates', async () => {
+    const first = await open();
+    const calls = withoutEnd([...allowScenario(), ...secondCall()]);
+    const input = deliveries(calls);
+    await first.assembler.handle(input);
+    // Both calls are bundled, but the session is not sealed when the process "crashes".
+    first.clock.advance(SETTLE_MS);
+    const before = await first.assembler.tick();
+    expect(before.bundled.map((b) => b.actionId)).toEqual([CALL_ID, 'call_fixture_0002']);
+    // The open session still holds offset 0, so that is all that was committed.
+    expect(first.assembler.committableOffsets().get(0)).toBe('0');
+
+    // A new process over the same directory gets everything from the committed offset again, plus the end.
+    const second = await open({ dataDir: first.dataDir, keyDir: first.keyDir });
+    const end = allowScenario().filter((o) => o.kind === 'session_end');
+    await second.assembler.handle([...input, ...deliveries(end, input.length)]);
+    const after = await second.assembler.flush();
+    expect(after.bundled).toHaveLength(0);
+    const seal = after.sealed[0]!.seal;
+    expect(seal.count).toBe(2);
+    expect(seal.observations.count).toBe(calls.length + end.length);
+    expect(await sessionFiles(second, SESSIONS.allow)).toEqual([
+      actionBundleFileName(0, CALL_ID),
+      actionBundleFileName(1, 'call_fixture_0002'),
+      SEAL_FILE_NAME,
+    ]);
+  });
+
+  it('a restart mid-session bundles only the new action and links it to the last bundle on disk', async () => {
+    const first = await open();
+    const base = withoutEnd(allowScenario());
+    await first.assembler.handle(deliveries(base));
+    first.clock.advance(SETTLE_MS);
+    const [bundled] = (await first.assembler.tick()).bundled;
+
+    const second = await open({ dataDir: first.dataDir, keyDir: first.keyDir });
+    await second.assembler.handle(deliveries([...base, ...secondCall()]));
+    const report = await second.assembler.flush();
+    expect(report.bundled.map((b) => [b.sequence, b.actionId])).toEqual([[1, 'call_fixture_0002']]);
+    const { statement } = await proofAt(report.bundled[0]!.path);
+    expect(statement.predicate.manifest.previous_bundle).toBe(bundled!.digest);
+    // The index of the new process learned about the earlier bundle from the files.
+    const rows = await second.db.runAndReadAll('SELECT sequence FROM bundle_index ORDER BY sequence');
+    expect(rows.getRowObjectsJson()).toEqual([{ sequence: 0 }, { sequence: 1 }]);
+  });
+
+  it('dead-letters a record that fails intake and goes on with the rest', async () => {
+    const r = await open();
+    const good = allowScenario();
+    const forged = { ...good[0]!, attrs: { injected: true } };
+    const report = await r.assembler.handle([
+      ...deliveries(good),
+      { observation: forged, partition: 0, offset: '99' },
+    ]);
+    expect(report.deadLetters).toEqual([
+      {
+        delivery: { observation: forged, partition: 0, offset: '99' },
+        reason: 'invalid observation: id is not the digest of the record',
+      },
+    ]);
+    expect(r.assembler.stats()).toMatchObject({ deadLettered: 1, received: good.length + 1 });
+    expect((await r.assembler.flush()).bundled).toHaveLength(1);
+    expect(r.assembler.committableOffsets().get(0)).toBe('100');
+  });
+});
+
+describe('sharing a bundle directory', () => {
+  it('two assemblers finalizing the same sessions at once write each bundle exactly once', async () => {
+    const a = await open();
+    const b = await open({ dataDir: a.dataDir, keyDir: a.keyDir });
+    const input = deliveries([...allowScenario(), ...secondCall(), ...denyScenario()]);
+    await Promise.all([a.assembler.handle(input), b.assembler.handle(input)]);
+    const [fromA, fromB] = await Promise.all([a.assembler.flush(), b.assembler.flush()]);
+    expect(fromA.bundled.length + fromB.bundled.length).toBe(3);
+    expect(await sessionFiles(a, SESSIONS.allow)).toEqual([
+      actionBundleFileName(0, CALL_ID),
+      actionBundleFileName(1, 'call_fixture_0002'),
+      SEAL_FILE_NAME,
+    ]);
+    const chain = await a.store.chain(SESSIONS.allow);
+    const second = await proofAt(chain[1]!.path);
+    expect(second.statement.predicate.manifest.previous_bundle).toBe(chain[0]!.digest);
+  });
+});
+
+describe('runAssembler', () => {
+  it('dead-letters rejected records before committing, and commits after each batch', async () => {
+    const r = await open();
+    const good = deliveries(allowScenario());
+    const bad: Delivery = {
+      observation: { ...good[0]!.observation, kind: 'bogus' } as unknown as Observation,
+      partition: 0,
+      offset: String(good.length),
+    };
+    const events: string[] = [];
+    let closeSubscriber!: () => void;
+    const closed = new Promise<void>((resolve) => (closeSubscriber = resolve));
+    const subscriber: ObservationSubscriber = {
+      run: async (onBatch) => {
+        await onBatch([...good, bad]);
+        r.clock.advance(SETTLE_MS);
+        await onBatch([]);
+        await closed;
+      },
+      commit: async (offsets) => {
+        events.push(`commit ${JSON.stringify([...offsets])}`);
+        if (events.filter((e) => e.startsWith('commit')).length === 2) await subscriber.close();
+      },
+      deadLetter: async (delivery, reason) => {
+        events.push(`dead ${delivery.offset} ${reason}`);
+      },
+      close: async () => closeSubscriber(),
+    };
+    await runAssembler(subscriber, r.assembler, { tickIntervalMs: 60_000 });
+    expect(events).toEqual([
+      `dead ${good.length} invalid observation: kind bogus`,
+      'commit [[0,"0"]]',
+      `commit [[0,"${good.length + 1}"]]`,
+    ]);
+    expect(await sessionFiles(r, SESSIONS.allow)).toContain(SEAL_FILE_NAME);
+  });
+});
+
+function withoutEnd(observations: Observation[]): Observation[] {
+  return observations.filter((o) => o.kind !== 'session_end');
+}
