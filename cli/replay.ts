@@ -8,7 +8,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const CLI_MAIN = join(HERE, 'main.js');
+// The hook runs as the built CLI, as Codex runs it; from the TypeScript sources (tests) that is dist/.
+const CLI_MAIN = [join(HERE, 'main.js'), resolve(HERE, '../dist/cli/main.js')].find((path) => existsSync(path));
 
 /** The captures ship with the project; from `dist/cli/` they are two levels up. */
 export function fixturesRoot(): string {
@@ -100,6 +101,7 @@ export function runHookProcess(
   options: { url: string; token?: string; extraArgs?: string[] },
 ): Promise<HookResult> {
   return new Promise((resolvePromise, reject) => {
+    if (!CLI_MAIN) throw new Error('the proofline CLI is not built (npm run build)');
     const args = [CLI_MAIN, 'hook', '--url', options.url, ...(options.extraArgs ?? [])];
     const env = { ...process.env, PROOFLINE_TOKEN: options.token ?? '' };
     const child = spawn(process.execPath, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
