@@ -1,0 +1,56 @@
+// The one-machine transport: a DuckDB file is the log, no broker. What publish() resolved for survives a
+// kill -9 (see embedded-publisher.ts for why). The DuckDB file allows one process at a time; inside it, the
+// publisher, each subscriber and the shared connection handed to the assembler each get their own connection,
+// because a DuckDB connection holds a single transaction and they must not share one.
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+
+import type { ObservationPublisher, ObservationSubscriber } from '../schemas/transport.js';
+
+import { EmbeddedPublisher } from './embedded-publisher.js';
+import { createEmbeddedSchema } from './embedded-schema.js';
+import { EmbeddedSubscriber, type EmbeddedSubscriberOptions } from './embedded-subscriber.js';
+import { Wakeup } from './wakeup.js';
+
+export interface EmbeddedTransportOptions {
+  /** The DuckDB file, e.g. `<data>/pipeline.duckdb`; created with its tables when missing. */
+  path: string;
+}
+
+export interface EmbeddedTransport {
+  publisher: ObservationPublisher;
+  subscriber(options?: EmbeddedSubscriberOptions): ObservationSubscriber;
+  /** A connection to the same file for the assembler's own tables; closed by close(). */
+  connection: DuckDBConnection;
+  /** Stops subscribers (after their batch in flight), waits for pending publishes, closes the file. Do not
+   * await it from inside an onBatch callback: it waits for that callback to return. */
+  close(): Promise<void>;
+}
+
+export async function openEmbeddedTransport(options: EmbeddedTransportOptions): Promise<EmbeddedTransport> {
+  const instance = await DuckDBInstance.create(options.path);
+  const connection = await instance.connect();
+  await createEmbeddedSchema(connection);
+  const wakeup = new Wakeup();
+  const publisher = await EmbeddedPublisher.open(await instance.connect(), wakeup);
+  const subscribers: EmbeddedSubscriber[] = [];
+  let closed = false;
+
+  return {
+    publisher,
+    connection,
+    subscriber(subscriberOptions) {
+      const subscriber = new EmbeddedSubscriber(instance, wakeup, subscriberOptions);
+      subscribers.push(subscriber);
+      return subscriber;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all(subscribers.map((subscriber) => subscriber.close()));
+      await Promise.all(subscribers.map((subscriber) => subscriber.stopped()));
+      await publisher.close();
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}

@@ -1,0 +1,99 @@
+// Consumes Observations from Kafka in a consumer group. Offsets are committed only through commit(); records
+// whose value is not an Observation never reach the handler: they go straight to the dead-letter topic.
+import type { EachBatchPayload, IHeaders, Kafka } from 'kafkajs';
+
+import type { Delivery, ObservationSubscriber } from '../schemas/transport.js';
+
+import { InvalidObservationError } from './errors.js';
+import { ConsumerLoop } from './kafka-consumer-loop.js';
+import type { ReliableProducer } from './kafka-producer.js';
+import type { ProoflineTopics, TopicSpec } from './kafka-topics.js';
+import { decodeObservation, encodeObservation } from './observation-codec.js';
+
+export const DLQ_REASON_HEADER = 'proofline-dlq-reason';
+/** `<topic>/<partition>/<offset>` of the record that was set aside. */
+export const DLQ_SOURCE_HEADER = 'proofline-dlq-source';
+
+export interface KafkaSubscriberOptions {
+  groupId?: string;
+  sessionTimeoutMs?: number;
+}
+
+export const DEFAULT_GROUP_ID = 'proofline-assembler';
+
+export class KafkaObservationSubscriber implements ObservationSubscriber {
+  private readonly loop: ConsumerLoop;
+
+  /** `deadLetters` is owned by the subscriber and closed with it. */
+  constructor(
+    kafka: Kafka,
+    private readonly topics: ProoflineTopics,
+    observationsTopic: TopicSpec,
+    private readonly deadLetters: ReliableProducer,
+    options: KafkaSubscriberOptions = {},
+  ) {
+    this.loop = new ConsumerLoop(kafka, {
+      groupId: options.groupId ?? DEFAULT_GROUP_ID,
+      topics: [observationsTopic],
+      sessionTimeoutMs: options.sessionTimeoutMs,
+    });
+  }
+
+  run(onBatch: (deliveries: readonly Delivery[]) => Promise<void>): Promise<void> {
+    return this.loop.run((payload) => this.handle(payload, onBatch));
+  }
+
+  commit(nextOffsets: ReadonlyMap<number, string>): Promise<void> {
+    return this.loop.commit(
+      [...nextOffsets].map(([partition, offset]) => ({ topic: this.topics.observations, partition, offset })),
+    );
+  }
+
+  deadLetter(delivery: Delivery, reason: string): Promise<void> {
+    return this.sendDeadLetter(
+      delivery.observation.session_id,
+      encodeObservation(delivery.observation),
+      delivery.partition,
+      delivery.offset,
+      reason,
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.loop.close();
+    await this.deadLetters.close();
+  }
+
+  private async handle(
+    { batch, heartbeat }: EachBatchPayload,
+    onBatch: (deliveries: readonly Delivery[]) => Promise<void>,
+  ): Promise<void> {
+    const deliveries: Delivery[] = [];
+    for (const message of batch.messages) {
+      try {
+        if (!message.value) throw new InvalidObservationError('record has no value');
+        const observation = decodeObservation(message.value.toString('utf8'));
+        deliveries.push({ observation, partition: batch.partition, offset: message.offset });
+      } catch (error) {
+        if (!(error instanceof InvalidObservationError)) throw error;
+        await this.sendDeadLetter(message.key, message.value, batch.partition, message.offset, error.message);
+      }
+    }
+    if (deliveries.length > 0) await onBatch(deliveries);
+    await heartbeat();
+  }
+
+  private sendDeadLetter(
+    key: Buffer | string | null,
+    value: Buffer | string | null,
+    partition: number,
+    offset: string,
+    reason: string,
+  ): Promise<void> {
+    const headers: IHeaders = {
+      [DLQ_REASON_HEADER]: reason,
+      [DLQ_SOURCE_HEADER]: `${this.topics.observations}/${partition}/${offset}`,
+    };
+    return this.deadLetters.send(this.topics.deadLetters, [{ key, value, headers }]);
+  }
+}

@@ -1,0 +1,44 @@
+// The topics proofline reads and writes on Kafka, and creating the missing ones. Brokers in production often
+// forbid auto-creation (ours does), so each client makes sure its topics exist before first use.
+import type { Kafka } from 'kafkajs';
+
+export interface ProoflineTopics {
+  observations: string;
+  deadLetters: string;
+  bundles: string;
+}
+
+export const DEFAULT_TOPICS: ProoflineTopics = {
+  observations: 'proofline.observations',
+  deadLetters: 'proofline.observations.dlq',
+  bundles: 'proofline.bundles',
+};
+
+export interface TopicSpec {
+  topic: string;
+  numPartitions: number;
+}
+
+/** Partition counts: observations spread sessions over assembler instances; dead letters are few and read by
+ * people, one partition keeps them in arrival order. */
+export function prooflineTopicSpecs(topics: ProoflineTopics): TopicSpec[] {
+  return [
+    { topic: topics.observations, numPartitions: 6 },
+    { topic: topics.deadLetters, numPartitions: 1 },
+    { topic: topics.bundles, numPartitions: 3 },
+  ];
+}
+
+/** Creates the topics that do not exist yet (replication: the broker's default); existing ones are left as
+ * they are. */
+export async function ensureTopics(kafka: Kafka, specs: readonly TopicSpec[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = specs.filter((spec) => !existing.has(spec.topic));
+    if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}

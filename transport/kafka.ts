@@ -1,0 +1,50 @@
+// The Kafka transport: observations on `proofline.observations` (key = session id), a dead-letter topic, and
+// signed bundles on `proofline.bundles`. Topic names are configurable; missing topics are created on first use.
+import type { ObservationPublisher, ObservationSubscriber } from '../schemas/transport.js';
+
+import { createKafkaClient, type KafkaConnectionOptions } from './kafka-client.js';
+import { KafkaBundlePublisher } from './kafka-bundles.js';
+import { ReliableProducer } from './kafka-producer.js';
+import { KafkaObservationPublisher } from './kafka-publisher.js';
+import { KafkaObservationSubscriber, type KafkaSubscriberOptions } from './kafka-subscriber.js';
+import { DEFAULT_TOPICS, prooflineTopicSpecs, type ProoflineTopics } from './kafka-topics.js';
+
+export interface KafkaTransportOptions extends KafkaConnectionOptions {
+  topics?: Partial<ProoflineTopics>;
+  /** Upper bound for one publish request before it fails with TransportUnavailableError (default 5000). */
+  sendTimeoutMs?: number;
+}
+
+export interface KafkaTransport {
+  publisher: ObservationPublisher;
+  /** A new consumer-group member each call; close it (or the transport) to leave the group. */
+  subscriber(options?: KafkaSubscriberOptions): ObservationSubscriber;
+  bundles: KafkaBundlePublisher;
+  topics: ProoflineTopics;
+  close(): Promise<void>;
+}
+
+export function createKafkaTransport(options: KafkaTransportOptions): KafkaTransport {
+  const kafka = createKafkaClient(options);
+  const topics: ProoflineTopics = { ...DEFAULT_TOPICS, ...options.topics };
+  const specs = prooflineTopicSpecs(topics);
+  const producer = (): ReliableProducer =>
+    new ReliableProducer(kafka, { topics: specs, sendTimeoutMs: options.sendTimeoutMs });
+  const observationsSpec = specs.find((spec) => spec.topic === topics.observations)!;
+  const closables: { close(): Promise<void> }[] = [];
+  const track = <T extends { close(): Promise<void> }>(closable: T): T => {
+    closables.push(closable);
+    return closable;
+  };
+
+  return {
+    topics,
+    publisher: track(new KafkaObservationPublisher(producer(), topics.observations)),
+    bundles: track(new KafkaBundlePublisher(producer(), topics.bundles)),
+    subscriber: (subscriberOptions) =>
+      track(new KafkaObservationSubscriber(kafka, topics, observationsSpec, producer(), subscriberOptions)),
+    async close() {
+      await Promise.all(closables.map((closable) => closable.close()));
+    },
+  };
+}
