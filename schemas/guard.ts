@@ -17,6 +17,57 @@ export function stricterRoute(a: Route, b: Route): Route {
 
 export type EnforceabilityClass = 'runtime_enforced' | 'approval_orchestrated' | 'advisory' | 'post_hoc_observed';
 
+/** Every externality field may be `unknown`: the classifier says so rather than guess. */
+export type Unknown = 'unknown';
+
+/** The externality context X(a) of DESIGN §5: where an action's effects land and how sure proofline is of it. */
+export interface ExternalityContext {
+  /** `none`: nothing leaves the machine. */
+  destination_type:
+    | 'none'
+    | 'vcs_remote'
+    | 'package_registry'
+    | 'http'
+    | 'ssh'
+    | 'database'
+    | 'cloud_api'
+    | 'cluster'
+    | 'mcp_server'
+    | Unknown;
+  /** Who can see what arrives: `private` = only the owner (owned or loopback destinations); `public` = anyone. */
+  destination_visibility: 'none' | 'private' | 'public' | Unknown;
+  /** Against the policy's `owned` orgs, hosts and registries. */
+  destination_ownership: 'none' | 'owned' | 'unowned' | Unknown;
+  /** Where the destination's tenant (org, project, cluster context) comes from: named in the command, or
+   * `ambient` (config files, environment) and so able to change without the command changing. */
+  tenant_provenance: 'none' | 'explicit' | 'ambient' | Unknown;
+  /** Same, for the credentials the action runs under (`--profile`, a token in the command, or the default). */
+  account_provenance: 'none' | 'explicit' | 'ambient' | Unknown;
+  /** What performs the action: the runtime's own tool, a CLI the classifier knows, an MCP server. */
+  client_provenance: 'agent_tool' | 'known_cli' | 'mcp_server' | Unknown;
+  external_write: 'yes' | 'no' | Unknown;
+  sensitive_payload: 'yes' | 'no' | Unknown;
+  reversibility: 'reversible' | 'irreversible' | Unknown;
+  enforceability_class: EnforceabilityClass | Unknown;
+}
+
+export type ExternalityField = keyof ExternalityContext;
+
+/** What the dependency graph knows of the action's backward slice (DESIGN §6), for ancestry conditions. */
+export interface SessionContext {
+  labels: string[];
+  data_classes: string[];
+}
+
+/** A duty a matched obligation attaches to the action: discharged by a later action matching `after`. */
+export interface ObligationDuty {
+  rule: string;
+  duty: string;
+  /** The obligation's `after` match, as written in the policy, for the assembler to test later actions. */
+  after: Record<string, unknown>;
+  within_ms: number;
+}
+
 export interface GuardRequest {
   runtime_family: RuntimeFamily;
   session_id: string;
@@ -30,6 +81,12 @@ export interface GuardRequest {
   cwd?: string;
   permission_mode?: string;
   model?: string;
+  /** The workspace root writes are judged against (default: cwd). */
+  workspace_root?: string;
+  /** The MCP server, when the runtime names it apart from the tool name (`mcp__server__tool`). */
+  mcp_server?: string;
+  /** The action's ancestry; absent means unknown, which can only raise the route. */
+  session?: SessionContext;
 }
 
 export interface GuardDecision {
@@ -45,6 +102,15 @@ export interface GuardDecision {
   /** A rewritten tool input the runtime should run instead (simulate_first). */
   updated_input?: Record<string, unknown>;
   system_message?: string;
+  /** X(a) as the classifier saw it, with the labels and data classes the action adds to the graph. */
+  externality?: ExternalityContext;
+  labels?: string[];
+  data_classes?: string[];
+  enforceability?: EnforceabilityClass;
+  /** Duties the action takes on if it runs. */
+  obligations?: ObligationDuty[];
+  /** Rules that matched but were waived by a dispensation. */
+  waived_rules?: string[];
 }
 
 export interface Guard {

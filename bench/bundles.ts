@@ -1,0 +1,78 @@
+// End-to-end bundles/s: whole Codex sessions (hook calls + the log export, made from binary_allow with new
+// session ids) through receiver → embedded transport → assembler → signed, durably written bundles and seals;
+// beside bare Ed25519 signing of payloads the size of the bundles it wrote.
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+import { startPipeline } from '../cli/pipeline.js';
+import { loadScenario } from '../cli/replay.js';
+import { freshDir } from './dirs.js';
+import type { BenchRow } from './table.js';
+import { CAPTURED_SESSION, encodeProtobuf, logsRequest, sessionId } from './workload.js';
+
+const SESSIONS = 200;
+
+async function post(url: string, contentType: string, body: string | Buffer): Promise<void> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body });
+  if (response.status !== 200) throw new Error(`${url} answered ${response.status}: ${await response.text()}`);
+}
+
+async function bundlePayloadSizes(dataDir: string): Promise<number[]> {
+  const sizes: number[] = [];
+  for (const session of await readdir(join(dataDir, 'bundles')))
+    for (const file of await readdir(join(dataDir, 'bundles', session))) {
+      const envelope = JSON.parse(await readFile(join(dataDir, 'bundles', session, file), 'utf8')) as { payload: string };
+      sizes.push(Buffer.from(envelope.payload, 'base64').length);
+    }
+  return sizes;
+}
+
+function bareSignRate(sizes: readonly number[]): number {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const payloads = sizes.map((size) => Buffer.alloc(size, 7));
+  const started = performance.now();
+  for (const payload of payloads) sign(null, payload, privateKey);
+  return payloads.length / ((performance.now() - started) / 1000);
+}
+
+export async function benchBundles(): Promise<BenchRow[]> {
+  const scenario = await loadScenario('binary_allow');
+  const templateLogs = logsRequest(0, 1, 20);
+  const pipeline = await startPipeline({ dataDir: await freshDir('bench-bundles-'), port: 0 });
+  let elapsed: number;
+  try {
+    const started = performance.now();
+    for (let s = 0; s < SESSIONS; s++) {
+      const id = sessionId(s);
+      for (const hook of scenario.hooks)
+        await post(`${pipeline.url}/v1/guard`, 'application/json', `{"hook":${hook.stdin.replaceAll(CAPTURED_SESSION, id)}}`);
+      const logs = encodeProtobuf(JSON.parse(JSON.stringify(templateLogs).replaceAll(sessionId(0), id), reviveBuffers));
+      await post(`${pipeline.url}/v1/logs`, 'application/x-protobuf', logs);
+    }
+    await pipeline.flush();
+    elapsed = (performance.now() - started) / 1000;
+  } finally {
+    await pipeline.close();
+  }
+  const sizes = await bundlePayloadSizes(pipeline.dataDir);
+  const rate = sizes.length / elapsed;
+  const bare = bareSignRate(sizes);
+  return [
+    {
+      measure: `end-to-end bundles (${SESSIONS} sessions, action + seal each)`,
+      value: rate,
+      unit: 'bundles/s',
+      baseline: { name: 'bare Ed25519 signing', value: bare },
+      goal: '≥ 50% of baseline',
+      met: rate >= bare / 2,
+    },
+  ];
+}
+
+function reviveBuffers(_key: string, value: unknown): unknown {
+  if (value && typeof value === 'object' && (value as { type?: string }).type === 'Buffer')
+    return Buffer.from((value as { data: number[] }).data);
+  return value;
+}

@@ -1,0 +1,226 @@
+// The policy compiled once into a Guard: conditions precompiled, rules indexed by the program or tool they
+// require so a decision evaluates only the rules that can apply, and the digest of the policy recorded in
+// every decision.
+import { canonicalDigest } from '../../schemas/digest.js';
+import {
+  routeRank,
+  type Guard,
+  type GuardDecision,
+  type GuardRequest,
+  type ObligationDuty,
+  type Route,
+} from '../../schemas/guard.js';
+import {
+  ExternalityClassifier,
+  shellCommandOf,
+  type ActionFacts,
+  type ClassifierConfig,
+} from '../externality/classify.js';
+import { DEFAULT_CLASS_PATHS } from '../externality/secrets.js';
+import { ClassHierarchy } from './classes.js';
+import { compileConditions, Truth, type CompiledConditions, type DecisionInput } from './conditions.js';
+import { ruleRoute, type PolicyDocument, type PolicyRule } from './document.js';
+import { durationMs } from './duration.js';
+import { chooseRule, compareRules, type RankedRule } from './meta-policy.js';
+
+export interface CompileOptions {
+  /** Resolves a git remote name in the repo at cwd; tests inject one, the default reads `.git/config`. */
+  gitRemoteUrl?: ClassifierConfig['gitRemoteUrl'];
+}
+
+interface CompiledRule extends RankedRule {
+  route: Route;
+  when: CompiledConditions;
+}
+
+export function compilePolicy(document: PolicyDocument, options: CompileOptions = {}): CompiledPolicy {
+  return new CompiledPolicy(document, options);
+}
+
+export class CompiledPolicy implements Guard {
+  readonly policyDigest: string;
+  private readonly classifier: ExternalityClassifier;
+  private readonly rules: CompiledRule[];
+  private readonly unindexed: CompiledRule[] = [];
+  private readonly byProgram = new Map<string, CompiledRule[]>();
+  private readonly byTool = new Map<string, CompiledRule[]>();
+  /** Rules indexed by program: all of them may apply, as unknown, to a command line that did not parse. */
+  private readonly programIndexed: CompiledRule[] = [];
+
+  constructor(
+    readonly document: PolicyDocument,
+    options: CompileOptions = {},
+  ) {
+    this.policyDigest = canonicalDigest(document);
+    const classes = new ClassHierarchy(document.classes);
+    this.classifier = new ExternalityClassifier({
+      owned: document.owned,
+      classPaths: mergeClassPaths(document.class_paths),
+      ...(options.gitRemoteUrl ? { gitRemoteUrl: options.gitRemoteUrl } : {}),
+    });
+    this.rules = document.rules.map((rule, order) => {
+      const when = compileConditions(rule.when, classes);
+      return { rule, order, route: ruleRoute(rule), when, specificity: when.specificity };
+    });
+    for (const compiled of this.rules) this.index(compiled);
+  }
+
+  classify(request: GuardRequest): ActionFacts {
+    return this.classifier.classify(request);
+  }
+
+  decide(request: GuardRequest): GuardDecision {
+    return this.decideClassified(request, this.classifier.classify(request));
+  }
+
+  /** The decision for an action already classified (replay of a recorded X(a), benchmarks of the matcher). */
+  decideClassified(request: GuardRequest, facts: ActionFacts): GuardDecision {
+    const input: DecisionInput = { request, facts, commandLine: shellCommandOf(request) };
+    const definite: CompiledRule[] = [];
+    const tentative: CompiledRule[] = [];
+    for (const compiled of this.candidates(request, facts)) {
+      const result = compiled.when.test(input);
+      if (result === Truth.True) definite.push(compiled);
+      else if (result === Truth.Unknown) tentative.push(compiled);
+    }
+
+    const waived = new Set(
+      definite
+        .filter(({ rule }) => rule.modality === 'dispensation')
+        .flatMap(({ rule }) => rule.waives ?? []),
+    );
+    const choice = chooseRule(definite.filter(({ rule }) => !waived.has(rule.id)));
+    const baseRoute = choice ? choice.winner.route : this.document.default_route;
+    // A rule matched only because some fact is unknown may make the route stricter, never laxer, and only a
+    // prohibition can: a permit, obligation or dispensation never applies to what might not be its case.
+    const raiser = tentative
+      .filter(
+        ({ rule, route }) =>
+          rule.modality === 'prohibit' && !waived.has(rule.id) && routeRank(route) > routeRank(baseRoute),
+      )
+      .sort((a, b) => routeRank(b.route) - routeRank(a.route) || compareRules(a, b))[0];
+
+    const deciding = raiser ?? choice?.winner;
+    const route = deciding?.route ?? this.document.default_route;
+    const matched = [...definite, ...(raiser ? [raiser] : [])]
+      .sort((a, b) => a.order - b.order)
+      .map(({ rule }) => rule.id);
+    const reason = raiser
+      ? `${describeRule(raiser.rule)} (applied because facts it depends on are unknown, which can only raise the route)`
+      : choice
+        ? `${describeRule(choice.winner.rule)}${choice.why ? `; decided over ${choice.why}` : ''}`
+        : `no rule matched; the policy default is ${route}`;
+
+    const obligations =
+      route === 'block'
+        ? []
+        : definite
+            .filter(({ rule }) => rule.modality === 'obligation' && !waived.has(rule.id))
+            .map(({ rule }) => duty(rule));
+    const rewritten = route === 'simulate_first' ? rewriteInput(request, facts.dry_run_command) : undefined;
+
+    return {
+      route,
+      verdict: route === 'allow' || route === 'warn' || rewritten !== undefined ? 'allow' : 'deny',
+      reason,
+      matched_rules: matched,
+      ...(deciding ? { deciding_rule: deciding.rule.id } : {}),
+      policy_digest: this.policyDigest,
+      ...(rewritten ? { updated_input: rewritten } : {}),
+      ...systemMessage(route, reason, facts.dry_run_command, rewritten !== undefined),
+      externality: facts.externality,
+      labels: facts.labels,
+      data_classes: facts.data_classes,
+      enforceability:
+        route === 'approval_gate' && facts.externality.enforceability_class === 'runtime_enforced'
+          ? 'approval_orchestrated'
+          : enforceabilityOf(facts),
+      obligations,
+      waived_rules: [...waived]
+        .filter(
+          (id) => definite.some(({ rule }) => rule.id === id) || tentative.some(({ rule }) => rule.id === id),
+        )
+        .sort(),
+    };
+  }
+
+  private index(compiled: CompiledRule): void {
+    const { programs, tools } = compiled.when;
+    if (programs) {
+      for (const program of programs)
+        this.byProgram.set(program, [...(this.byProgram.get(program) ?? []), compiled]);
+      this.programIndexed.push(compiled);
+    } else if (tools) {
+      for (const tool of tools) this.byTool.set(tool, [...(this.byTool.get(tool) ?? []), compiled]);
+    } else {
+      this.unindexed.push(compiled);
+    }
+  }
+
+  private candidates(request: GuardRequest, facts: ActionFacts): CompiledRule[] {
+    const lists = [this.unindexed, this.byTool.get(request.tool_name) ?? []];
+    if (!facts.parsed) lists.push(this.programIndexed);
+    else for (const command of facts.commands) lists.push(this.byProgram.get(command.program) ?? []);
+    const nonEmpty = lists.filter((list) => list.length > 0);
+    if (nonEmpty.length === 1) return nonEmpty[0] as CompiledRule[];
+    // Rule order matters to nothing but the tie-break, which compares `order`; dedupe is what matters.
+    return [...new Set(nonEmpty.flat())];
+  }
+}
+
+function mergeClassPaths(extra: Record<string, string[]>): Record<string, string[]> {
+  const merged: Record<string, string[]> = {};
+  for (const [dataClass, globs] of [...Object.entries(DEFAULT_CLASS_PATHS), ...Object.entries(extra)]) {
+    merged[dataClass] = [...(merged[dataClass] ?? []), ...globs];
+  }
+  return merged;
+}
+
+function describeRule(rule: PolicyRule): string {
+  return `${rule.reason ?? `${rule.modality} rule`} [${rule.id}: ${rule.modality} → ${ruleRoute(rule)}]`;
+}
+
+function duty(rule: PolicyRule): ObligationDuty {
+  return {
+    rule: rule.id,
+    duty: rule.duty ?? '',
+    after: { ...(rule.after ?? {}) },
+    within_ms: durationMs(rule.within ?? '0s'),
+  };
+}
+
+function enforceabilityOf(facts: ActionFacts): GuardDecision['enforceability'] {
+  const value = facts.externality.enforceability_class;
+  return value === 'unknown' ? undefined : value;
+}
+
+/** The tool input with its command replaced by the dry-run form; only for string commands we can rewrite. */
+function rewriteInput(
+  request: GuardRequest,
+  dryRun: string | undefined,
+): Record<string, unknown> | undefined {
+  if (dryRun === undefined) return undefined;
+  for (const key of ['command', 'cmd']) {
+    if (typeof request.tool_input[key] === 'string') return { ...request.tool_input, [key]: dryRun };
+  }
+  return undefined;
+}
+
+function systemMessage(
+  route: Route,
+  reason: string,
+  dryRun: string | undefined,
+  rewritten: boolean,
+): { system_message?: string } {
+  if (route === 'warn') return { system_message: `proofline warning: ${reason}` };
+  if (route === 'simulate_first') {
+    return {
+      system_message: rewritten
+        ? `proofline ran the dry-run form instead: ${dryRun}`
+        : `proofline requires a simulation first and knows no dry-run form of this command: ${reason}`,
+    };
+  }
+  if (route === 'approval_gate')
+    return { system_message: `proofline requires approval for this action: ${reason}` };
+  return {};
+}

@@ -1,0 +1,109 @@
+// What one program invocation does, as each family classifier reports it; classify.ts turns these into X(a).
+import type { ExternalityContext } from '../../schemas/guard.js';
+import type { Ownership } from './destination.js';
+import type { ShellWord, SimpleCommand } from './shell.js';
+
+export type CommandContext = Omit<ExternalityContext, 'enforceability_class'>;
+
+/** A text edit on the original command line that turns the command into its dry-run form. */
+export interface DryRunEdit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface CommandEffect {
+  /** Fields not given are those of a purely local action (see LOCAL_CONTEXT). */
+  context: Partial<CommandContext>;
+  labels: string[];
+  /** Paths as written in the command; classify.ts resolves them against cwd. */
+  reads: string[];
+  writes: string[];
+  /** Local files whose content the command sends away (`curl -d @file`, `scp file host:`). */
+  uploads: string[];
+  /** Words the command sends away as data (`-d "$TOKEN"`), checked for secret variables. */
+  payload: string[];
+  subcommand?: string;
+  dryRun?: DryRunEdit;
+  /** Key files the client authenticates with (`ssh -i key`): used, not read out, so not a secret read. */
+  credentialFiles?: string[];
+}
+
+export interface ProgramInput {
+  command: SimpleCommand;
+  /** argv without the program. */
+  args: ShellWord[];
+  env: ClassifyEnv;
+}
+
+export interface ClassifyEnv {
+  ownership: Ownership;
+  /** The URL a git remote name (or, undefined, the default push remote) stands for in the repo at cwd. */
+  gitRemoteUrl(remote: string | undefined): string | undefined;
+}
+
+export type ProgramClassifier = (input: ProgramInput) => CommandEffect;
+
+export const LOCAL_CONTEXT: CommandContext = {
+  destination_type: 'none',
+  destination_visibility: 'none',
+  destination_ownership: 'none',
+  tenant_provenance: 'none',
+  account_provenance: 'none',
+  client_provenance: 'known_cli',
+  external_write: 'no',
+  sensitive_payload: 'no',
+  reversibility: 'reversible',
+};
+
+export const UNKNOWN_CONTEXT: CommandContext = {
+  destination_type: 'unknown',
+  destination_visibility: 'unknown',
+  destination_ownership: 'unknown',
+  tenant_provenance: 'unknown',
+  account_provenance: 'unknown',
+  client_provenance: 'unknown',
+  external_write: 'unknown',
+  sensitive_payload: 'unknown',
+  reversibility: 'unknown',
+};
+
+export function effect(partial: Partial<CommandEffect> = {}): CommandEffect {
+  return { context: {}, labels: [], reads: [], writes: [], uploads: [], payload: [], ...partial };
+}
+
+/** The effect of a program proofline cannot see into: every field unknown. */
+export function unknownEffect(subcommand?: string): CommandEffect {
+  return effect({ context: UNKNOWN_CONTEXT, ...(subcommand === undefined ? {} : { subcommand }) });
+}
+
+/** Literal text of the first operand, if any. */
+export function literalText(word: ShellWord | undefined): string | undefined {
+  return word?.literal ? word.text : undefined;
+}
+
+/** Insert `text` right after `word`: the dry-run flag goes after the subcommand, before any `--`. */
+export function insertAfter(
+  command: SimpleCommand,
+  word: ShellWord | undefined,
+  text: string,
+): DryRunEdit | undefined {
+  if (!command.topLevel || word === undefined) return undefined;
+  return { start: word.end, end: word.end, text };
+}
+
+/** Split `[global options] SUBCOMMAND rest…` given the global options that take a value. */
+export function splitSubcommand(
+  args: ShellWord[],
+  globalValueOptions: ReadonlySet<string>,
+): { subcommand: ShellWord | undefined; rest: ShellWord[] } {
+  for (let index = 0; index < args.length; index++) {
+    const word = args[index] as ShellWord;
+    if (globalValueOptions.has(word.text)) {
+      index += 1;
+    } else if (!word.text.startsWith('-') || !word.literal) {
+      return { subcommand: word, rest: args.slice(index + 1) };
+    }
+  }
+  return { subcommand: undefined, rest: [] };
+}
