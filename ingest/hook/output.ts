@@ -1,0 +1,81 @@
+// What a Codex hook command prints and how it exits, for a guard decision (fixtures README, "stdout and exit
+// code"; hook-schemas/*.command.output.schema.json). The server builds the answer and the hook client only
+// prints it, so this module stays pure and import-free: the client runs before every tool call.
+import type { GuardDecision } from '../../schemas/guard.js';
+
+export interface HookAnswer {
+  stdout: string;
+  exitCode: number;
+  stderr?: string;
+}
+
+/** The part of a decision the runtime is told. The hook client builds one itself when the server is away. */
+export type HookVerdict = Pick<GuardDecision, 'verdict' | 'reason'> &
+  Partial<Pick<GuardDecision, 'deciding_rule' | 'updated_input' | 'system_message'>>;
+
+/** The events where proofline's answer can stop or change a tool call; every other event is only recorded. */
+export const GUARDED_EVENTS: ReadonlySet<string> = new Set(['PreToolUse', 'PermissionRequest']);
+
+const NO_OPINION: HookAnswer = { stdout: '', exitCode: 0 };
+
+export function hookAnswer(event: string, decision: HookVerdict | undefined): HookAnswer {
+  if (!decision || !GUARDED_EVENTS.has(event)) return NO_OPINION;
+  const systemMessage = decision.system_message ? { systemMessage: decision.system_message } : {};
+  // Codex rejects a deny without a reason, and the rule id is what an operator needs to find the cause.
+  const rule = decision.deciding_rule ? ` (proofline rule ${decision.deciding_rule})` : '';
+  const reason = `${decision.reason.trim() || 'decided by proofline'}${rule}`;
+
+  if (event === 'PermissionRequest') {
+    const behavior = permissionBehavior(decision);
+    if (!behavior) return answerJson(systemMessage);
+    // `updatedInput` is reserved here and makes Codex fail closed, so a rewrite is never sent on this event.
+    const verdict = behavior === 'deny' ? { behavior, message: reason } : { behavior };
+    return answerJson({ hookSpecificOutput: { hookEventName: event, decision: verdict }, ...systemMessage });
+  }
+
+  if (decision.verdict === 'deny') {
+    return answerJson({
+      hookSpecificOutput: {
+        hookEventName: event,
+        permissionDecision: 'deny',
+        permissionDecisionReason: reason,
+      },
+    });
+  }
+  if (decision.updated_input) {
+    return answerJson({
+      hookSpecificOutput: {
+        hookEventName: event,
+        permissionDecision: 'allow',
+        updatedInput: decision.updated_input,
+      },
+      ...systemMessage,
+    });
+  }
+  // A plain `permissionDecision:"allow"` is unsupported on PreToolUse (ignored by Codex), so say nothing.
+  return answerJson(systemMessage);
+}
+
+/** What proofline answers a PermissionRequest. An allow that comes only from the policy default is no answer:
+ * proofline must not auto-approve every sandbox escalation just because no rule is configured, so the
+ * runtime's own approval flow goes on. */
+export function permissionBehavior(decision: HookVerdict): 'allow' | 'deny' | undefined {
+  if (decision.verdict === 'deny') return 'deny';
+  return decision.deciding_rule ? 'allow' : undefined;
+}
+
+/** The answer when the proofline server cannot decide: tool calls fail closed unless the operator chose
+ * fail-open; any other event proceeds (telemetry must never block a session). */
+export function serverUnavailableAnswer(event: string, problem: string, failOpen: boolean): HookAnswer {
+  if (!GUARDED_EVENTS.has(event)) return NO_OPINION;
+  if (failOpen)
+    return { ...NO_OPINION, stderr: `proofline hook: ${problem}; allowing the call (--fail-open)\n` };
+  return {
+    ...hookAnswer(event, { verdict: 'deny', reason: `${problem}; denied because proofline fails closed` }),
+    stderr: `proofline hook: ${problem}\n`,
+  };
+}
+
+function answerJson(body: Record<string, unknown>): HookAnswer {
+  return Object.keys(body).length === 0 ? NO_OPINION : { stdout: JSON.stringify(body), exitCode: 0 };
+}

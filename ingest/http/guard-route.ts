@@ -1,0 +1,112 @@
+// POST /v1/guard: the server half of `proofline hook`. It decides (PreToolUse, PermissionRequest), records the
+// hook call as observations, makes them durable, and only then answers with the exact stdout and exit code the
+// hook prints, so a decision Codex acts on is never one proofline failed to record.
+import type { FastifyInstance } from 'fastify';
+
+import type { Guard, GuardDecision } from '../../schemas/guard.js';
+import { TransportUnavailableError, type ObservationPublisher } from '../../schemas/transport.js';
+import type { FileDigest, HookContext } from '../hook/context.js';
+import { GUARDED_EVENTS, hookAnswer } from '../hook/output.js';
+import {
+  assertHookPayload,
+  guardRequestFromHook,
+  HookPayloadError,
+  normalizeHookCall,
+  type HookPayload,
+} from '../normalize/hooks.js';
+import { nowUnixNano } from '../normalize/observation.js';
+
+export interface GuardRouteDeps {
+  /** The current guard; a function because the policy can be reloaded while the server runs. */
+  guard: () => Guard;
+  publisher: ObservationPublisher;
+  storeContent: boolean;
+}
+
+/** The body `proofline hook` sends: the hook's stdin object unchanged, and what it saw locally. */
+export interface GuardRequestBody {
+  hook: HookPayload;
+  context?: HookContext;
+}
+
+export interface GuardResponseBody {
+  stdout: string;
+  exit_code: number;
+  stderr?: string;
+  decision?: GuardDecision;
+}
+
+export async function guardRoutes(app: FastifyInstance, deps: GuardRouteDeps): Promise<void> {
+  app.post('/v1/guard', async (request, reply) => {
+    let body: GuardRequestBody;
+    try {
+      body = readGuardRequestBody(request.body);
+    } catch (error) {
+      if (error instanceof HookPayloadError)
+        return reply.code(400).send({ error: error.code, reason: error.message });
+      throw error;
+    }
+    const { hook, context } = body;
+    const event = hook.hook_event_name;
+    const decision = GUARDED_EVENTS.has(event) ? deps.guard().decide(guardRequestFromHook(hook)) : undefined;
+    const observations = normalizeHookCall(hook, {
+      decision,
+      context,
+      storeContent: deps.storeContent,
+      observedUnixNano: nowUnixNano(),
+    });
+    try {
+      await deps.publisher.publish(observations);
+    } catch (error) {
+      if (!(error instanceof TransportUnavailableError)) throw error;
+      request.log.warn({ err: error, event }, 'guard decision not recorded; refusing to answer');
+      return reply
+        .code(503)
+        .header('retry-after', String(error.retryAfterSeconds))
+        .send({ error: error.code, reason: error.message });
+    }
+    const answer = hookAnswer(event, decision);
+    const response: GuardResponseBody = {
+      stdout: answer.stdout,
+      exit_code: answer.exitCode,
+      ...(answer.stderr === undefined ? {} : { stderr: answer.stderr }),
+      ...(decision ? { decision } : {}),
+    };
+    return reply.send(response);
+  });
+}
+
+function readGuardRequestBody(body: unknown): GuardRequestBody {
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new HookPayloadError('body must be a JSON object { hook, context? }');
+  const { hook, context } = body as Record<string, unknown>;
+  assertHookPayload(hook);
+  return context === undefined ? { hook } : { hook, context: readHookContext(context) };
+}
+
+// The client's local observations end up in the assumption receipt, so their shape is checked, not trusted.
+function readHookContext(value: unknown): HookContext {
+  const context = value as Partial<HookContext> | null;
+  const validFile = (file: Partial<FileDigest> | null) =>
+    typeof file === 'object' &&
+    file !== null &&
+    typeof file.path === 'string' &&
+    (typeof file.sha256 === 'string' || file.sha256 === null);
+  if (
+    typeof context !== 'object' ||
+    context === null ||
+    (typeof context.git_head !== 'string' && context.git_head !== null) ||
+    !Array.isArray(context.files) ||
+    !context.files.every(validFile)
+  ) {
+    throw new HookPayloadError(
+      'context must be { git_head: string | null, files: [{ path, sha256 | null }] }',
+    );
+  }
+  const files = context.files.map(({ path, sha256, too_large }) => ({
+    path,
+    sha256,
+    ...(too_large === true ? { too_large } : {}),
+  }));
+  return { git_head: context.git_head, files: files as FileDigest[] };
+}

@@ -1,0 +1,122 @@
+// Shared parts of the hook tests: the real Codex captures, a fake publisher, a real fastify server with the
+// guard route, and the real `proofline hook` process.
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import Fastify, { type FastifyInstance } from 'fastify';
+
+import { guardRoutes } from '../../ingest/http/guard-route.js';
+import type { Guard } from '../../schemas/guard.js';
+import type { Observation } from '../../schemas/observation.js';
+import type { ObservationPublisher } from '../../schemas/transport.js';
+
+export const ROOT = new URL('../../', import.meta.url).pathname;
+export const FIXTURES = join(ROOT, 'test/fixtures/codex-0.169.0');
+
+export interface StdinCapture {
+  scenario: string;
+  event: string;
+  file: string;
+  payload: Record<string, unknown>;
+}
+
+export function stdinCaptures(): StdinCapture[] {
+  const scenarios = join(FIXTURES, 'scenarios');
+  return readdirSync(scenarios).flatMap((scenario) => {
+    const dir = join(scenarios, scenario, 'hooks');
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .filter((name) => name.endsWith('.stdin.json'))
+      .map((name) => {
+        const file = join(dir, name);
+        return {
+          scenario,
+          event: name.replace('.stdin.json', ''),
+          file,
+          payload: JSON.parse(readFileSync(file, 'utf8')),
+        };
+      });
+  });
+}
+
+/** Collects what the route publishes; can be told to fail like an unavailable transport. */
+export class FakePublisher implements ObservationPublisher {
+  readonly published: Observation[] = [];
+  failWith: Error | undefined;
+
+  async publish(observations: readonly Observation[]): Promise<void> {
+    if (this.failWith) throw this.failWith;
+    this.published.push(...observations);
+  }
+
+  async close(): Promise<void> {}
+}
+
+export interface GuardServer {
+  app: FastifyInstance;
+  url: string;
+  publisher: FakePublisher;
+  /** The Authorization header of every request, in order. */
+  authorizations: Array<string | undefined>;
+  setGuard(guard: Guard): void;
+}
+
+export async function startGuardServer(guard: Guard, storeContent = false): Promise<GuardServer> {
+  const app = Fastify();
+  const publisher = new FakePublisher();
+  const authorizations: Array<string | undefined> = [];
+  app.addHook('onRequest', async (request) => void authorizations.push(request.headers.authorization));
+  let current = guard;
+  await app.register(guardRoutes, { guard: () => current, publisher, storeContent });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return { app, url, publisher, authorizations, setGuard: (next) => (current = next) };
+}
+
+export interface HookRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export const CLI = join(ROOT, 'dist/cli/main.js');
+
+/** Runs the built `proofline hook` the way Codex does: stdin without a trailing newline, then EOF. */
+export function runHookProcess(stdin: string, args: string[], cwd = ROOT): Promise<HookRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, 'hook', ...args], {
+      cwd,
+      env: { ...process.env, PROOFLINE_TOKEN: '' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+// What `proofline hook` loads, as source paths.
+const HOOK_CLIENT_SOURCES = [
+  'cli/main.ts',
+  'ingest/hook/command.ts',
+  'ingest/hook/context.ts',
+  'ingest/hook/output.ts',
+];
+
+/** Builds dist/ when the hook client or anything it loads is newer than its compiled form. tsc emits even when
+ * other work in progress has type errors, so its exit code is not the signal; the compiled files are. */
+export async function ensureBuilt(): Promise<void> {
+  const stale = HOOK_CLIENT_SOURCES.some((source) => {
+    const compiled = join(ROOT, 'dist', source.replace(/\.ts$/, '.js'));
+    return !existsSync(compiled) || statSync(compiled).mtimeMs < statSync(join(ROOT, source)).mtimeMs;
+  });
+  if (stale) {
+    await promisify(execFile)('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT }).catch(() => undefined);
+    await promisify(execFile)(process.execPath, ['scripts/copy-assets.mjs'], { cwd: ROOT });
+  }
+  if (!existsSync(CLI)) throw new Error(`build did not produce ${CLI}`);
+}
