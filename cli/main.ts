@@ -43,7 +43,36 @@ program
   .option('--settle-ms <ms>', 'quiet time after an action closes before it is bundled', parsePositiveInt, 30_000)
   .option('--idle-timeout-ms <ms>', 'seal a session after this long without records', parsePositiveInt, 600_000)
   .option('--kafka <brokers>', 'use Kafka (comma-separated brokers) instead of the embedded store')
+  .option('--group <name>', 'with --kafka: the assemblers\' consumer group', 'proofline-assemblers')
   .action(async (opts) => (await import('./serve.js')).runServe(opts));
+
+program
+  .command('ingest')
+  .description('Receiver only: OTLP/HTTP and hook calls (or Collector topics) → Kafka')
+  .requiredOption('--kafka <brokers>', 'comma-separated Kafka brokers')
+  .option('--host <host>', 'address to bind (loopback unless told otherwise)', '127.0.0.1')
+  .option('--port <port>', 'OTLP/HTTP port', parsePort, 4318)
+  .option('--token <token>', 'require this bearer token on every request (default: $PROOFLINE_TOKEN)')
+  .option('--policy <file>', 'guard rule file (YAML); default: allow everything, recorded as such')
+  .option('--store-content', 'keep redacted prompt/argument/output text beside its digest', false)
+  .option('--max-body <bytes>', 'largest request body after decompression', parsePositiveInt, 16 * 1024 * 1024)
+  .option('--from-kafka <topics>', 'instead of HTTP: consume the Collector kafkaexporter topics LOGS,SPANS')
+  .addOption(
+    new Option('--collector-encoding <encoding>', 'the exporter\'s encoding')
+      .choices(['otlp_proto', 'otlp_json'])
+      .default('otlp_proto'),
+  )
+  .action(async (opts) => (await import('./kafka.js')).runKafkaIngest(opts));
+
+program
+  .command('assemble')
+  .description('Assembler only: a Kafka consumer group member that writes signed bundles')
+  .requiredOption('--kafka <brokers>', 'comma-separated Kafka brokers')
+  .option('--group <name>', 'consumer group', 'proofline-assemblers')
+  .option('--data <dir>', 'data directory: bundles, keys, index', '.proofline')
+  .option('--settle-ms <ms>', 'quiet time after an action closes before it is bundled', parsePositiveInt, 30_000)
+  .option('--idle-timeout-ms <ms>', 'seal a session after this long without records', parsePositiveInt, 600_000)
+  .action(async (opts) => (await import('./kafka.js')).runKafkaAssemble(opts));
 
 program
   .command('hook')

@@ -1,9 +1,9 @@
 // `proofline serve`: the whole pipeline in one process until SIGINT/SIGTERM; SIGHUP reloads the policy.
-import pino from 'pino';
-
+// With --kafka, ingest and assembly run in this process but talk through Kafka (cli/kafka.ts).
 import { loadGuard } from '../policy/load.js';
-import { CliError } from './errors.js';
+import { runKafkaServe } from './kafka.js';
 import { startPipeline } from './pipeline.js';
+import { cliLogger, untilStopped } from './process.js';
 
 export interface ServeOptions {
   host: string;
@@ -16,11 +16,12 @@ export interface ServeOptions {
   settleMs: number;
   idleTimeoutMs: number;
   kafka?: string;
+  group: string;
 }
 
 export async function runServe(options: ServeOptions): Promise<void> {
-  if (options.kafka) throw new CliError('--kafka: use `proofline ingest --kafka` and `proofline assemble --kafka`');
-  const logger = pino({ level: process.env.PROOFLINE_LOG_LEVEL ?? 'info' }, pino.destination(2));
+  if (options.kafka) return runKafkaServe({ ...options, kafka: options.kafka, collectorEncoding: 'otlp_proto' });
+  const logger = cliLogger();
   const token = options.token ?? process.env.PROOFLINE_TOKEN;
   if (!isLoopback(options.host) && !token)
     logger.warn({ host: options.host }, 'listening beyond loopback without --token: anyone who can reach it can write');
@@ -50,14 +51,7 @@ export async function runServe(options: ServeOptions): Promise<void> {
       logger.error({ err: error }, 'policy reload failed; keeping the previous policy');
     }
   });
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      logger.info({ signal }, 'shutting down');
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await untilStopped(logger);
   await pipeline.close();
 }
 

@@ -1,4 +1,5 @@
-// The simple guard: a YAML rule file of allow/deny rules over the tool name, the shell command and the cwd.
+// The simple guard: a YAML rule file of allow/deny rules over the hook event, the tool name, the shell command
+// and the cwd.
 // It sits behind the `Guard` interface so a richer engine can replace it without touching ingest or bundles.
 import { readFileSync } from 'node:fs';
 
@@ -13,6 +14,7 @@ export type RuleDecision = 'allow' | 'deny';
 export interface Rule {
   id: string;
   /** Glob over the whole value, or `/regex/flags` searched within it. */
+  event?: string;
   tool?: string;
   command?: string;
   cwd?: string;
@@ -80,7 +82,7 @@ export function parseRuleFile(text: string, source: string): RuleFile {
     if (seen.has(rule.id))
       throw new RuleFileError(source, `duplicate rule id "${rule.id}"`, lineOf(['rules', index, 'id']));
     seen.add(rule.id);
-    for (const field of ['tool', 'command', 'cwd'] as const) {
+    for (const field of ['event', 'tool', 'command', 'cwd'] as const) {
       const pattern = rule[field];
       if (pattern === undefined) continue;
       try {
@@ -164,7 +166,7 @@ function compilePattern(pattern: string): Matcher {
 
 interface CompiledRule {
   rule: Rule;
-  conditions: Array<[keyof Pick<GuardRequest, 'tool_name' | 'command' | 'cwd'>, Matcher]>;
+  conditions: Array<[keyof Pick<GuardRequest, 'event' | 'tool_name' | 'command' | 'cwd'>, Matcher]>;
 }
 
 export class RuleFileGuard implements Guard {
@@ -177,6 +179,7 @@ export class RuleFileGuard implements Guard {
       rule,
       conditions: (
         [
+          ['event', rule.event],
           ['tool_name', rule.tool],
           ['command', rule.command],
           ['cwd', rule.cwd],

@@ -73,6 +73,8 @@ export interface GuardRequest {
   session_id: string;
   turn_id?: string;
   action_id?: string;
+  /** The runtime's hook event that asks, when it asks through a hook (`PreToolUse`, `PermissionRequest`). */
+  event?: string;
   /** As the runtime names it (`Bash` in Codex hooks, `exec_command` in Codex logs). */
   tool_name: string;
   tool_input: Record<string, unknown>;

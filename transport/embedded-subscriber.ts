@@ -39,6 +39,9 @@ export class EmbeddedSubscriber implements ObservationSubscriber {
   private running = false;
   private loopDone: Promise<void> = Promise.resolve();
   private connection: Promise<DuckDBConnection> | undefined;
+  /** commit() and deadLetter() calls still running: the connection must outlive them (a DuckDB connection
+   * closed under a running query takes the whole process down). */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   // subscriber() is synchronous in the transport's API while connecting is not: the own connection is opened on
   // first use and closed when the subscriber stops.
@@ -63,7 +66,11 @@ export class EmbeddedSubscriber implements ObservationSubscriber {
     return loop;
   }
 
-  async commit(nextOffsets: ReadonlyMap<number, string>): Promise<void> {
+  commit(nextOffsets: ReadonlyMap<number, string>): Promise<void> {
+    return this.track(this.writeCommitted(nextOffsets));
+  }
+
+  private async writeCommitted(nextOffsets: ReadonlyMap<number, string>): Promise<void> {
     for (const [partition, offset] of nextOffsets) {
       assertPartition(partition);
       await (
@@ -76,14 +83,25 @@ export class EmbeddedSubscriber implements ObservationSubscriber {
     }
   }
 
-  async deadLetter(delivery: Delivery, reason: string): Promise<void> {
+  deadLetter(delivery: Delivery, reason: string): Promise<void> {
     assertPartition(delivery.partition);
-    await this.storeDeadLetter(
-      parseOffset(delivery.offset),
-      delivery.observation.id,
-      reason,
-      JSON.stringify(delivery.observation),
+    return this.track(
+      this.storeDeadLetter(
+        parseOffset(delivery.offset),
+        delivery.observation.id,
+        reason,
+        JSON.stringify(delivery.observation),
+      ),
     );
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    work.then(
+      () => this.inFlight.delete(work),
+      () => this.inFlight.delete(work),
+    );
+    return work;
   }
 
   /** Stops run() after the batch in flight; resolves without waiting for it, so onBatch may call it. */
@@ -133,6 +151,7 @@ export class EmbeddedSubscriber implements ObservationSubscriber {
   }
 
   private async disconnect(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
     const connection = this.connection;
     this.connection = undefined;
     if (connection) (await connection).closeSync();

@@ -156,6 +156,7 @@ export function guardRequestFromHook(
   return {
     runtime_family: runtimeFamily,
     session_id: payload.session_id,
+    event: payload.hook_event_name,
     turn_id: stringField(payload, 'turn_id'),
     action_id: stringField(payload, 'tool_use_id'),
     tool_name: stringField(payload, 'tool_name') ?? '',

@@ -176,3 +176,19 @@ describe('rule file decisions', () => {
     expect(sameWithDefaults.policyDigest).not.toBe(new RuleFileGuard().policyDigest);
   });
 });
+
+describe('event condition', () => {
+  const guard = new RuleFileGuard(
+    parseRuleFile(
+      'version: 1\nrules:\n  - id: no-escalation\n    event: PermissionRequest\n    decision: deny\n',
+      'event.yaml',
+    ),
+  );
+  const request = { runtime_family: 'tool_hook', session_id: 's', tool_name: 'Bash', tool_input: {}, command: 'ls' } as const;
+
+  it('matches only the named hook event', () => {
+    expect(guard.decide({ ...request, event: 'PermissionRequest' })).toMatchObject({ verdict: 'deny', deciding_rule: 'no-escalation' });
+    expect(guard.decide({ ...request, event: 'PreToolUse' }).verdict).toBe('allow');
+    expect(guard.decide(request).verdict).toBe('allow');
+  });
+});

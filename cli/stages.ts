@@ -1,0 +1,124 @@
+// The two halves every deployment is made of, each bound to whatever transport it is given: the ingest half
+// (OTLP receiver + guard route → a publisher) and the assembly half (a subscriber → assembler → bundle store).
+// `serve` runs both over the embedded log; `ingest --kafka` and `assemble --kafka` run one each over Kafka.
+import { mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+
+import { createAssembler, type Assembler, type StepReport } from '../assembler/assembler.js';
+import { BundleStore } from '../assembler/bundle-store.js';
+import { loadSigner } from '../assembler/keygen.js';
+import { runAssembler } from '../assembler/run.js';
+import { guardRoutes } from '../ingest/http/guard-route.js';
+import { createReceiver } from '../ingest/http/receiver.js';
+import { loadGuard } from '../policy/load.js';
+import type { DsseEnvelope } from '../schemas/bundle.js';
+import type { Guard } from '../schemas/guard.js';
+import type { ObservationPublisher, ObservationSubscriber } from '../schemas/transport.js';
+
+export const ASSEMBLER_VERSION = 'proofline-assembler/0.1.0';
+
+export interface IngestOptions {
+  publisher: ObservationPublisher;
+  host?: string;
+  port?: number;
+  token?: string;
+  policyFile?: string;
+  storeContent?: boolean;
+  maxBodyBytes?: number;
+}
+
+export interface IngestStage {
+  url: string;
+  app: FastifyInstance;
+  /** Replace the guard while running (SIGHUP reload, demo scenarios); its digest is recorded from then on. */
+  setGuard(guard: Guard): void;
+  guard(): Guard;
+  close(): Promise<void>;
+}
+
+export async function startIngest(options: IngestOptions): Promise<IngestStage> {
+  let guard = loadGuard(options.policyFile);
+  const storeContent = options.storeContent ?? false;
+  const app = await createReceiver({
+    publisher: options.publisher,
+    token: options.token,
+    maxBodyBytes: options.maxBodyBytes,
+    storeContent,
+  });
+  await app.register(guardRoutes, { guard: () => guard, publisher: options.publisher, storeContent });
+  const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 4318 });
+  return { url, app, setGuard: (next) => (guard = next), guard: () => guard, close: () => app.close() };
+}
+
+/** Where written bundles go besides the data directory (the `proofline.bundles` topic). */
+export type BundleSink = (bundles: { sessionId: string; fileName: string; envelope: DsseEnvelope }[]) => Promise<void>;
+
+export interface AssemblyOptions {
+  dataDir: string;
+  subscriber: ObservationSubscriber;
+  /** DuckDB connection for the bundle index (the embedded log's file, or the assembler's own). */
+  connection: DuckDBConnection;
+  settleMs?: number;
+  idleTimeoutMs?: number;
+  bundleSink?: BundleSink;
+  logger?: Logger;
+}
+
+export interface AssemblyStage {
+  assembler: Assembler;
+  keyDir: string;
+  /** Settles when the subscriber stops; rejects if assembling failed. */
+  done: Promise<void>;
+}
+
+export async function startAssembly(options: AssemblyOptions): Promise<AssemblyStage> {
+  const dataDir = resolve(options.dataDir);
+  const keyDir = join(dataDir, 'keys');
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const store = await BundleStore.open(dataDir, options.connection);
+  const core = createAssembler({
+    store,
+    signer: await loadSigner(keyDir),
+    settleMs: options.settleMs ?? 30_000,
+    idleTimeoutMs: options.idleTimeoutMs ?? 600_000,
+    assemblerVersion: ASSEMBLER_VERSION,
+    logger,
+  });
+  const assembler = options.bundleSink ? forwardingBundles(core, options.bundleSink) : core;
+  const done = runAssembler(options.subscriber, assembler, { tickIntervalMs: 250 });
+  done.catch((error: unknown) => logger.error({ err: error }, 'assembler stopped'));
+  return { assembler, keyDir, done };
+}
+
+/** Hands every bundle and seal a step wrote to the sink before the step returns, so the run loop commits
+ * offsets only once the bundles are in the data directory and with the sink. */
+function forwardingBundles(assembler: Assembler, sink: BundleSink): Assembler {
+  const forward = async (report: StepReport): Promise<StepReport> => {
+    const written = [
+      ...report.bundled.map((b) => ({ sessionId: b.sessionId, path: b.path })),
+      ...report.sealed.map((s) => ({ sessionId: s.seal.session_id, path: s.path })),
+    ];
+    if (written.length > 0)
+      await sink(
+        await Promise.all(
+          written.map(async ({ sessionId, path }) => ({
+            sessionId,
+            fileName: path.slice(path.lastIndexOf('/') + 1),
+            envelope: JSON.parse(await readFile(path, 'utf8')) as DsseEnvelope,
+          })),
+        ),
+      );
+    return report;
+  };
+  return {
+    ...assembler,
+    handle: async (deliveries) => forward(await assembler.handle(deliveries)),
+    tick: async () => forward(await assembler.tick()),
+    flush: async () => forward(await assembler.flush()),
+  };
+}
