@@ -1,139 +1,7 @@
 #!/usr/bin/env node
-// The `proofline` command: declares each subcommand's flags and dispatches to its stage. Stages are imported
-// lazily so `proofline hook`, which runs before every tool call, loads only the hook client.
-import { Command, InvalidArgumentError, Option } from 'commander';
-
+// The `proofline` command. `proofline hook` runs before every tool call, so it takes a fast path that loads
+// only the hook client; everything else goes through the commander program in commands.ts.
 import { CliError } from './errors.js';
-
-const VERSION = '0.1.0';
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('not a port number');
-  return port;
-}
-
-function parseFraction(value: string): number {
-  const x = Number(value);
-  if (!(x >= 0 && x <= 1)) throw new InvalidArgumentError('must be a number from 0 to 1');
-  return x;
-}
-
-function parsePositiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
-
-const program = new Command('proofline')
-  .description('Signed proof of every AI coding-agent action, from OpenTelemetry and hook telemetry.')
-  .version(VERSION)
-  .showHelpAfterError('(run with --help for usage)');
-
-program
-  .command('serve')
-  .description('Run the receiver, transport and assembler in one process (embedded store, or Kafka)')
-  .option('--host <host>', 'address to bind (loopback unless told otherwise)', '127.0.0.1')
-  .option('--port <port>', 'OTLP/HTTP port', parsePort, 4318)
-  .option('--data <dir>', 'data directory: store, bundles, keys', '.proofline')
-  .option('--token <token>', 'require this bearer token on every request (default: $PROOFLINE_TOKEN)')
-  .option('--policy <file>', 'guard rule file (YAML); default: allow everything, recorded as such')
-  .option('--store-content', 'keep redacted prompt/argument/output text beside its digest', false)
-  .option('--max-body <bytes>', 'largest request body after decompression', parsePositiveInt, 16 * 1024 * 1024)
-  .option('--settle-ms <ms>', 'quiet time after an action closes before it is bundled', parsePositiveInt, 30_000)
-  .option('--idle-timeout-ms <ms>', 'seal a session after this long without records', parsePositiveInt, 600_000)
-  .option('--kafka <brokers>', 'use Kafka (comma-separated brokers) instead of the embedded store')
-  .option('--group <name>', 'with --kafka: the assemblers\' consumer group', 'proofline-assemblers')
-  .action(async (opts) => (await import('./serve.js')).runServe(opts));
-
-program
-  .command('ingest')
-  .description('Receiver only: OTLP/HTTP and hook calls (or Collector topics) → Kafka')
-  .requiredOption('--kafka <brokers>', 'comma-separated Kafka brokers')
-  .option('--host <host>', 'address to bind (loopback unless told otherwise)', '127.0.0.1')
-  .option('--port <port>', 'OTLP/HTTP port', parsePort, 4318)
-  .option('--token <token>', 'require this bearer token on every request (default: $PROOFLINE_TOKEN)')
-  .option('--policy <file>', 'guard rule file (YAML); default: allow everything, recorded as such')
-  .option('--store-content', 'keep redacted prompt/argument/output text beside its digest', false)
-  .option('--max-body <bytes>', 'largest request body after decompression', parsePositiveInt, 16 * 1024 * 1024)
-  .option('--from-kafka <topics>', 'instead of HTTP: consume the Collector kafkaexporter topics LOGS,SPANS')
-  .addOption(
-    new Option('--collector-encoding <encoding>', 'the exporter\'s encoding')
-      .choices(['otlp_proto', 'otlp_json'])
-      .default('otlp_proto'),
-  )
-  .action(async (opts) => (await import('./kafka.js')).runKafkaIngest(opts));
-
-program
-  .command('assemble')
-  .description('Assembler only: a Kafka consumer group member that writes signed bundles')
-  .requiredOption('--kafka <brokers>', 'comma-separated Kafka brokers')
-  .option('--group <name>', 'consumer group', 'proofline-assemblers')
-  .option('--data <dir>', 'data directory: bundles, keys, index', '.proofline')
-  .option('--settle-ms <ms>', 'quiet time after an action closes before it is bundled', parsePositiveInt, 30_000)
-  .option('--idle-timeout-ms <ms>', 'seal a session after this long without records', parsePositiveInt, 600_000)
-  .action(async (opts) => (await import('./kafka.js')).runKafkaAssemble(opts));
-
-program
-  .command('hook')
-  .description('Codex hook command: reads the hook JSON on stdin, asks the guard, prints the answer')
-  .option('--url <url>', 'proofline server (default: $PROOFLINE_URL, then http://127.0.0.1:4318)')
-  .option('--token <token>', 'bearer token (default: $PROOFLINE_TOKEN)')
-  .option('--fail-open', 'allow tool calls when the server cannot be reached (default: deny)', false)
-  .option('--timeout-ms <ms>', 'give up on the server after this long', parsePositiveInt, 5_000)
-  .action(async (opts) => {
-    const { runHook } = await import('../ingest/hook/command.js');
-    process.exitCode = await runHook({
-      url: opts.url ?? process.env.PROOFLINE_URL ?? 'http://127.0.0.1:4318',
-      token: opts.token ?? process.env.PROOFLINE_TOKEN,
-      failOpen: opts.failOpen,
-      timeoutMs: opts.timeoutMs,
-    });
-  });
-
-program
-  .command('keygen')
-  .description('Create an Ed25519 signing key (mode 0600) and its public key set')
-  .option('--out <dir>', 'key directory', '.proofline/keys')
-  .option('--force', 'replace an existing key', false)
-  .action(async (opts) => {
-    const { keygen } = await import('../assembler/keygen.js');
-    const made = await keygen(opts.out, { force: opts.force });
-    process.stdout.write(`keyid ${made.keyid}\nprivate key ${made.privateKeyPath}\npublic keys ${made.publicKeySetPath}\n`);
-  });
-
-program
-  .command('verify')
-  .description('Check signatures, digests, chains, seals and receipt completeness; non-zero exit on failure')
-  .argument('[paths...]', 'data directories or bundle files', ['.proofline'])
-  .option('--keys <file>', 'trusted public key set (default: the data directory’s own, with a warning)')
-  .option('--min-completeness <x>', 'fail when overall completeness is below this', parseFraction, 0)
-  .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'junit']).default('text'))
-  .option('--db <file>', 'DuckDB file to load into (default: in memory)')
-  .action(async (paths: string[], opts) => {
-    const { runVerify } = await import('../verifier/verify-command.js');
-    process.exitCode = await runVerify({ paths, ...opts });
-  });
-
-program
-  .command('report')
-  .description('Compliance reports in SQL over the bundles')
-  .argument('[paths...]', 'data directories or bundle files', ['.proofline'])
-  .option('--builtin <name>', 'a built-in report (see --list)')
-  .option('--sql <file>', 'your own SQL over the loaded tables')
-  .option('--list', 'list the built-in reports and the tables', false)
-  .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
-  .option('--db <file>', 'DuckDB file to load into (default: in memory)')
-  .action(async (paths: string[], opts) => {
-    const { runReport } = await import('../verifier/report-command.js');
-    process.exitCode = await runReport({ paths, ...opts });
-  });
-
-program
-  .command('demo')
-  .description('Replay the bundled real Codex captures through the embedded pipeline and verify the result')
-  .option('--data <dir>', 'keep the demo data here (default: a fresh temporary directory)')
-  .action(async (opts) => (await import('./demo.js')).runDemo(opts));
 
 /** Stages raise typed errors that carry their own exit code (the verifier's usage errors are 2, say). */
 function exitCodeOf(error: unknown): number {
@@ -142,8 +10,19 @@ function exitCodeOf(error: unknown): number {
   return typeof code === 'number' && code > 0 ? code : 1;
 }
 
+const args = process.argv.slice(2);
+const isHookCall = args[0] === 'hook' && !args.includes('--help') && !args.includes('-h');
+
 try {
-  await program.parseAsync(process.argv);
+  if (isHookCall) {
+    const [{ parseHookArgs }, { runHook }] = await Promise.all([
+      import('./hook-args.js'),
+      import('../ingest/hook/command.js'),
+    ]);
+    process.exitCode = await runHook(parseHookArgs(args.slice(1)));
+  } else {
+    await (await import('./commands.js')).program.parseAsync(process.argv);
+  }
 } catch (error) {
   // One clear line, non-zero exit: internal stack traces are for --verbose logs, not for the operator.
   const message = error instanceof Error ? error.message : String(error);

@@ -12,6 +12,9 @@ export interface HookCommandOptions {
   /** Let tool calls run when the server cannot decide (default: deny them). */
   failOpen: boolean;
   timeoutMs: number;
+  /** The hook's own command line was wrong: answer as if the server were unreachable (fail closed) rather
+   * than exit 1, which Codex treats as a non-blocking error and lets the tool run. */
+  misconfigured?: string;
 }
 
 /** Exit code for a hook error Codex reports but does not block on. */
@@ -26,7 +29,9 @@ export async function runHook(options: HookCommandOptions): Promise<number> {
   const event = typeof hook.hook_event_name === 'string' ? hook.hook_event_name : '';
   // The assumption receipt is taken when a tool call is proposed; other events carry nothing local to pin.
   const context = event === 'PreToolUse' ? await collectHookContext(hook) : undefined;
-  const answer = await askServer(options, { hook, ...(context ? { context } : {}) }, event);
+  const answer = options.misconfigured
+    ? serverUnavailableAnswer(event, `proofline hook is misconfigured: ${options.misconfigured}`, false)
+    : await askServer(options, { hook, ...(context ? { context } : {}) }, event);
   process.stdout.write(answer.stdout);
   if (answer.stderr) process.stderr.write(answer.stderr);
   return answer.exitCode;
