@@ -8,7 +8,8 @@ const VERSION = '0.1.0';
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('not a port number');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError('not a port number');
   return port;
 }
 
@@ -38,11 +39,26 @@ program
   .option('--token <token>', 'require this bearer token on every request (default: $PROOFLINE_TOKEN)')
   .option('--policy <file>', 'guard rule file (YAML); default: allow everything, recorded as such')
   .option('--store-content', 'keep redacted prompt/argument/output text beside its digest', false)
-  .option('--max-body <bytes>', 'largest request body after decompression', parsePositiveInt, 16 * 1024 * 1024)
-  .option('--settle-ms <ms>', 'quiet time after an action closes before it is bundled', parsePositiveInt, 30_000)
-  .option('--idle-timeout-ms <ms>', 'seal a session after this long without records', parsePositiveInt, 600_000)
+  .option(
+    '--max-body <bytes>',
+    'largest request body after decompression',
+    parsePositiveInt,
+    16 * 1024 * 1024,
+  )
+  .option(
+    '--settle-ms <ms>',
+    'quiet time after an action closes before it is bundled',
+    parsePositiveInt,
+    30_000,
+  )
+  .option(
+    '--idle-timeout-ms <ms>',
+    'seal a session after this long without records',
+    parsePositiveInt,
+    600_000,
+  )
   .option('--kafka <brokers>', 'use Kafka (comma-separated brokers) instead of the embedded store')
-  .option('--group <name>', 'with --kafka: the assemblers\' consumer group', 'proofline-assemblers')
+  .option('--group <name>', "with --kafka: the assemblers' consumer group", 'proofline-assemblers')
   .action(async (opts) => (await import('./serve.js')).runServe(opts));
 
 program
@@ -54,10 +70,15 @@ program
   .option('--token <token>', 'require this bearer token on every request (default: $PROOFLINE_TOKEN)')
   .option('--policy <file>', 'guard rule file (YAML); default: allow everything, recorded as such')
   .option('--store-content', 'keep redacted prompt/argument/output text beside its digest', false)
-  .option('--max-body <bytes>', 'largest request body after decompression', parsePositiveInt, 16 * 1024 * 1024)
+  .option(
+    '--max-body <bytes>',
+    'largest request body after decompression',
+    parsePositiveInt,
+    16 * 1024 * 1024,
+  )
   .option('--from-kafka <topics>', 'instead of HTTP: consume the Collector kafkaexporter topics LOGS,SPANS')
   .addOption(
-    new Option('--collector-encoding <encoding>', 'the exporter\'s encoding')
+    new Option('--collector-encoding <encoding>', "the exporter's encoding")
       .choices(['otlp_proto', 'otlp_json'])
       .default('otlp_proto'),
   )
@@ -69,8 +90,18 @@ program
   .requiredOption('--kafka <brokers>', 'comma-separated Kafka brokers')
   .option('--group <name>', 'consumer group', 'proofline-assemblers')
   .option('--data <dir>', 'data directory: bundles, keys, index', '.proofline')
-  .option('--settle-ms <ms>', 'quiet time after an action closes before it is bundled', parsePositiveInt, 30_000)
-  .option('--idle-timeout-ms <ms>', 'seal a session after this long without records', parsePositiveInt, 600_000)
+  .option(
+    '--settle-ms <ms>',
+    'quiet time after an action closes before it is bundled',
+    parsePositiveInt,
+    30_000,
+  )
+  .option(
+    '--idle-timeout-ms <ms>',
+    'seal a session after this long without records',
+    parsePositiveInt,
+    600_000,
+  )
   .action(async (opts) => (await import('./kafka.js')).runKafkaAssemble(opts));
 
 // Runs through cli/main.ts's fast path; declared here for `--help` and the command list.
@@ -88,7 +119,9 @@ program
   .action(async (opts) => {
     const { keygen } = await import('../assembler/keygen.js');
     const made = await keygen(opts.out, { force: opts.force });
-    process.stdout.write(`keyid ${made.keyid}\nprivate key ${made.privateKeyPath}\npublic keys ${made.publicKeySetPath}\n`);
+    process.stdout.write(
+      `keyid ${made.keyid}\nprivate key ${made.privateKeyPath}\npublic keys ${made.publicKeySetPath}\n`,
+    );
   });
 
 program
@@ -97,7 +130,9 @@ program
   .argument('[paths...]', 'data directories or bundle files', ['.proofline'])
   .option('--keys <file>', 'trusted public key set (default: the data directory’s own, with a warning)')
   .option('--min-completeness <x>', 'fail when overall completeness is below this', parseFraction, 0)
-  .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'junit']).default('text'))
+  .addOption(
+    new Option('--format <format>', 'output format').choices(['text', 'json', 'junit']).default('text'),
+  )
   .option('--db <file>', 'DuckDB file to load into (default: in memory)')
   .action(async (paths: string[], opts) => {
     const { runVerify } = await import('../verifier/verify-command.js');
@@ -111,7 +146,9 @@ program
   .option('--builtin <name>', 'a built-in report (see --list)')
   .option('--sql <file>', 'your own SQL over the loaded tables')
   .option('--list', 'list the built-in reports and the tables', false)
-  .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+  .addOption(
+    new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'),
+  )
   .option('--db <file>', 'DuckDB file to load into (default: in memory)')
   .action(async (paths: string[], opts) => {
     const { runReport } = await import('../verifier/report-command.js');
@@ -123,4 +160,3 @@ program
   .description('Replay the bundled real Codex captures through the embedded pipeline and verify the result')
   .option('--data <dir>', 'keep the demo data here (default: a fresh temporary directory)')
   .action(async (opts) => (await import('./demo.js')).runDemo(opts));
-

@@ -4,7 +4,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const DEMO_POLICY_DIR = [resolve(HERE, '../../deploy/demo'), resolve(HERE, '../deploy/demo')].find(existsSync);
+const DEMO_POLICY_DIR = [resolve(HERE, '../../deploy/demo'), resolve(HERE, '../deploy/demo')].find(
+  existsSync,
+);
 
 const POLICY_BY_HOOK_MODE: Record<string, string> = {
   deny: 'deny-shell-redirects.yaml',

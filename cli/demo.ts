@@ -32,17 +32,24 @@ export async function runDemo(options: { data?: string }): Promise<void> {
     await pipeline.close();
   }
 
-  const table = new Table({ head: ['scenario', 'capture hook', 'hook calls (exit codes)', 'OTLP requests (status)'] });
+  const table = new Table({
+    head: ['scenario', 'capture hook', 'hook calls (exit codes)', 'OTLP requests (status)'],
+  });
   table.push(...rows);
-  process.stdout.write(`Replayed ${rows.length} real Codex 0.169.0 captures into ${dataDir}\n${table.toString()}\n\n`);
+  process.stdout.write(
+    `Replayed ${rows.length} real Codex 0.169.0 captures into ${dataDir}\n${table.toString()}\n\n`,
+  );
 
   const exitCode = await runVerify({ paths: [dataDir], format: 'text', minCompleteness: 0 });
-  process.stdout.write(`\ndemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s; data in ${dataDir}\n`);
+  process.stdout.write(
+    `\ndemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s; data in ${dataDir}\n`,
+  );
   if (exitCode !== 0) throw new CliError('verification failed on the demo data', exitCode);
 }
 
 function describe(scenario: Scenario, result: Awaited<ReturnType<typeof replayScenario>>): string[] {
-  const hooks = result.hooks.map((h) => `${h.event}:${h.exitCode}`).join(' ') || '(hooks not trusted: none ran)';
+  const hooks =
+    result.hooks.map((h) => `${h.event}:${h.exitCode}`).join(' ') || '(hooks not trusted: none ran)';
   const otlp = result.otlp.map((o) => `${o.file}:${o.status}`).join(' ');
   return [scenario.name, scenario.hookMode, hooks, otlp];
 }

@@ -11,10 +11,21 @@ interface HookFlag {
 }
 
 export const HOOK_FLAGS: Record<string, HookFlag> = {
-  url: { type: 'string', value: '<url>', description: 'proofline server (default: $PROOFLINE_URL, then http://127.0.0.1:4318)' },
+  url: {
+    type: 'string',
+    value: '<url>',
+    description: 'proofline server (default: $PROOFLINE_URL, then http://127.0.0.1:4318)',
+  },
   token: { type: 'string', value: '<token>', description: 'bearer token (default: $PROOFLINE_TOKEN)' },
-  'fail-open': { type: 'boolean', description: 'allow tool calls when the server cannot be reached (default: deny)' },
-  'timeout-ms': { type: 'string', value: '<ms>', description: 'give up on the server after this long (default: 5000)' },
+  'fail-open': {
+    type: 'boolean',
+    description: 'allow tool calls when the server cannot be reached (default: deny)',
+  },
+  'timeout-ms': {
+    type: 'string',
+    value: '<ms>',
+    description: 'give up on the server after this long (default: 5000)',
+  },
 };
 
 /** Never throws: a bad command line still reads the hook event and fails closed on guarded events. */
@@ -29,11 +40,14 @@ export function parseHookArgs(argv: string[]): HookCommandOptions {
 function readHookArgs(argv: string[]): HookCommandOptions {
   const { values } = parseArgs({
     args: argv,
-    options: Object.fromEntries(Object.entries(HOOK_FLAGS).map(([name, flag]) => [name, { type: flag.type }])),
+    options: Object.fromEntries(
+      Object.entries(HOOK_FLAGS).map(([name, flag]) => [name, { type: flag.type }]),
+    ),
     strict: true,
   });
   const timeoutMs = Number(values['timeout-ms'] ?? 5_000);
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new Error('--timeout-ms must be a positive integer');
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
+    throw new Error('--timeout-ms must be a positive integer');
   return {
     url: (values.url as string | undefined) ?? process.env.PROOFLINE_URL ?? 'http://127.0.0.1:4318',
     token: (values.token as string | undefined) ?? process.env.PROOFLINE_TOKEN,

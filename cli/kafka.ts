@@ -10,7 +10,11 @@ import type { Logger } from 'pino';
 import { decodeOtlp } from '../ingest/otlp/decode.js';
 import { normalizeOtlpRequest } from '../ingest/normalize/otlp-request.js';
 import { nowUnixNano } from '../ingest/normalize/observation.js';
-import { CollectorTopicConsumer, type CollectorRecord, type OtlpEncoding } from '../transport/collector-topics.js';
+import {
+  CollectorTopicConsumer,
+  type CollectorRecord,
+  type OtlpEncoding,
+} from '../transport/collector-topics.js';
 import { createKafkaTransport, type KafkaTransport } from '../transport/kafka.js';
 import { CliError } from './errors.js';
 import { cliLogger, untilStopped } from './process.js';
@@ -37,7 +41,10 @@ export interface KafkaAssembleOptions {
 }
 
 function brokersOf(list: string): string[] {
-  const brokers = list.split(',').map((b) => b.trim()).filter(Boolean);
+  const brokers = list
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   if (brokers.length === 0) throw new CliError('--kafka needs at least one broker (host:port)');
   return brokers;
 }
@@ -93,7 +100,9 @@ function consumeCollectorTopics(
     traces: { topic: tracesTopic || 'otlp_spans', encoding: options.collectorEncoding },
   });
   const running = consumer.run(async (records) => {
-    const observations = records.flatMap((record) => normalizeCollectorRecord(record, options.storeContent, logger));
+    const observations = records.flatMap((record) =>
+      normalizeCollectorRecord(record, options.storeContent, logger),
+    );
     await transport.publisher.publish(observations);
   });
   running.catch((error: unknown) => logger.error({ err: error }, 'collector topic consumer stopped'));
@@ -103,10 +112,17 @@ function consumeCollectorTopics(
 
 export function normalizeCollectorRecord(record: CollectorRecord, storeContent: boolean, logger?: Logger) {
   try {
-    const request = decodeOtlp(record.bytes, record.encoding === 'otlp_json' ? 'json' : 'protobuf', record.signal);
+    const request = decodeOtlp(
+      record.bytes,
+      record.encoding === 'otlp_json' ? 'json' : 'protobuf',
+      record.signal,
+    );
     return normalizeOtlpRequest(request, { storeContent, observedUnixNano: nowUnixNano() }).observations;
   } catch (error) {
-    logger?.error({ err: error, topic: record.topic, partition: record.partition, offset: record.offset }, 'undecodable record skipped');
+    logger?.error(
+      { err: error, topic: record.topic, partition: record.partition, offset: record.offset },
+      'undecodable record skipped',
+    );
     return [];
   }
 }

@@ -84,6 +84,8 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
 
 /** The offset after the last record in the embedded log. */
 async function logEnd(transport: EmbeddedTransport): Promise<bigint> {
-  const result = await transport.connection.runAndReadAll('SELECT coalesce(max(seq) + 1, 0) AS next FROM observations');
+  const result = await transport.connection.runAndReadAll(
+    'SELECT coalesce(max(seq) + 1, 0) AS next FROM observations',
+  );
   return BigInt(String(result.getRowObjects()[0]?.next ?? 0));
 }

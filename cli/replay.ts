@@ -9,11 +9,16 @@ import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 // The hook runs as the built CLI, as Codex runs it; from the TypeScript sources (tests) that is dist/.
-const CLI_MAIN = [join(HERE, 'main.js'), resolve(HERE, '../dist/cli/main.js')].find((path) => existsSync(path));
+const CLI_MAIN = [join(HERE, 'main.js'), resolve(HERE, '../dist/cli/main.js')].find((path) =>
+  existsSync(path),
+);
 
 /** The captures ship with the project; from `dist/cli/` they are two levels up. */
 export function fixturesRoot(): string {
-  const candidates = [resolve(HERE, '../../test/fixtures/codex-0.169.0'), resolve(HERE, '../test/fixtures/codex-0.169.0')];
+  const candidates = [
+    resolve(HERE, '../../test/fixtures/codex-0.169.0'),
+    resolve(HERE, '../test/fixtures/codex-0.169.0'),
+  ];
   const found = candidates.find((dir) => existsSync(join(dir, 'scenarios')));
   if (!found) throw new Error(`Codex fixtures not found (looked in ${candidates.join(', ')})`);
   return found;
@@ -45,7 +50,12 @@ export async function listScenarios(root = fixturesRoot()): Promise<string[]> {
 
 export async function loadScenario(name: string, root = fixturesRoot()): Promise<Scenario> {
   const dir = join(root, 'scenarios', name);
-  return { name, hookMode: await readHookMode(dir), hooks: await readHookCalls(dir), otlp: await readOtlpRequests(dir) };
+  return {
+    name,
+    hookMode: await readHookMode(dir),
+    hooks: await readHookCalls(dir),
+    otlp: await readOtlpRequests(dir),
+  };
 }
 
 async function readHookMode(dir: string): Promise<string> {
@@ -122,10 +132,17 @@ export interface OtlpResult {
 }
 
 /** Posts one captured OTLP request to the receiver exactly as Codex sent it. */
-export async function postOtlp(request: OtlpRequest, options: { url: string; token?: string }): Promise<OtlpResult> {
+export async function postOtlp(
+  request: OtlpRequest,
+  options: { url: string; token?: string },
+): Promise<OtlpResult> {
   const headers: Record<string, string> = { 'content-type': request.contentType };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
-  const response = await fetch(new URL(request.path, options.url), { method: 'POST', headers, body: request.body });
+  const response = await fetch(new URL(request.path, options.url), {
+    method: 'POST',
+    headers,
+    body: request.body,
+  });
   return { file: request.file, status: response.status, body: await response.text() };
 }
 

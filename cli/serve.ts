@@ -20,11 +20,15 @@ export interface ServeOptions {
 }
 
 export async function runServe(options: ServeOptions): Promise<void> {
-  if (options.kafka) return runKafkaServe({ ...options, kafka: options.kafka, collectorEncoding: 'otlp_proto' });
+  if (options.kafka)
+    return runKafkaServe({ ...options, kafka: options.kafka, collectorEncoding: 'otlp_proto' });
   const logger = cliLogger();
   const token = options.token ?? process.env.PROOFLINE_TOKEN;
   if (!isLoopback(options.host) && !token)
-    logger.warn({ host: options.host }, 'listening beyond loopback without --token: anyone who can reach it can write');
+    logger.warn(
+      { host: options.host },
+      'listening beyond loopback without --token: anyone who can reach it can write',
+    );
 
   const pipeline = await startPipeline({
     dataDir: options.data,

@@ -55,7 +55,9 @@ export async function startIngest(options: IngestOptions): Promise<IngestStage> 
 }
 
 /** Where written bundles go besides the data directory (the `proofline.bundles` topic). */
-export type BundleSink = (bundles: { sessionId: string; fileName: string; envelope: DsseEnvelope }[]) => Promise<void>;
+export type BundleSink = (
+  bundles: { sessionId: string; fileName: string; envelope: DsseEnvelope }[],
+) => Promise<void>;
 
 export interface AssemblyOptions {
   dataDir: string;

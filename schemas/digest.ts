@@ -1,15 +1,13 @@
 // How every digest in proofline is computed: sha256 over RFC 8785 (JCS) canonical JSON. Part of the
 // contract, so producers and the verifier agree byte for byte.
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
 
 import { OBSERVATION_ID_EXCLUDES, type Observation } from './observation.js';
 
-// The package is CommonJS with an ESM-style `export default` typing; load it the way Node actually does.
-const canonicalizeJson = createRequire(import.meta.url)('canonicalize') as (input: unknown) => string | undefined;
+const ID_EXCLUDES: ReadonlySet<string> = new Set(OBSERVATION_ID_EXCLUDES);
 
 export function canonicalize(value: unknown): string {
-  const text = canonicalizeJson(value);
+  const text = serialize(value);
   if (text === undefined) throw new TypeError('value has no canonical JSON form');
   return text;
 }
@@ -23,7 +21,44 @@ export function canonicalDigest(value: unknown): string {
 }
 
 export function observationId(obs: Omit<Observation, 'id'> | Observation): string {
-  const identity: Record<string, unknown> = { ...obs };
-  for (const key of OBSERVATION_ID_EXCLUDES) delete identity[key];
-  return canonicalDigest(identity);
+  // The identity is the record minus the excluded keys: skipped while serializing rather than copied away.
+  return sha256Hex(serialize(obs, ID_EXCLUDES)!);
+}
+
+// The same text, byte for byte, as the `canonicalize` package (v2) that earlier ids and bundles were made with,
+// edge cases included: strings and numbers as JSON.stringify writes them (ES number form, as RFC 8785 asks),
+// keys sorted by UTF-16 code units, undefined and symbol members left out of objects and written as null in
+// arrays, array holes skipped, toJSON honoured, NaN and Infinity refused. It is a loop instead of the
+// package's reduce over template strings, which made canonicalization the top cost of ingest. `omit` names
+// top-level keys to leave out.
+function serialize(value: unknown, omit?: ReadonlySet<string>): string | undefined {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number') {
+    if (Number.isNaN(value)) throw new Error('NaN is not allowed');
+    if (!Number.isFinite(value)) throw new Error('Infinity is not allowed');
+    return JSON.stringify(value);
+  }
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (toJSON instanceof Function) return serialize((toJSON as () => unknown).call(value));
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (!(i in value)) continue;
+      const item: unknown = value[i];
+      if (i !== 0) out += ',';
+      out += serialize(item === undefined || typeof item === 'symbol' ? null : item);
+    }
+    return `${out}]`;
+  }
+  const object = value as Record<string, unknown>;
+  const keys = Object.keys(object).sort();
+  let out = '';
+  for (const key of keys) {
+    const member = object[key];
+    if (member === undefined || typeof member === 'symbol' || omit?.has(key)) continue;
+    if (out.length !== 0) out += ',';
+    out += `${JSON.stringify(key)}:${serialize(member)}`;
+  }
+  return `{${out}}`;
 }

@@ -15,7 +15,8 @@ export function stricterRoute(a: Route, b: Route): Route {
   return routeRank(a) >= routeRank(b) ? a : b;
 }
 
-export type EnforceabilityClass = 'runtime_enforced' | 'approval_orchestrated' | 'advisory' | 'post_hoc_observed';
+export type EnforceabilityClass =
+  'runtime_enforced' | 'approval_orchestrated' | 'advisory' | 'post_hoc_observed';
 
 /** Every externality field may be `unknown`: the classifier says so rather than guess. */
 export type Unknown = 'unknown';

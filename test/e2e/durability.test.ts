@@ -37,7 +37,18 @@ async function freePort(): Promise<number> {
 function startServe(dataDir: string, port: number): ChildProcess {
   return spawn(
     process.execPath,
-    [CLI, 'serve', '--data', dataDir, '--port', String(port), '--settle-ms', '1500', '--idle-timeout-ms', '4000'],
+    [
+      CLI,
+      'serve',
+      '--data',
+      dataDir,
+      '--port',
+      String(port),
+      '--settle-ms',
+      '1500',
+      '--idle-timeout-ms',
+      '4000',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PROOFLINE_LOG_LEVEL: 'warn' } },
   );
 }
@@ -67,7 +78,12 @@ async function allRequests(): Promise<Request[]> {
         body: Buffer.from(JSON.stringify({ hook: JSON.parse(hook.stdin) as unknown })),
       });
     for (const otlp of scenario.otlp)
-      requests.push({ label: `${name}/${otlp.file}`, path: otlp.path, contentType: otlp.contentType, body: otlp.body });
+      requests.push({
+        label: `${name}/${otlp.file}`,
+        path: otlp.path,
+        contentType: otlp.contentType,
+        body: otlp.body,
+      });
   }
   return requests;
 }
@@ -130,7 +146,8 @@ describe('durability of the embedded pipeline', () => {
     // Sessions seal once their records settle after SessionEnd (or go idle): wait for every seal.
     const sessionCount = async () => (await readdir(join(dataDir, 'bundles'))).length;
     const sealCount = async () => seals(await readBundles(dataDir)).length;
-    for (let i = 0; i < 300 && !((await sessionCount()) === 19 && (await sealCount()) === 19); i++) await delay(100);
+    for (let i = 0; i < 300 && !((await sessionCount()) === 19 && (await sealCount()) === 19); i++)
+      await delay(100);
     server.kill('SIGTERM');
     await new Promise((resolve) => server.once('exit', resolve));
 
@@ -138,7 +155,11 @@ describe('durability of the embedded pipeline', () => {
     const logged = await rowsByObservation(dataDir);
     const firstRun = acknowledged.filter((r) => r.path !== '/v1/guard');
     for (const request of firstRun) {
-      const decoded = decodeOtlp(request.body, request.contentType.includes('json') ? 'json' : 'protobuf', undefined);
+      const decoded = decodeOtlp(
+        request.body,
+        request.contentType.includes('json') ? 'json' : 'protobuf',
+        undefined,
+      );
       const { observations } = normalizeOtlpRequest(decoded, { storeContent: false, observedUnixNano: '0' });
       for (const observation of observations) expect(logged.has(observation.id), request.label).toBe(true);
     }
@@ -148,7 +169,10 @@ describe('durability of the embedded pipeline', () => {
     const sealed = seals(files);
     expect(sealed).toHaveLength(19);
     for (const seal of sealed) {
-      const ids = [...logged].filter(([, session]) => session === seal.session_id).map(([id]) => id).sort();
+      const ids = [...logged]
+        .filter(([, session]) => session === seal.session_id)
+        .map(([id]) => id)
+        .sort();
       expect(seal.observations.count, seal.session_id).toBe(ids.length);
       expect(seal.observations.merkle_root).toBe(merkleRoot(ids));
     }

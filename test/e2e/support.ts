@@ -46,7 +46,9 @@ export async function readBundles(dataDir: string): Promise<BundleFile[]> {
       const path = join(root, session, name);
       const text = await readFile(path, 'utf8');
       const envelope = JSON.parse(text) as DsseEnvelope;
-      const statement = JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as BundleFile['statement'];
+      const statement = JSON.parse(
+        Buffer.from(envelope.payload, 'base64').toString('utf8'),
+      ) as BundleFile['statement'];
       files.push({ path, text, envelope, statement });
     }
   }
@@ -60,7 +62,9 @@ export function actionProofs(files: readonly BundleFile[]): ActionProof[] {
 }
 
 export function seals(files: readonly BundleFile[]): SessionSeal[] {
-  return files.filter((f) => f.path.endsWith('seal.dsse.json')).map((f) => f.statement.predicate as SessionSeal);
+  return files
+    .filter((f) => f.path.endsWith('seal.dsse.json'))
+    .map((f) => f.statement.predicate as SessionSeal);
 }
 
 /** Captures what a verifier/report command prints (their `Output` parameter). */

@@ -7,7 +7,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { keygen } from '../../assembler/keygen.js';
 import { runVerify } from '../../verifier/verify-command.js';
-import { captureOutput, DENY_POLICY, freshDataDir, readBundles, replay, startTestPipeline } from './support.js';
+import {
+  captureOutput,
+  DENY_POLICY,
+  freshDataDir,
+  readBundles,
+  replay,
+  startTestPipeline,
+} from './support.js';
 
 let pristine: string;
 
@@ -28,7 +35,10 @@ async function copyOfData(): Promise<string> {
 
 async function verify(dataDir: string, keys = join(dataDir, 'keys', 'public-keys.json')) {
   const output = captureOutput();
-  const exitCode = await runVerify({ paths: [join(dataDir, 'bundles')], keys, minCompleteness: 0, format: 'json' }, output.out);
+  const exitCode = await runVerify(
+    { paths: [join(dataDir, 'bundles')], keys, minCompleteness: 0, format: 'json' },
+    output.out,
+  );
   const failed = (JSON.parse(output.stdout()) as { checks: { check_name: string; status: string }[] }).checks
     .filter((c) => c.status === 'fail')
     .map((c) => c.check_name);
@@ -60,7 +70,9 @@ describe('tampering with real bundles', () => {
   it('a changed byte in the signature fails', async () => {
     const dir = await copyOfData();
     const file = await firstActionBundle(dir);
-    const envelope = JSON.parse(await readFile(file, 'utf8')) as { signatures: { keyid: string; sig: string }[] };
+    const envelope = JSON.parse(await readFile(file, 'utf8')) as {
+      signatures: { keyid: string; sig: string }[];
+    };
     const sig = Buffer.from(envelope.signatures[0]!.sig, 'base64');
     sig[7] = sig[7]! ^ 0x80;
     envelope.signatures[0]!.sig = sig.toString('base64');

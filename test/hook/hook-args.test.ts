@@ -6,7 +6,9 @@ import { loadScenario, runHookProcess } from '../../cli/replay.js';
 
 describe('proofline hook arguments', () => {
   it('reads flags, with environment and built-in defaults', () => {
-    expect(parseHookArgs(['--url', 'http://127.0.0.1:1', '--fail-open', '--timeout-ms', '250'])).toMatchObject({
+    expect(
+      parseHookArgs(['--url', 'http://127.0.0.1:1', '--fail-open', '--timeout-ms', '250']),
+    ).toMatchObject({
       url: 'http://127.0.0.1:1',
       failOpen: true,
       timeoutMs: 250,
@@ -25,7 +27,10 @@ describe('proofline hook arguments', () => {
     const result = await runHookProcess(preToolUse, { url: 'http://127.0.0.1:9', extraArgs: ['--bogus'] });
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({
-      hookSpecificOutput: { permissionDecision: 'deny', permissionDecisionReason: expect.stringMatching(/misconfigured/) },
+      hookSpecificOutput: {
+        permissionDecision: 'deny',
+        permissionDecisionReason: expect.stringMatching(/misconfigured/),
+      },
     });
   });
 });

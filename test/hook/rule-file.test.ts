@@ -184,10 +184,19 @@ describe('event condition', () => {
       'event.yaml',
     ),
   );
-  const request = { runtime_family: 'tool_hook', session_id: 's', tool_name: 'Bash', tool_input: {}, command: 'ls' } as const;
+  const request = {
+    runtime_family: 'tool_hook',
+    session_id: 's',
+    tool_name: 'Bash',
+    tool_input: {},
+    command: 'ls',
+  } as const;
 
   it('matches only the named hook event', () => {
-    expect(guard.decide({ ...request, event: 'PermissionRequest' })).toMatchObject({ verdict: 'deny', deciding_rule: 'no-escalation' });
+    expect(guard.decide({ ...request, event: 'PermissionRequest' })).toMatchObject({
+      verdict: 'deny',
+      deciding_rule: 'no-escalation',
+    });
     expect(guard.decide({ ...request, event: 'PreToolUse' }).verdict).toBe('allow');
     expect(guard.decide(request).verdict).toBe('allow');
   });
