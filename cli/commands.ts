@@ -112,6 +112,26 @@ for (const [name, flag] of Object.entries(HOOK_FLAGS))
   hook.option(`--${name}${flag.value ? ` ${flag.value}` : ''}`, flag.description);
 
 program
+  .command('approve')
+  .description('Approve (or --deny) a call the guard gated; the same call, retried unchanged, runs once')
+  .argument('<id>', 'the approval id from the deny reason (or GET /v1/approvals)')
+  .option('--url <url>', 'proofline server (default: $PROOFLINE_URL, then http://127.0.0.1:4318)')
+  .option('--token <token>', 'bearer token (default: $PROOFLINE_TOKEN)')
+  .option('--as <name>', 'who approves, as recorded (default: the current user)')
+  .option('--deny', 'refuse instead of approving', false)
+  .action(async (id: string, opts) => {
+    const { runApprove, defaultApprover } = await import('../ingest/guard/approve-command.js');
+    await runApprove({
+      id,
+      url: opts.url ?? process.env.PROOFLINE_URL ?? 'http://127.0.0.1:4318',
+      token: opts.token ?? process.env.PROOFLINE_TOKEN,
+      approver: opts.as ?? defaultApprover(),
+      deny: opts.deny,
+      timeoutMs: 10_000,
+    });
+  });
+
+program
   .command('keygen')
   .description('Create an Ed25519 signing key (mode 0600) and its public key set')
   .option('--out <dir>', 'key directory', '.proofline/keys')

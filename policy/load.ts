@@ -2,11 +2,20 @@
 // behind it can be replaced without touching the receiver or the hook.
 import { readFileSync } from 'node:fs';
 
+import { parse as parseYaml } from 'yaml';
+
 import type { Guard } from '../schemas/guard.js';
+import { compilePolicy, parsePolicy } from './engine/index.js';
 import { ALLOW_ALL, parseRuleFile, RuleFileError, RuleFileGuard } from './rule-file.js';
 
+/** Top-level keys only the policy engine's language has (the simple rule file has `version`, `default`,
+ * `rules`). */
+const ENGINE_KEYS = ['default_route', 'owned', 'classes', 'class_paths'] as const;
+
 /** The guard for `path`; without a path, the allow-all policy (recorded under its own digest). A path that
- * cannot be read is an error, never a silent allow-all. */
+ * cannot be read is an error, never a silent allow-all. A file in the engine's language (rules with a
+ * `modality`, or any of its own top-level keys) is compiled by the policy engine; anything else is read as a
+ * simple rule file (rules with a `decision`). Either way an error names the file and line. */
 export function loadGuard(path?: string): Guard {
   if (path === undefined) return new RuleFileGuard(ALLOW_ALL);
   let text: string;
@@ -18,5 +27,25 @@ export function loadGuard(path?: string): Guard {
       `cannot read rule file (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
     );
   }
-  return new RuleFileGuard(parseRuleFile(text, path));
+  return isEngineLanguage(text)
+    ? compilePolicy(parsePolicy(text, path))
+    : new RuleFileGuard(parseRuleFile(text, path));
+}
+
+function isEngineLanguage(text: string): boolean {
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch {
+    // Unparseable either way; the engine's parser names the line of the syntax error.
+    return true;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const document = value as Record<string, unknown>;
+  if (ENGINE_KEYS.some((key) => key in document)) return true;
+  const rules = document.rules;
+  return (
+    Array.isArray(rules) &&
+    rules.some((rule) => typeof rule === 'object' && rule !== null && 'modality' in (rule as object))
+  );
 }

@@ -1,10 +1,12 @@
-// POST /v1/guard: the server half of `proofline hook`. It decides (PreToolUse, PermissionRequest), records the
-// hook call as observations, makes them durable, and only then answers with the exact stdout and exit code the
-// hook prints, so a decision Codex acts on is never one proofline failed to record.
+// POST /v1/guard: the server half of `proofline hook`. It decides (PreToolUse, PermissionRequest) in the
+// session's context, records the hook call as observations, makes them durable, and only then answers with the
+// exact stdout and exit code the hook prints, so a decision Codex acts on is never one proofline failed to
+// record. The approval routes share its session state (one SessionGuard per registration, i.e. per receiver).
 import type { FastifyInstance } from 'fastify';
 
 import type { Guard, GuardDecision } from '../../schemas/guard.js';
 import { TransportUnavailableError, type ObservationPublisher } from '../../schemas/transport.js';
+import { SessionGuard } from '../guard/session-guard.js';
 import type { FileDigest, HookContext } from '../hook/context.js';
 import { GUARDED_EVENTS, hookAnswer } from '../hook/output.js';
 import {
@@ -15,12 +17,15 @@ import {
   type HookPayload,
 } from '../normalize/hooks.js';
 import { nowUnixNano } from '../normalize/observation.js';
+import { registerApprovalRoutes } from './approval-routes.js';
 
 export interface GuardRouteDeps {
   /** The current guard; a function because the policy can be reloaded while the server runs. */
   guard: () => Guard;
   publisher: ObservationPublisher;
   storeContent: boolean;
+  /** Session ancestry, open obligations and approvals; default: fresh, in this process's memory. */
+  sessionGuard?: SessionGuard;
 }
 
 /** The body `proofline hook` sends: the hook's stdin object unchanged, and what it saw locally. */
@@ -37,6 +42,9 @@ export interface GuardResponseBody {
 }
 
 export async function guardRoutes(app: FastifyInstance, deps: GuardRouteDeps): Promise<void> {
+  const sessionGuard = deps.sessionGuard ?? new SessionGuard();
+  registerApprovalRoutes(app, { approvals: sessionGuard.approvals, publisher: deps.publisher });
+
   app.post('/v1/guard', async (request, reply) => {
     let body: GuardRequestBody;
     try {
@@ -48,9 +56,13 @@ export async function guardRoutes(app: FastifyInstance, deps: GuardRouteDeps): P
     }
     const { hook, context } = body;
     const event = hook.hook_event_name;
-    const decision = GUARDED_EVENTS.has(event) ? deps.guard().decide(guardRequestFromHook(hook)) : undefined;
+    const decided = GUARDED_EVENTS.has(event)
+      ? sessionGuard.decide(deps.guard(), guardRequestFromHook(hook))
+      : undefined;
+    const decision = decided?.decision;
     const observations = normalizeHookCall(hook, {
       decision,
+      ...(decided ? { decisionContext: decided.context } : {}),
       context,
       storeContent: deps.storeContent,
       observedUnixNano: nowUnixNano(),
@@ -58,6 +70,7 @@ export async function guardRoutes(app: FastifyInstance, deps: GuardRouteDeps): P
     try {
       await deps.publisher.publish(observations);
     } catch (error) {
+      decided?.abandon();
       if (!(error instanceof TransportUnavailableError)) throw error;
       request.log.warn({ err: error, event }, 'guard decision not recorded; refusing to answer');
       return reply
@@ -65,6 +78,7 @@ export async function guardRoutes(app: FastifyInstance, deps: GuardRouteDeps): P
         .header('retry-after', String(error.retryAfterSeconds))
         .send({ error: error.code, reason: error.message });
     }
+    decided?.commit();
     const answer = hookAnswer(event, decision);
     const response: GuardResponseBody = {
       stdout: answer.stdout,

@@ -8,6 +8,7 @@ import {
   type GuardRequest,
 } from '../../schemas/guard.js';
 import type { AttrValue, Observation, ObservationKind, RuntimeFamily } from '../../schemas/observation.js';
+import type { DecisionContext } from '../guard/session-guard.js';
 import { shellCommand, type HookContext } from '../hook/context.js';
 import { permissionBehavior } from '../hook/output.js';
 import { contentAttrs, type ContentPolicy } from './content.js';
@@ -38,6 +39,8 @@ export interface HookNormalizeOptions {
   runtimeFamily?: RuntimeFamily;
   /** The guard decision proofline (or the tool that sent the span) answered with. */
   decision?: GuardDecision;
+  /** The session the decision was made in and what it did there (ancestry, approvals, obligations). */
+  decisionContext?: DecisionContext;
   /** What the hook client saw locally (git HEAD, file digests). */
   context?: HookContext;
   storeContent: boolean;
@@ -101,7 +104,10 @@ export function normalizeHookCall(
           ? [
               observe(
                 'guard_decision',
-                { ...toolAttrs, ...decisionAttrs(options.decision, 'runtime_enforced') },
+                {
+                  ...toolAttrs,
+                  ...decisionAttrs(options.decision, 'runtime_enforced', options.decisionContext),
+                },
                 input,
               ),
             ]
@@ -116,7 +122,9 @@ export function normalizeHookCall(
           'approval',
           {
             ...toolAttrs,
-            ...(options.decision ? decisionAttrs(options.decision, 'approval_orchestrated') : {}),
+            ...(options.decision
+              ? decisionAttrs(options.decision, 'approval_orchestrated', options.decisionContext)
+              : {}),
             'proofline.enforceability': 'approval_orchestrated',
             'proofline.approval.source': 'PermissionRequest hook',
             // Absent when proofline left the decision to the runtime's own approval flow.
@@ -238,9 +246,11 @@ function flattenPayload(payload: Record<string, unknown>, content: ContentPolicy
   return attrs;
 }
 
+/** `defaultEnforceability` applies when the guard does not classify it (the simple rule file). */
 function decisionAttrs(
   decision: GuardDecision,
-  enforceability: EnforceabilityClass,
+  defaultEnforceability: EnforceabilityClass,
+  context: DecisionContext | undefined,
 ): Record<string, AttrValue> {
   return {
     'proofline.route': decision.route,
@@ -249,7 +259,23 @@ function decisionAttrs(
     ...(decision.deciding_rule ? { 'proofline.rule': decision.deciding_rule } : {}),
     'proofline.matched_rules': canonicalize(decision.matched_rules),
     'proofline.policy.digest': decision.policy_digest,
-    'proofline.enforceability': enforceability,
+    'proofline.enforceability': decision.enforceability ?? defaultEnforceability,
+    ...(decision.externality ? { 'proofline.externality': canonicalize(decision.externality) } : {}),
+    ...(decision.labels ? { 'proofline.labels': canonicalize(decision.labels) } : {}),
+    ...(decision.data_classes ? { 'proofline.data_classes': canonicalize(decision.data_classes) } : {}),
+    ...(context ? decisionContextAttrs(context) : {}),
+  };
+}
+
+function decisionContextAttrs(context: DecisionContext): Record<string, AttrValue> {
+  return {
+    'proofline.session.labels': canonicalize(context.session.labels),
+    'proofline.session.data_classes': canonicalize(context.session.data_classes),
+    'proofline.obligations': canonicalize(context.obligations),
+    'proofline.discharges': canonicalize(context.discharges),
+    'proofline.waives': canonicalize(context.waives),
+    'proofline.action.digest': context.action_digest,
+    ...(context.approval_id === undefined ? {} : { 'proofline.approval.id': context.approval_id }),
   };
 }
 

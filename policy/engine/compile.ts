@@ -1,7 +1,7 @@
 // The policy compiled once into a Guard: conditions precompiled, rules indexed by the program or tool they
 // require so a decision evaluates only the rules that can apply, and the digest of the policy recorded in
 // every decision.
-import { canonicalDigest } from '../../schemas/digest.js';
+import { canonicalDigest, canonicalize } from '../../schemas/digest.js';
 import {
   routeRank,
   type Guard,
@@ -19,7 +19,7 @@ import {
 import { DEFAULT_CLASS_PATHS } from '../externality/secrets.js';
 import { ClassHierarchy } from './classes.js';
 import { compileConditions, Truth, type CompiledConditions, type DecisionInput } from './conditions.js';
-import { ruleRoute, type PolicyDocument, type PolicyRule } from './document.js';
+import { ruleRoute, type Conditions, type PolicyDocument, type PolicyRule } from './document.js';
 import { durationMs } from './duration.js';
 import { chooseRule, compareRules, type RankedRule } from './meta-policy.js';
 
@@ -40,7 +40,10 @@ export function compilePolicy(document: PolicyDocument, options: CompileOptions 
 export class CompiledPolicy implements Guard {
   readonly policyDigest: string;
   private readonly classifier: ExternalityClassifier;
+  private readonly classes: ClassHierarchy;
   private readonly rules: CompiledRule[];
+  /** Obligations' `after` conditions, compiled on first use and kept: they come from policies, so few. */
+  private readonly afterConditions = new Map<string, CompiledConditions>();
   private readonly unindexed: CompiledRule[] = [];
   private readonly byProgram = new Map<string, CompiledRule[]>();
   private readonly byTool = new Map<string, CompiledRule[]>();
@@ -53,6 +56,7 @@ export class CompiledPolicy implements Guard {
   ) {
     this.policyDigest = canonicalDigest(document);
     const classes = new ClassHierarchy(document.classes);
+    this.classes = classes;
     this.classifier = new ExternalityClassifier({
       owned: document.owned,
       classPaths: mergeClassPaths(document.class_paths),
@@ -142,6 +146,33 @@ export class CompiledPolicy implements Guard {
         )
         .sort(),
     };
+  }
+
+  /** Whether `request` is the later action an obligation's `after` describes, judged by the same matcher and
+   * classifier as `when`. A match that rests on unknown facts does not count: discharging a duty relaxes, and
+   * unknown never relaxes. */
+  matchesAfter(
+    after: Conditions,
+    request: GuardRequest,
+    facts: ActionFacts = this.classify(request),
+  ): boolean {
+    const key = canonicalize(after);
+    let compiled = this.afterConditions.get(key);
+    if (compiled === undefined) {
+      compiled = compileConditions(after, this.classes);
+      this.afterConditions.set(key, compiled);
+    }
+    return compiled.test({ request, facts, commandLine: shellCommandOf(request) }) === Truth.True;
+  }
+
+  /** The rules waived by the dispensations among `ruleIds` (a decision's matched rules), whether or not the
+   * waived rules matched the same action: a dispensation can waive a duty an earlier action created. */
+  waivedBy(ruleIds: readonly string[]): string[] {
+    const matched = new Set(ruleIds);
+    const waived = this.rules
+      .filter(({ rule }) => rule.modality === 'dispensation' && matched.has(rule.id))
+      .flatMap(({ rule }) => rule.waives ?? []);
+    return [...new Set(waived)].sort();
   }
 
   private index(compiled: CompiledRule): void {

@@ -1,0 +1,37 @@
+// An approval granted (or refused) with `proofline approve`, as the `approval` observation the assembler joins
+// to the retried call by `proofline.approval.id` (schemas/observations.md, "Guard decisions from the policy
+// engine").
+import { canonicalDigest } from '../../schemas/digest.js';
+import type { Observation } from '../../schemas/observation.js';
+import { makeObservation } from '../normalize/observation.js';
+import { redactSecrets } from '../normalize/redact.js';
+import type { ApprovalGrant } from './approvals.js';
+
+export const APPROVAL_SOURCE = 'proofline approve';
+
+export function approvalObservation(grant: ApprovalGrant, observedUnixNano: string): Observation {
+  return makeObservation(
+    {
+      source: 'hook',
+      runtime_family: grant.runtime_family,
+      session_id: grant.session_id,
+      kind: 'approval',
+      name: 'proofline:approve',
+      // The approver's act is the event, so its time is the runtime time; re-posting the same answer is
+      // idempotent (approvals.ts) and publishes nothing new.
+      time_unix_nano: (BigInt(grant.granted_at_ms) * 1_000_000n).toString(),
+      attrs: {
+        'proofline.approval.source': APPROVAL_SOURCE,
+        'proofline.approval.approver': redactSecrets(grant.approver),
+        'proofline.approval.decision': grant.decision,
+        'proofline.approval.id': grant.id,
+        'proofline.action.digest': grant.action_digest,
+        'proofline.enforceability': 'approval_orchestrated',
+        'proofline.tool.name': grant.tool_name,
+        ...(grant.rule === undefined ? {} : { 'proofline.approval.rule': grant.rule }),
+      },
+      raw_digest: canonicalDigest(grant),
+    },
+    observedUnixNano,
+  );
+}

@@ -1,0 +1,164 @@
+// One guard decision in its session: the guard is asked with the session's ancestry, an approval_gate is
+// lifted by an unused grant for exactly this action, and the decision says which of the session's open
+// obligations it creates, discharges and waives. Nothing changes until the caller has recorded the decision
+// durably (`commit`); a decision that could not be recorded is refused by the hook, so it takes nothing
+// (`abandon` gives a taken grant back).
+import {
+  settleObligations,
+  type ObligationSettlement,
+  type OpenObligation,
+} from '../../policy/engine/index.js';
+import { canonicalDigest } from '../../schemas/digest.js';
+import type { Guard, GuardDecision, GuardRequest, SessionContext } from '../../schemas/guard.js';
+import { redactSecrets } from '../normalize/redact.js';
+import { actionDigest, approvalIdOf, ApprovalStore, type ApprovalGrant } from './approvals.js';
+import { SessionContexts } from './session-context.js';
+
+/** An obligation as its guard_decision observation records it (`proofline.obligations`). */
+export interface RecordedObligation {
+  id: string;
+  rule_id: string;
+  duty: string;
+  within_ms: number;
+}
+
+/** What a guard_decision observation records beside the decision itself (schemas/observations.md, "Guard
+ * decisions from the policy engine"). */
+export interface DecisionContext {
+  /** The ancestry the decision was made against. */
+  session: SessionContext;
+  action_digest: string;
+  /** For an approval_gate: the id to approve; for a call a grant let through: the grant's id. */
+  approval_id?: string;
+  obligations: RecordedObligation[];
+  discharges: string[];
+  waives: string[];
+}
+
+export interface SessionDecision {
+  /** What the runtime is told, and what is recorded. */
+  decision: GuardDecision;
+  context: DecisionContext;
+  /** The decision is durably recorded: the session and the approvals move on. */
+  commit(): void;
+  /** The decision could not be recorded and the call is refused: give back what it took. */
+  abandon(): void;
+}
+
+/** `sha256` of the canonical `{session_id, action_id, rule_id}`: the same duty of the same call has one id,
+ * however often its hook call is delivered. */
+export function obligationId(sessionId: string, actionId: string | undefined, ruleId: string): string {
+  return canonicalDigest({ session_id: sessionId, action_id: actionId, rule_id: ruleId });
+}
+
+const NOTHING_SETTLED: ObligationSettlement = { discharges: [], waives: [] };
+
+export class SessionGuard {
+  constructor(
+    readonly sessions: SessionContexts = new SessionContexts(),
+    readonly approvals: ApprovalStore = new ApprovalStore(),
+  ) {}
+
+  decide(guard: Guard, request: GuardRequest): SessionDecision {
+    const sessionId = request.session_id;
+    const session = this.sessions.ancestry(sessionId);
+    const asked: GuardRequest = { ...request, session };
+    const digest = actionDigest(asked);
+    const judged = guard.decide(asked);
+    // Only PreToolUse proposes an action; a PermissionRequest escalates one already decided, so it reads the
+    // session but neither adds to it nor asks for or uses approvals.
+    const proposes = request.event === 'PreToolUse';
+    const gated = proposes && judged.route === 'approval_gate';
+    const grant = gated ? this.approvals.take(digest) : undefined;
+    const approvalId = gated ? approvalIdOf(digest) : undefined;
+    const decision = grant
+      ? approvedDecision(judged, grant)
+      : proposes
+        ? withRuntimeGuidance(judged, approvalId)
+        : judged;
+
+    const runs = proposes && decision.verdict === 'allow';
+    const settlement = runs
+      ? settleObligations(guard, asked, decision, this.sessions.openObligations(sessionId))
+      : NOTHING_SETTLED;
+    const opened: Array<OpenObligation & RecordedObligation> = runs
+      ? (decision.obligations ?? []).map((duty) => ({
+          id: obligationId(sessionId, request.action_id, duty.rule),
+          rule_id: duty.rule,
+          duty: duty.duty,
+          within_ms: duty.within_ms,
+          after: duty.after,
+        }))
+      : [];
+
+    return {
+      decision,
+      context: {
+        session,
+        action_digest: digest,
+        ...(approvalId === undefined ? {} : { approval_id: approvalId }),
+        obligations: opened.map(({ id, rule_id, duty, within_ms }) => ({ id, rule_id, duty, within_ms })),
+        discharges: settlement.discharges,
+        waives: settlement.waives,
+      },
+      commit: () => {
+        if (runs) {
+          this.sessions.record(sessionId, {
+            labels: decision.labels ?? [],
+            data_classes: decision.data_classes ?? [],
+            opened,
+            settled: [...settlement.discharges, ...settlement.waives],
+          });
+        }
+        if (gated && !grant && approvalId !== undefined) {
+          this.approvals.request({
+            id: approvalId,
+            action_digest: digest,
+            session_id: sessionId,
+            runtime_family: request.runtime_family,
+            tool_name: request.tool_name,
+            ...(request.command === undefined ? {} : { command: redactSecrets(request.command) }),
+            ...(judged.deciding_rule === undefined ? {} : { rule: judged.deciding_rule }),
+            reason: judged.reason,
+          });
+        }
+      },
+      abandon: () => {
+        if (grant) this.approvals.restore(grant);
+      },
+    };
+  }
+}
+
+/** The call a grant lets through: allowed once, on the approver's word, recorded under the grant's id. */
+function approvedDecision(judged: GuardDecision, grant: ApprovalGrant): GuardDecision {
+  const approved: GuardDecision = {
+    ...judged,
+    route: 'allow',
+    verdict: 'allow',
+    deciding_rule: `approval:${grant.id}`,
+    reason: `approved by ${grant.approver} (proofline approve ${grant.id}); the policy asked: ${judged.reason}`,
+    enforceability: 'approval_orchestrated',
+  };
+  // The gate's "requires approval" message no longer holds.
+  delete approved.system_message;
+  return approved;
+}
+
+/** A deny must tell the agent (and the person reading its output) what would let the call through. */
+function withRuntimeGuidance(judged: GuardDecision, approvalId: string | undefined): GuardDecision {
+  if (judged.verdict !== 'deny') return judged;
+  if (judged.route === 'approval_gate' && approvalId !== undefined) {
+    return {
+      ...judged,
+      reason: `${judged.reason}. Needs approval: run \`proofline approve ${approvalId}\`, then retry the same command (the approval lets this exact call run once)`,
+    };
+  }
+  if (judged.route === 'simulate_first') {
+    return {
+      ...judged,
+      reason: `${judged.reason}. Simulate it first: proofline knows no dry-run form of this command, so run a dry run or plan of it by hand before the real thing`,
+    };
+  }
+  return judged;
+}
