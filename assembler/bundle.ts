@@ -9,6 +9,7 @@ import {
   type ActionProof,
   type BundleDigest,
   type Evidence,
+  type Obligation,
   type Statement,
   type Summary,
   type Verification,
@@ -28,10 +29,12 @@ export interface ProofContext extends ChainPosition {
   signerKeyid: string;
 }
 
+/** `obligations`: those the action created, discharged or waived (obligations.ts). */
 export function buildActionProof(
   cert: ActionCertificate,
   slice: Slice,
   verification: Verification,
+  obligations: Obligation[],
   context: ProofContext,
 ): ActionProof {
   const summary: Summary = {
@@ -52,8 +55,7 @@ export function buildActionProof(
     receipts: cert.receipts,
     slice,
     approvals: cert.approvals,
-    // Obligations come from the policy engine (another stage); none are tracked by the assembler yet.
-    obligations: [],
+    obligations,
   };
   return {
     summary,

@@ -15,6 +15,7 @@ import { canonicalDigest } from '../schemas/digest.js';
 import { ROUTES, stricterRoute, type EnforceabilityClass, type Route } from '../schemas/guard.js';
 import type { Observation, ObservationKind, RuntimeFamily } from '../schemas/observation.js';
 import { boolAttr, firstString, jsonAttr, stringAttr } from './attrs.js';
+import { UNKNOWN_AUTHORITY, type Authority } from './authority.js';
 import { compareNanos, isRuntimeTime, nanosToRfc3339 } from './time.js';
 
 export interface ActionCertificate {
@@ -42,13 +43,15 @@ export interface ActionCertificate {
 }
 
 /**
- * `observations` are the action's records in timeline order (their order in each receipt). Throws nothing
- * for missing evidence: a missing receipt is a result, not an error.
+ * `observations` are the action's records in timeline order (their order in each receipt); `authority` is the
+ * session's approval and sandbox policy in force when the action began (authority.ts). Throws nothing for
+ * missing evidence: a missing receipt is a result, not an error.
  */
 export function certifyAction(
   sessionId: string,
   actionId: string,
   observations: readonly Observation[],
+  authority: Authority = UNKNOWN_AUTHORITY,
 ): ActionCertificate {
   const ofKind = (...kinds: ObservationKind[]) => observations.filter((o) => kinds.includes(o.kind));
   const guards = ofKind('guard_decision');
@@ -66,7 +69,7 @@ export function certifyAction(
   const drafts: Record<Checkpoint, ReceiptDraft> = {
     admissibility: decidingGuard ? admissibilityReceipt(guards, decidingGuard) : missing(['guard_decision']),
     open: openReceipt(observations),
-    assumption: assumptionReceipt(ofKind('assumption')),
+    assumption: assumptionReceipt(ofKind('assumption'), authority),
     approval:
       approvalRecords.length > 0 ? approvalReceipt(approvalRecords, approvals) : missing(['approval']),
     closure:
@@ -207,7 +210,9 @@ function openReceipt(observations: readonly Observation[]): ReceiptDraft {
   };
 }
 
-function assumptionReceipt(assumptions: readonly Observation[]): ReceiptDraft {
+// The session's config records are not the action's, so they do not make the receipt present; their policies
+// sit beside the hook's permission_mode as the authority the call was allowed under.
+function assumptionReceipt(assumptions: readonly Observation[], authority: Authority): ReceiptDraft {
   if (assumptions.length === 0) return missing(['assumption']);
   return {
     observations: assumptions,
@@ -215,6 +220,8 @@ function assumptionReceipt(assumptions: readonly Observation[]): ReceiptDraft {
       cwd: firstString(assumptions, 'proofline.cwd'),
       git_head: firstString(assumptions, 'proofline.git.head'),
       permission_mode: firstString(assumptions, 'proofline.permission_mode'),
+      approval_policy: authority.approval_policy,
+      sandbox_policy: authority.sandbox_policy,
       model: firstString(assumptions, 'proofline.model'),
       files: assumptions.map((a) => jsonAttr(a, 'proofline.files')).find((f) => f !== undefined) ?? [],
     },

@@ -10,6 +10,7 @@ import {
   type ObservationKind,
 } from '../schemas/observation.js';
 import { InvalidObservationError } from './errors.js';
+import { readDecisionObligations } from './obligations.js';
 
 const KINDS: readonly ObservationKind[] = [
   'session_start',
@@ -58,6 +59,8 @@ export function assertObservation(value: unknown): asserts value is Observation 
   ) {
     throw new InvalidObservationError(`guard decision with route ${String(obs.attrs['proofline.route'])}`);
   }
+  // Obligation keys are read for the whole session later: a malformed one must not get that far.
+  if (obs.kind === 'guard_decision') readDecisionObligations(obs as Observation);
   if (obs.id !== observationId(obs as Observation))
     throw new InvalidObservationError('id is not the digest of the record');
 }

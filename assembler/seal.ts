@@ -7,6 +7,7 @@ import {
   STATEMENT_TYPE,
   sessionSubjectName,
   type BundleDigest,
+  type Obligation,
   type SessionSeal,
   type Statement,
 } from '../schemas/bundle.js';
@@ -22,6 +23,8 @@ export interface SealInput {
   reason: SessionSeal['reason'];
   assemblerVersion: string;
   signerKeyid: string;
+  /** Final statuses (obligations.ts#sessionObligations); undefined when the session created none. */
+  obligations: Obligation[] | undefined;
 }
 
 export function buildSessionSeal(input: SealInput): SessionSeal {
@@ -37,6 +40,8 @@ export function buildSessionSeal(input: SealInput): SessionSeal {
     last_bundle: input.bundleDigests.at(-1) ?? null,
     observations: { count: observationIds.length, merkle_root: merkleRoot(observationIds) },
     reason: input.reason,
+    // Left out rather than empty, so a session without obligations seals exactly as before they existed.
+    ...(input.obligations === undefined ? {} : { obligations: input.obligations }),
   };
 }
 

@@ -5,12 +5,14 @@ import type { Receipt, SessionSeal, Verification, VerificationCheck } from '../s
 import type { Route } from '../schemas/guard.js';
 import { receiptDigest, type ActionCertificate } from './checkpoints.js';
 
-/** `forcedBy` is set when the session closed the action before its closure evidence arrived. */
+/** `forcedBy` is set when the session closed the action before its closure evidence arrived; `sessionChecks`
+ * are what the session adds about this action (its obligations, obligations.ts). */
 export function verifyCertificate(
   cert: ActionCertificate,
   forcedBy: SessionSeal['reason'] | null,
+  sessionChecks: readonly VerificationCheck[] = [],
 ): Verification {
-  const checks: VerificationCheck[] = [receiptChainCheck(cert.receipts), routeCheck(cert)];
+  const checks: VerificationCheck[] = [receiptChainCheck(cert.receipts), routeCheck(cert), ...sessionChecks];
   checks.push({
     name: 'guard_receipt_present',
     ok: !cert.toolRan || hasReceipt(cert, 'admissibility'),

@@ -113,11 +113,31 @@ export interface Approval {
   observation: string;
 }
 
+/**
+ * A duty an action's guard decision created (schemas/observations.md, `proofline.obligations`), judged on
+ * runtime times only: due `within_ms` after the creating action's runtime time; `discharged` when a later
+ * action discharged it at or before the due time; `waived` when a dispensation waived it; `violated` when the
+ * session's runtime time passed the due time first, or the discharge came after it; otherwise `open`.
+ */
+export type ObligationStatus = 'open' | 'discharged' | 'violated' | 'waived';
+
 export interface Obligation {
   id: string;
   rule_id: string;
-  status: 'open' | 'discharged' | 'violated' | 'waived';
+  status: ObligationStatus;
+  /** Null when the creating action has no runtime time: such an obligation is never judged late. */
   due_unix_nano: string | null;
+  // The fields below were added with obligation tracking; optional so that bundles made before it still read.
+  /** The duty as the policy words it. */
+  duty?: string;
+  /** The action whose guard decision created it. */
+  created_by?: string;
+  /** The action that discharged it, in time or (status violated) too late; null while none has. */
+  discharged_by?: string | null;
+  /** That action's runtime time. */
+  discharged_unix_nano?: string | null;
+  /** The action whose dispensation waived it; null while none has. */
+  waived_by?: string | null;
 }
 
 export interface Evidence {
@@ -125,6 +145,8 @@ export interface Evidence {
   /** The action's backward slice in the session dependency graph. */
   slice: { nodes: GraphNode[]; edges: GraphEdge[] };
   approvals: Approval[];
+  /** The obligations this action created, discharged or waived, with their status as of the action's latest
+   * runtime time (the session seal has the final ones). */
   obligations: Obligation[];
 }
 
@@ -178,6 +200,10 @@ export interface SessionSeal {
   observations: { count: number; merkle_root: string };
   /** Why the session was sealed. */
   reason: 'session_end' | 'idle_timeout' | 'flush';
+  /** Every obligation the session's actions created, with its final status as of the session's latest runtime
+   * time (one not yet due then stays `open`), in creation order. Absent when the session created none, and in
+   * seals made before obligation tracking. */
+  obligations?: Obligation[];
 }
 
 /** A bundle's digest: sha256 of its DSSE payload bytes (the canonical Statement). */

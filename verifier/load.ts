@@ -2,7 +2,7 @@
 // is flattened into rows. An unreadable or malformed file becomes failed check rows, never an exception.
 import { readFile } from 'node:fs/promises';
 
-import type { ActionProof, SessionSeal } from '../schemas/bundle.js';
+import type { ActionProof, Obligation, SessionSeal } from '../schemas/bundle.js';
 import { canonicalDigest } from '../schemas/digest.js';
 import type { CheckResult } from './checks/check.js';
 import { verifyBundleFile, type VerifiedFile } from './checks/file-checks.js';
@@ -24,6 +24,7 @@ export async function loadBundles(db: Database, files: readonly string[], keys: 
     approvals: [],
     obligations: [],
     seals: [],
+    seal_obligations: [],
     checks: [],
   };
   for (const file of files) {
@@ -111,8 +112,21 @@ function addAction(rows: Rows, file: string, loaded: Loaded, proof: ActionProof)
   for (const a of evidence.approvals) {
     rows.approvals.push([...owner, a.source, a.decision, a.approver, a.enforceability, a.observation]);
   }
-  for (const o of evidence.obligations)
-    rows.obligations.push([...owner, o.id, o.rule_id, o.status, o.due_unix_nano]);
+  for (const o of evidence.obligations) rows.obligations.push([...owner, ...obligationCells(o)]);
+}
+
+function obligationCells(o: Obligation): AppendCell[] {
+  return [
+    o.id,
+    o.rule_id,
+    o.status,
+    o.due_unix_nano,
+    o.duty ?? null,
+    o.created_by ?? null,
+    o.discharged_by ?? null,
+    o.discharged_unix_nano ?? null,
+    o.waived_by ?? null,
+  ];
 }
 
 function addSeal(rows: Rows, file: string, loaded: Loaded, seal: SessionSeal): void {
@@ -131,4 +145,6 @@ function addSeal(rows: Rows, file: string, loaded: Loaded, seal: SessionSeal): v
     seal.reason,
     seal.assembler_version,
   ]);
+  for (const o of seal.obligations ?? [])
+    rows.seal_obligations.push([file, seal.session_id, ...obligationCells(o)]);
 }

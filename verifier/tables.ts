@@ -23,13 +23,20 @@ export const TABLES = {
   approvals: `
     file VARCHAR, session_id VARCHAR, action_id VARCHAR, source VARCHAR, decision VARCHAR, approver VARCHAR,
     enforceability VARCHAR, observation VARCHAR`,
+  /** As each action bundle states them, at its action's time; the columns after due_unix_nano are null in
+   * bundles made before obligation tracking. */
   obligations: `
     file VARCHAR, session_id VARCHAR, action_id VARCHAR, obligation_id VARCHAR, rule_id VARCHAR, status VARCHAR,
-    due_unix_nano VARCHAR`,
+    due_unix_nano VARCHAR, duty VARCHAR, created_by VARCHAR, discharged_by VARCHAR, discharged_unix_nano VARCHAR,
+    waived_by VARCHAR`,
   seals: `
     file VARCHAR, session_id VARCHAR, digest VARCHAR, keyid VARCHAR, signature_ok BOOLEAN, runtime_family VARCHAR,
     bundle_count INTEGER, merkle_root VARCHAR, last_bundle VARCHAR, observation_count INTEGER,
     observations_root VARCHAR, reason VARCHAR, assembler_version VARCHAR`,
+  /** The final statuses a session seal records. */
+  seal_obligations: `
+    file VARCHAR, session_id VARCHAR, obligation_id VARCHAR, rule_id VARCHAR, status VARCHAR, due_unix_nano VARCHAR,
+    duty VARCHAR, created_by VARCHAR, discharged_by VARCHAR, discharged_unix_nano VARCHAR, waived_by VARCHAR`,
   checks: `
     subject VARCHAR, file VARCHAR, session_id VARCHAR, action_id VARCHAR, check_name VARCHAR, status VARCHAR,
     code VARCHAR, detail VARCHAR`,

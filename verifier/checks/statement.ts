@@ -45,6 +45,27 @@ function arrayOf(items: object): object {
   return { type: 'array', items };
 }
 
+/** `required` as `object` makes them, plus fields a later version added, checked only when present. */
+function withOptional(required: Record<string, object>, optional: Record<string, object>): object {
+  return { type: 'object', required: Object.keys(required), properties: { ...required, ...optional } };
+}
+
+const obligation = withOptional(
+  {
+    id: string,
+    rule_id: string,
+    status: { enum: ['open', 'discharged', 'violated', 'waived'] },
+    due_unix_nano: nullableString,
+  },
+  {
+    duty: string,
+    created_by: string,
+    discharged_by: nullableString,
+    discharged_unix_nano: nullableString,
+    waived_by: nullableString,
+  },
+);
+
 const actionProof = object({
   summary: object({
     session_id: string,
@@ -98,14 +119,7 @@ const actionProof = object({
         observation: string,
       }),
     ),
-    obligations: arrayOf(
-      object({
-        id: string,
-        rule_id: string,
-        status: { enum: ['open', 'discharged', 'violated', 'waived'] },
-        due_unix_nano: nullableString,
-      }),
-    ),
+    obligations: arrayOf(obligation),
   }),
   verification: object({
     checks: arrayOf(object({ name: string, ok: { type: 'boolean' }, detail: string })),
@@ -124,18 +138,21 @@ const actionProof = object({
   }),
 });
 
-const sessionSeal = object({
-  schema_version: { const: BUNDLE_SCHEMA_VERSION },
-  assembler_version: string,
-  signer_keyid: string,
-  session_id: string,
-  runtime_family: { enum: RUNTIME_FAMILIES },
-  count,
-  merkle_root: sha256,
-  last_bundle: nullableSha256,
-  observations: object({ count, merkle_root: sha256 }),
-  reason: { enum: ['session_end', 'idle_timeout', 'flush'] },
-});
+const sessionSeal = withOptional(
+  {
+    schema_version: { const: BUNDLE_SCHEMA_VERSION },
+    assembler_version: string,
+    signer_keyid: string,
+    session_id: string,
+    runtime_family: { enum: RUNTIME_FAMILIES },
+    count,
+    merkle_root: sha256,
+    last_bundle: nullableSha256,
+    observations: object({ count, merkle_root: sha256 }),
+    reason: { enum: ['session_end', 'idle_timeout', 'flush'] },
+  },
+  { obligations: arrayOf(obligation) },
+);
 
 function statementSchema(predicateType: string, predicate: object): object {
   return object({

@@ -1,0 +1,43 @@
+// The approval and sandbox policy Codex ran under reach each action's assumption receipt: the session's latest
+// config record before the action, so a conversation resumed under other flags shows the change.
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { afterEach, expect, it } from 'vitest';
+
+import type { ActionProof } from '../../schemas/bundle.js';
+import { readEnvelope, rig, statementOf, type Rig } from './harness.js';
+import { GuardedSession } from './guarded-session.js';
+import { deliveries } from './scenarios.js';
+
+let r: Rig | undefined;
+afterEach(async () => r?.close());
+
+it('the assumption receipt names the approval and sandbox policy in force at the action', async () => {
+  r = await rig();
+  const session = new GuardedSession('authority', '2026-11-21T10:00:00.000Z')
+    .call('before-config', 0.5)
+    .config(1, 'on-request', 'workspace-write')
+    .call('a1', 2)
+    .config(3, 'never', 'danger-full-access')
+    .call('a2', 4)
+    .end(5);
+  await r.assembler.handle(deliveries(session.records));
+  await r.assembler.flush();
+  const dir = r.store.sessionDir(session.sessionId);
+  const facts = new Map<string, Record<string, unknown>>();
+  for (const name of (await readdir(dir)).filter((n) => /^\d+-.*\.dsse\.json$/.test(n))) {
+    const proof = statementOf<ActionProof>((await readEnvelope(join(dir, name))).payload).predicate;
+    facts.set(
+      proof.summary.action_id,
+      proof.evidence.receipts.find((x) => x.checkpoint === 'assumption')!.facts,
+    );
+  }
+  expect(facts.get('before-config')).toMatchObject({ approval_policy: null, sandbox_policy: null });
+  expect(facts.get('a1')).toMatchObject({
+    approval_policy: 'on-request',
+    sandbox_policy: 'workspace-write',
+    permission_mode: 'default',
+  });
+  expect(facts.get('a2')).toMatchObject({ approval_policy: 'never', sandbox_policy: 'danger-full-access' });
+});
