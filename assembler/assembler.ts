@@ -15,13 +15,16 @@ import pino, { type Logger } from 'pino';
 
 import type { SessionSeal, Verification } from '../schemas/bundle.js';
 import type { Delivery } from '../schemas/transport.js';
+import { authorityByAction } from './authority.js';
 import { actionStatement, buildActionProof } from './bundle.js';
 import type { BundleStore, StoredBundle, StoredSeal } from './bundle-store.js';
 import { certifyAction, type ActionCertificate } from './checkpoints.js';
 import { systemClock, type Clock } from './clock.js';
 import { SessionGraph, type Slice } from './graph.js';
 import { assertObservation } from './intake.js';
+import { ObligationLedger, sessionObligations } from './obligations.js';
 import { buildSessionSeal, sealStatement } from './seal.js';
+import { RecentSet } from './recent-set.js';
 import { groupByAction, resolveActions, SessionState } from './session.js';
 import { signStatement, type Signer } from './sign.js';
 import { verifyCertificate } from './verification.js';
@@ -72,6 +75,8 @@ export interface Assembler {
 
 type SealReason = SessionSeal['reason'];
 
+const SEALED_SESSIONS_REMEMBERED = 10_000;
+
 interface PendingAction {
   cert: ActionCertificate;
   memberIds: string[];
@@ -83,7 +88,8 @@ export function createAssembler(options: AssemblerOptions): Assembler {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: 'silent' });
   const sessions = new Map<string, SessionState>();
-  const sealedSessions = new Set<string>();
+  /** Sessions known sealed, the most recent only: an older one is found sealed again in the store. */
+  const sealedSessions = new RecentSet<string>(SEALED_SESSIONS_REMEMBERED);
   /** Highest offset seen per partition. */
   const seen = new Map<number, bigint>();
   const stats = { received: 0, duplicates: 0, late: 0, deadLettered: 0 };
@@ -152,31 +158,41 @@ export function createAssembler(options: AssemblerOptions): Assembler {
   }
 
   async function tick(): Promise<StepReport> {
-    const report = emptyReport();
     const now = clock.nowMs();
-    for (const session of sortedSessions()) {
+    const closing = new Map<SessionState, SealReason>();
+    const settled: SessionState[] = [];
+    for (const session of sessions.values()) {
       const quietFor = now - session.lastRecordAtMs;
-      if (session.endedAtMs !== null && quietFor >= settleMs) await finalize(session, 'session_end', report);
-      else if (quietFor >= idleTimeoutMs) await finalize(session, 'idle_timeout', report);
-      else if (quietFor >= settleMs) await bundleActions(session, null, report);
+      if (session.endedAtMs !== null && quietFor >= settleMs) closing.set(session, 'session_end');
+      else if (quietFor >= idleTimeoutMs) closing.set(session, 'idle_timeout');
+      else if (quietFor >= settleMs && session.takeReadyCheck()) settled.push(session);
+    }
+    return finalizeSessions(settled, closing);
+  }
+
+  async function flush(): Promise<StepReport> {
+    return finalizeSessions([], new Map([...sessions.values()].map((session) => [session, 'flush'])));
+  }
+
+  /** Bundles the ready actions of `settled` and every action of `closing`, then seals `closing`: all bundles
+   * first, so their index rows are written in one transaction before the first seal needs them there. */
+  async function finalizeSessions(
+    settled: readonly SessionState[],
+    closing: ReadonlyMap<SessionState, SealReason>,
+  ): Promise<StepReport> {
+    const report = emptyReport();
+    const ordered = [...settled, ...closing.keys()].sort((a, b) =>
+      a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0,
+    );
+    for (const session of ordered) await bundleActions(session, closing.get(session) ?? null, report);
+    for (const session of ordered) {
+      const reason = closing.get(session);
+      if (reason !== undefined) await seal(session, reason, report);
     }
     return report;
   }
 
-  async function flush(): Promise<StepReport> {
-    const report = emptyReport();
-    for (const session of sortedSessions()) await finalize(session, 'flush', report);
-    return report;
-  }
-
-  function sortedSessions(): SessionState[] {
-    return [...sessions.values()].sort((a, b) =>
-      a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0,
-    );
-  }
-
-  async function finalize(session: SessionState, reason: SealReason, report: StepReport): Promise<void> {
-    await bundleActions(session, reason, report);
+  async function seal(session: SessionState, reason: SealReason, report: StepReport): Promise<void> {
     const observations = session.observations();
     const runtimeFamily = observations[0]?.runtime_family;
     if (runtimeFamily !== undefined) {
@@ -191,6 +207,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
               reason,
               assemblerVersion,
               signerKeyid: signer.keyid,
+              obligations: sessionObligations(observations),
             }),
           ),
           signer,
@@ -212,12 +229,14 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     const observations = session.observations();
     const actionOf = resolveActions(observations);
     const graph = new SessionGraph(observations, actionOf);
+    const authority = authorityByAction(graph.timeline, actionOf);
+    const obligations = new ObligationLedger(graph.timeline, actionOf);
     const pending: PendingAction[] = [];
     for (const [actionId, members] of groupByAction(graph.timeline.ordered, actionOf)) {
       if (session.bundledActions.has(actionId)) continue;
       const memberIds = members.map((m) => m.id);
       try {
-        const cert = certifyAction(session.sessionId, actionId, members);
+        const cert = certifyAction(session.sessionId, actionId, members, authority.get(actionId));
         const firstTime = graph.timeline.effectiveTime.get(memberIds[0]!)!;
         if (closingFor !== null || isReady(cert, session)) pending.push({ cert, memberIds, firstTime });
       } catch (error) {
@@ -236,9 +255,10 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     for (const { cert, memberIds } of pending) {
       let slice: Slice;
       let verification: Verification;
+      const owed = obligations.forAction(cert.actionId);
       try {
         slice = graph.backwardSlice(memberIds);
-        verification = verifyCertificate(cert, closingFor);
+        verification = verifyCertificate(cert, closingFor, owed.checks);
       } catch (error) {
         rejectAction(session, memberIds, `action ${cert.actionId}: ${(error as Error).message}`, report);
         continue;
@@ -246,7 +266,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       const { bundle, created } = await store.appendAction(session.sessionId, cert.actionId, (position) =>
         signStatement(
           actionStatement(
-            buildActionProof(cert, slice, verification, {
+            buildActionProof(cert, slice, verification, owed.obligations, {
               ...position,
               assemblerVersion,
               signerKeyid: signer.keyid,
@@ -311,10 +331,11 @@ export function createAssembler(options: AssemblerOptions): Assembler {
 
   // One step at a time, whoever calls: a flush from the CLI must not interleave with a batch or a timer tick.
   let running: Promise<unknown> = Promise.resolve();
+  // The store's index rows of a step are written together when the step ends.
   const exclusive =
     <A extends unknown[]>(step: (...args: A) => Promise<StepReport>) =>
     (...args: A): Promise<StepReport> => {
-      const result = running.then(() => step(...args));
+      const result = running.then(() => store.batchIndexWrites(() => step(...args)));
       running = result.catch(() => undefined);
       return result;
     };

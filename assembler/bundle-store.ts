@@ -2,7 +2,7 @@
 // source of truth for what is already bundled: every append re-reads the directory under the session lock,
 // so a restarted assembler, or a second one sharing the directory, never bundles an action twice and always
 // extends the chain from its real last bundle. The DuckDB index is derived from the files and is brought up
-// to date whenever they are read, so a crash between the file and the index row heals itself.
+// to date whenever they are read, so a crash between the file and the index row heals itself (bundle-index.ts).
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 
@@ -19,6 +19,7 @@ import {
 } from '../schemas/bundle.js';
 import { sha256Hex } from '../schemas/digest.js';
 import type { ChainPosition } from './bundle.js';
+import { BundleIndex } from './bundle-index.js';
 import { writeFileDurably } from './durable-file.js';
 import { BundleStoreCorruptError } from './errors.js';
 import { withSessionLock } from './session-lock.js';
@@ -47,43 +48,23 @@ const ACTION_FILE = /^(\d{6,})-.+\.dsse\.json$/;
 const LOCK_TIMEOUT_MS = 10_000;
 
 export class BundleStore {
-  /** Per session, the bundle files already parsed, by file name: re-reading the directory stays cheap. */
+  /** Per unsealed session, the bundle files already parsed, by file name: re-reading the directory stays
+   * cheap. A sealed session's chain is final and never read again, so its entry is dropped. */
   private readonly known = new Map<string, Map<string, StoredBundle>>();
 
   private constructor(
     readonly dataDir: string,
-    private readonly db: DuckDBConnection,
+    private readonly index: BundleIndex,
   ) {}
 
   static async open(dataDir: string, db: DuckDBConnection): Promise<BundleStore> {
     await mkdir(join(dataDir, 'bundles'), { recursive: true });
-    await db.run(`CREATE TABLE IF NOT EXISTS bundle_index (
-      session_id VARCHAR NOT NULL,
-      sequence INTEGER NOT NULL,
-      action_id VARCHAR NOT NULL,
-      digest VARCHAR NOT NULL,
-      path VARCHAR NOT NULL,
-      runtime_family VARCHAR NOT NULL,
-      turn_id VARCHAR,
-      tool_name VARCHAR,
-      route VARCHAR,
-      enforceability VARCHAR,
-      outcome VARCHAR NOT NULL,
-      rho DOUBLE NOT NULL,
-      completeness_verdict VARCHAR NOT NULL,
-      previous_bundle VARCHAR,
-      PRIMARY KEY (session_id, sequence)
-    )`);
-    await db.run(`CREATE TABLE IF NOT EXISTS seal_index (
-      session_id VARCHAR PRIMARY KEY,
-      digest VARCHAR NOT NULL,
-      path VARCHAR NOT NULL,
-      count INTEGER NOT NULL,
-      merkle_root VARCHAR NOT NULL,
-      observation_count INTEGER NOT NULL,
-      reason VARCHAR NOT NULL
-    )`);
-    return new BundleStore(dataDir, db);
+    return new BundleStore(dataDir, await BundleIndex.open(db));
+  }
+
+  /** Runs `work` (one assembler step) with the index rows it causes written together at its end. */
+  batchIndexWrites<T>(work: () => Promise<T>): Promise<T> {
+    return this.index.deferred(work);
   }
 
   sessionDir(sessionId: string): string {
@@ -102,7 +83,8 @@ export class BundleStore {
     const seal = read.statement.predicate as SessionSeal;
     if (seal.session_id !== sessionId)
       throw new BundleStoreCorruptError(path, `seal of session ${seal.session_id}`);
-    await this.indexSeal(path, read.digest, seal);
+    this.known.delete(sessionId);
+    await this.index.addSeal(path, read.digest, seal);
     return { digest: read.digest, path, seal };
   }
 
@@ -128,7 +110,7 @@ export class BundleStore {
       await writeFileDurably(path, signed.fileText, { replace: false });
       const bundle = { sequence: position.sequence, actionId, digest: signed.digest, path };
       this.knownFor(sessionId).set(basename(path), bundle);
-      await this.indexAction(bundle, decodeStatement(path, signed.envelope) as Statement<ActionProof>);
+      await this.index.addAction(bundle, decodeStatement(path, signed.envelope) as Statement<ActionProof>);
       return { bundle, created: true };
     });
   }
@@ -145,9 +127,11 @@ export class BundleStore {
       if (existing) return existing;
       const signed = sign(await this.refresh(sessionId));
       const path = join(dir, SEAL_FILE_NAME);
+      await this.index.writeQueuedOf(sessionId);
       await writeFileDurably(path, signed.fileText, { replace: false });
+      this.known.delete(sessionId);
       const seal = decodeStatement(path, signed.envelope).predicate as SessionSeal;
-      await this.indexSeal(path, signed.digest, seal);
+      await this.index.addSeal(path, signed.digest, seal);
       return { digest: signed.digest, path, seal };
     });
   }
@@ -174,7 +158,7 @@ export class BundleStore {
       }
       const bundle = { sequence: manifest.sequence, actionId: manifest.action_id, digest: read.digest, path };
       known.set(name, bundle);
-      await this.indexAction(bundle, read.statement as Statement<ActionProof>);
+      await this.index.addAction(bundle, read.statement as Statement<ActionProof>);
     }
     const chain = [...known.values()].sort((a, b) => a.sequence - b.sequence);
     chain.forEach((bundle, index) => {
@@ -192,42 +176,6 @@ export class BundleStore {
       this.known.set(sessionId, known);
     }
     return known;
-  }
-
-  private async indexAction(bundle: StoredBundle, statement: Statement<ActionProof>): Promise<void> {
-    const { summary, verification, manifest } = statement.predicate;
-    await this.db.run(
-      `INSERT INTO bundle_index VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-       ON CONFLICT DO NOTHING`,
-      [
-        summary.session_id,
-        bundle.sequence,
-        bundle.actionId,
-        bundle.digest,
-        bundle.path,
-        summary.runtime_family,
-        summary.turn_id,
-        summary.tool_name,
-        summary.route,
-        summary.enforceability,
-        summary.outcome,
-        summary.completeness.rho,
-        verification.completeness_verdict,
-        manifest.previous_bundle,
-      ],
-    );
-  }
-
-  private async indexSeal(path: string, digest: BundleDigest, seal: SessionSeal): Promise<void> {
-    await this.db.run(`INSERT INTO seal_index VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`, [
-      seal.session_id,
-      digest,
-      path,
-      seal.count,
-      seal.merkle_root,
-      seal.observations.count,
-      seal.reason,
-    ]);
   }
 }
 

@@ -29,11 +29,18 @@ export async function runAssembler(
     return queue;
   };
 
+  // While a session stays open its oldest record holds the committable offset back, so most steps would
+  // commit the offsets already committed: that write (a transaction of its own) is skipped.
+  let committed = '';
   const settle = async (reports: StepReport[]): Promise<void> => {
     for (const report of reports) {
       for (const { delivery, reason } of report.deadLetters) await subscriber.deadLetter(delivery, reason);
     }
-    await subscriber.commit(assembler.committableOffsets());
+    const offsets = assembler.committableOffsets();
+    const key = JSON.stringify([...offsets]);
+    if (key === committed) return;
+    await subscriber.commit(offsets);
+    committed = key;
   };
 
   const timer = setInterval(() => {

@@ -12,6 +12,11 @@ export interface HeldRecord {
 
 export class SessionState {
   private readonly records = new Map<string, HeldRecord>();
+  /** Smallest offset held per partition, kept as records come and go (the commit rule asks after every step). */
+  private readonly lowest = new Map<number, bigint>();
+  /** Bumped whenever the held records or the end change: everything a bundling decision depends on. */
+  private revision = 0;
+  private readyCheckedAt = -1;
   /** Assembler clock (ms) of the last record received. */
   lastRecordAtMs: number;
   /** Assembler clock (ms) at which a session_end record arrived; null while the session is running. */
@@ -33,12 +38,19 @@ export class SessionState {
     const { observation } = delivery;
     this.lastRecordAtMs = nowMs;
     if (this.records.has(observation.id)) return false;
-    this.records.set(observation.id, {
-      observation,
-      partition: delivery.partition,
-      offset: BigInt(delivery.offset),
-    });
+    const offset = BigInt(delivery.offset);
+    this.records.set(observation.id, { observation, partition: delivery.partition, offset });
+    this.noteOffset(delivery.partition, offset);
     if (observation.kind === 'session_end' && this.endedAtMs === null) this.endedAtMs = nowMs;
+    this.revision += 1;
+    return true;
+  }
+
+  /** True once after each change: a quiet session's ready actions can only differ after its records changed,
+   * so re-deriving them on every tick in between would find the same nothing. */
+  takeReadyCheck(): boolean {
+    if (this.readyCheckedAt === this.revision) return false;
+    this.readyCheckedAt = this.revision;
     return true;
   }
 
@@ -49,7 +61,17 @@ export class SessionState {
       const record = this.records.get(id);
       if (record && this.records.delete(id)) removed.push(record);
     }
+    if (removed.length > 0) {
+      this.revision += 1;
+      this.lowest.clear();
+      for (const { partition, offset } of this.records.values()) this.noteOffset(partition, offset);
+    }
     return removed;
+  }
+
+  private noteOffset(partition: number, offset: bigint): void {
+    const current = this.lowest.get(partition);
+    if (current === undefined || offset < current) this.lowest.set(partition, offset);
   }
 
   /** Sorted by id, so everything derived from them is independent of arrival order. */
@@ -60,13 +82,8 @@ export class SessionState {
   }
 
   /** Smallest offset held per partition: what must be redelivered to rebuild this session after a crash. */
-  lowestOffsets(): Map<number, bigint> {
-    const lowest = new Map<number, bigint>();
-    for (const { partition, offset } of this.records.values()) {
-      const current = lowest.get(partition);
-      if (current === undefined || offset < current) lowest.set(partition, offset);
-    }
-    return lowest;
+  lowestOffsets(): ReadonlyMap<number, bigint> {
+    return this.lowest;
   }
 }
 

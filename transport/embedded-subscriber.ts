@@ -51,7 +51,7 @@ export class EmbeddedSubscriber implements ObservationSubscriber {
     options: EmbeddedSubscriberOptions = {},
   ) {
     this.consumer = options.consumer ?? DEFAULT_CONSUMER;
-    this.maxBatchSize = options.maxBatchSize ?? 1000;
+    this.maxBatchSize = options.maxBatchSize ?? 5000;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
   }
 

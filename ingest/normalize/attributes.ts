@@ -69,6 +69,8 @@ export interface FlatAttributes {
   attrs: Record<string, AttrValue>;
   /** The original text of every content attribute, by key, for digests that must join across sources. */
   contents: Record<string, string>;
+  /** What rawAttributes() gives for the same attributes, taken in the same pass. */
+  raw: Record<string, AttrValue>;
 }
 
 export function flattenAttributes(
@@ -77,10 +79,12 @@ export function flattenAttributes(
 ): FlatAttributes {
   const attrs: Record<string, AttrValue> = {};
   const contents: Record<string, string> = {};
+  const raw: Record<string, AttrValue> = {};
   for (const [key, values] of groupByKey(kvs)) {
     values.forEach((value, index) => {
       const name = index === 0 ? key : `${key}#${index}`;
       const scalar = anyValueToScalar(value);
+      if (index === 0) raw[key] = scalar;
       if (CONTENT_KEYS.has(key) && scalar !== null) {
         const text = String(scalar);
         contents[name] = text;
@@ -90,7 +94,7 @@ export function flattenAttributes(
       }
     });
   }
-  return { attrs, contents };
+  return { attrs, contents, raw };
 }
 
 // Values per key in arrival order, noise removed, duplicates merged, a string value first (Codex sends
@@ -99,13 +103,13 @@ function groupByKey(kvs: readonly OtlpKeyValue[] | undefined): [string, OtlpAnyV
   const groups = new Map<string, OtlpAnyValue[]>();
   for (const { key = '', value = {} } of kvs ?? []) {
     if (isNoise(key, value)) continue;
-    const values = groups.get(key) ?? [];
-    if (!values.some((seen) => canonicalize(seen) === canonicalize(value))) values.push(value);
-    groups.set(key, values);
+    const values = groups.get(key);
+    if (values === undefined) groups.set(key, [value]);
+    else if (!values.some((seen) => canonicalize(seen) === canonicalize(value))) values.push(value);
   }
   return [...groups].map(([key, values]) => [
     key,
-    [...values.filter(isString), ...values.filter((v) => !isString(v))],
+    values.length === 1 ? values : [...values.filter(isString), ...values.filter((v) => !isString(v))],
   ]);
 }
 

@@ -3,7 +3,7 @@
 import { sha256Hex } from '../../schemas/digest.js';
 import type { AttrValue, ObservationKind } from '../../schemas/observation.js';
 import type { OtlpKeyValue } from '../otlp/model.js';
-import { rawAttributes, stringAttribute } from './attributes.js';
+import { stringAttribute, type FlatAttributes } from './attributes.js';
 import { argumentsDigest } from './input-digest.js';
 import { redactSecrets } from './redact.js';
 
@@ -29,14 +29,13 @@ export interface EventFacts {
   attrs: Record<string, AttrValue>;
 }
 
-/** `contents`: original text of the event's content attributes (flattenAttributes). */
+/** `flat`: flattenAttributes() of the same attributes. */
 export function codexEventFacts(
   eventName: string,
   attributes: readonly OtlpKeyValue[] | undefined,
-  contents: Record<string, string>,
+  { raw, contents }: FlatAttributes,
 ): EventFacts {
   const kind = EVENT_KINDS[eventName] ?? 'other';
-  const raw = rawAttributes(attributes);
   const attrs: Record<string, AttrValue> = {};
   const toolName = stringAttribute(attributes, 'tool_name');
   if (TOOL_KINDS.has(kind) && toolName) attrs['proofline.tool.name'] = redactSecrets(toolName);

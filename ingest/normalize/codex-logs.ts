@@ -24,9 +24,7 @@ export function normalizeLogs(resourceLogs: readonly OtlpResourceLogs[], batch: 
       // Codex's `eventName` field is the tracing callsite; the event is the `event.name` attribute.
       const name = stringAttribute(attributes, 'event.name') ?? record.eventName ?? 'log';
       const flat = flattenAttributes(attributes, batch.options);
-      const facts = codex
-        ? codexEventFacts(name, attributes, flat.contents)
-        : { kind: 'other' as const, attrs: {} };
+      const facts = codex ? codexEventFacts(name, attributes, flat) : { kind: 'other' as const, attrs: {} };
       if (facts.kind === 'other') batch.unknownEvent(name);
       batch.add({
         source: codex ? 'codex.log' : genericSource(attributes),

@@ -75,7 +75,7 @@ function normalizeCodexSpanEvent(
   if (!session) return;
   const name = stringAttribute(event.attributes, 'event.name') ?? event.name ?? '';
   const flat = flattenAttributes(event.attributes, batch.options);
-  const facts = codexEventFacts(name, event.attributes, flat.contents);
+  const facts = codexEventFacts(name, event.attributes, flat);
   if (facts.kind === 'other') batch.unknownEvent(name);
   batch.add({
     source: 'codex.span',

@@ -5,13 +5,15 @@ import { OBSERVATION_SCHEMA, type Observation } from '../../schemas/observation.
 export type ObservationDraft = Omit<Observation, 'schema' | 'id' | 'observed_unix_nano'>;
 
 export function makeObservation(draft: ObservationDraft, observedUnixNano: string): Observation {
-  const withoutId = { schema: OBSERVATION_SCHEMA as typeof OBSERVATION_SCHEMA, ...dropUndefined(draft), observed_unix_nano: observedUnixNano };
-  return { id: observationId(withoutId), ...withoutId } as Observation;
-}
-
-// Optional fields left undefined must not change the canonical form (JCS has no `undefined`).
-function dropUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+  // Key order id, schema, the draft's keys, observed time: the order the stored JSON text has always had.
+  const observation: Record<string, unknown> = { id: '', schema: OBSERVATION_SCHEMA };
+  for (const [key, value] of Object.entries(draft)) {
+    // Optional fields left undefined must not change the canonical form (JCS has no `undefined`).
+    if (value !== undefined) observation[key] = value;
+  }
+  observation.observed_unix_nano = observedUnixNano;
+  observation.id = observationId(observation as unknown as Observation);
+  return observation as unknown as Observation;
 }
 
 export function nowUnixNano(): string {

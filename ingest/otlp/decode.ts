@@ -16,7 +16,8 @@ const ID_FIELDS: ReadonlyMap<string, number> = new Map([
   ['spanId', 8],
   ['parentSpanId', 8],
 ]);
-const TO_OBJECT: protobuf.IConversionOptions = { longs: String, bytes: String, json: true };
+// Bytes stay Uint8Array here: normalizeFields writes ids as hex straight from them, other bytes as base64.
+const TO_OBJECT: protobuf.IConversionOptions = { longs: String, json: true };
 
 /** `signal` undefined: the request came to `/`, tell the signal from the content. */
 export function decodeOtlp(body: Uint8Array, encoding: OtlpEncoding, signal?: OtlpSignal): OtlpRequest {
@@ -131,11 +132,9 @@ function hexIdsToBytes(value: unknown): unknown {
 }
 
 function toModel(signal: OtlpSignal, message: protobuf.Message): OtlpRequest {
-  const object = normalizeFields(EXPORT_REQUEST_TYPES[signal].toObject(message, TO_OBJECT)) as Record<
-    string,
-    unknown[]
-  >;
-  const records = object[SIGNAL_FIELDS[signal]] ?? [];
+  const object = EXPORT_REQUEST_TYPES[signal].toObject(message, TO_OBJECT);
+  normalizeFields(object);
+  const records = (object[SIGNAL_FIELDS[signal]] ?? []) as unknown[];
   switch (signal) {
     case 'logs':
       return { signal, resourceLogs: records } as OtlpRequest;
@@ -146,25 +145,33 @@ function toModel(signal: OtlpSignal, message: protobuf.Message): OtlpRequest {
   }
 }
 
-// Ids to hex (checked for length), and a log body that is an AnyValue with nothing in it to no body: the JS
-// JSON serializer writes `"body": {}` where its protobuf twin writes nothing.
-function normalizeFields(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(normalizeFields);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(value)) {
-    if (key === 'body' && Object.keys(field as object).length === 0) continue;
-    const size = ID_FIELDS.get(key);
-    if (size === undefined || typeof field !== 'string') {
-      out[key] = normalizeFields(field);
-      continue;
+// In place, on the fresh tree toObject made: ids to hex (checked for length), other bytes to base64, and a log
+// body that is an AnyValue with nothing in it to no body (the JS JSON serializer writes `"body": {}` where its
+// protobuf twin writes nothing).
+function normalizeFields(object: Record<string, unknown>): void {
+  for (const key in object) {
+    const field = object[key];
+    if (field instanceof Uint8Array) object[key] = bytesField(key, field);
+    else if (Array.isArray(field)) {
+      for (const item of field as unknown[]) if (isObject(item)) normalizeFields(item);
+    } else if (isObject(field)) {
+      if (key === 'body' && Object.keys(field).length === 0) delete object[key];
+      else normalizeFields(field);
     }
-    const id = Buffer.from(field, 'base64');
-    if (id.length !== size)
-      throw new OtlpDecodeError('INVALID_ID', `${key} must be ${size} bytes, got ${id.length}`);
-    out[key] = id.toString('hex');
   }
-  return out;
+}
+
+function bytesField(key: string, bytes: Uint8Array): string {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const size = ID_FIELDS.get(key);
+  if (size === undefined) return buffer.toString('base64');
+  if (buffer.length !== size)
+    throw new OtlpDecodeError('INVALID_ID', `${key} must be ${size} bytes, got ${buffer.length}`);
+  return buffer.toString('hex');
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object';
 }
 
 function reason(error: unknown): string {
