@@ -1,9 +1,11 @@
 // `npm run bench`: runs every benchmark and prints one table. Benchmarks, not tests: they report, they do
 // not fail the build.
 import { benchBundles } from './bundles.js';
+import { benchCodex } from './codex.js';
 import { benchGuard } from './guard.js';
 import { benchHook } from './hook.js';
 import { benchIngest } from './ingest.js';
+import { benchKafka } from './kafka.js';
 import { benchServeRss } from './rss.js';
 import { renderTable, type BenchRow } from './table.js';
 
@@ -11,8 +13,11 @@ const BENCHES: Record<string, () => Promise<BenchRow[]>> = {
   ingest: benchIngest,
   bundles: benchBundles,
   hook: benchHook,
-  guard: async () => (await benchGuard()).map((r) => ({ measure: r.name, value: r.value, unit: r.unit, goal: r.goal })),
+  guard: async () =>
+    (await benchGuard()).map((r) => ({ measure: r.name, value: r.value, unit: r.unit, goal: r.goal })),
   rss: benchServeRss,
+  codex: benchCodex,
+  kafka: benchKafka,
 };
 
 const only = process.argv.slice(2);

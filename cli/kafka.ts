@@ -3,6 +3,7 @@
 // OpenTelemetry Collector's kafkaexporter writes, and `serve --kafka` runs ingest and assembly in one process.
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Logger } from 'pino';
@@ -10,6 +11,7 @@ import type { Logger } from 'pino';
 import { decodeOtlp } from '../ingest/otlp/decode.js';
 import { normalizeOtlpRequest } from '../ingest/normalize/otlp-request.js';
 import { nowUnixNano } from '../ingest/normalize/observation.js';
+import { TransportUnavailableError } from '../schemas/transport.js';
 import {
   CollectorTopicConsumer,
   type CollectorRecord,
@@ -18,7 +20,7 @@ import {
 import { createKafkaTransport, type KafkaTransport } from '../transport/kafka.js';
 import { CliError } from './errors.js';
 import { cliLogger, untilStopped } from './process.js';
-import { startAssembly, startIngest, type IngestStage } from './stages.js';
+import { startAssembly, startIngest, type BundleSink, type IngestStage } from './stages.js';
 
 export interface KafkaIngestOptions {
   kafka: string;
@@ -135,24 +137,49 @@ async function startKafkaAssembly(transport: KafkaTransport, options: KafkaAssem
   const index = await DuckDBInstance.create(join(dataDir, 'assembler.duckdb'));
   const connection = await index.connect();
   const subscriber = transport.subscriber({ groupId: options.group });
+  let closing = false;
   const assembly = await startAssembly({
     dataDir,
     subscriber,
     connection,
     settleMs: options.settleMs,
     idleTimeoutMs: options.idleTimeoutMs,
-    bundleSink: (bundles) => transport.bundles.publish(bundles),
+    bundleSink: publishWhenAvailable(
+      (bundles) => transport.bundles.publish(bundles),
+      logger,
+      () => closing,
+    ),
     logger,
   });
   logger.info({ group: options.group, data: dataDir }, 'proofline assemble ← kafka');
   return {
     done: assembly.done,
     async close() {
+      closing = true;
       await subscriber.close();
       await assembly.done.catch(() => undefined);
       connection.closeSync();
       index.closeSync();
     },
+  };
+}
+
+const BUNDLES_RETRY_MS = 1000;
+
+/** When bundles reach the sink they are already durable in the data directory. While Kafka cannot take them
+ * the step waits and tries again, its offsets uncommitted meanwhile, instead of failing: a failed step ends
+ * the assembler, and a broker outage would then take every assembler down with it. Gives up on shutdown. */
+function publishWhenAvailable(publish: BundleSink, logger: Logger, closing: () => boolean): BundleSink {
+  return async (bundles) => {
+    for (;;) {
+      try {
+        return await publish(bundles);
+      } catch (error) {
+        if (!(error instanceof TransportUnavailableError) || closing()) throw error;
+        logger.warn({ err: error, bundles: bundles.length }, 'bundles topic unavailable; retrying');
+        await delay(BUNDLES_RETRY_MS);
+      }
+    }
   };
 }
 

@@ -9,6 +9,8 @@ import { TransportUsageError } from './errors.js';
 import { RETRY_AFTER_SECONDS } from './kafka-producer.js';
 import { ensureTopics, type TopicSpec } from './kafka-topics.js';
 
+const REJOIN_DELAY_MS = 500;
+
 export interface ConsumerLoopOptions {
   groupId: string;
   /** Subscribed to, and created first when missing. */
@@ -24,6 +26,9 @@ export class ConsumerLoop {
   private batchesInFlight = 0;
   private stopping: Promise<void> | undefined;
   private settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+  private eachBatch: ((payload: EachBatchPayload) => Promise<void>) | undefined;
+  /** `topic/partition` → the offset this member last committed there. */
+  private readonly committed = new Map<string, string>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -37,9 +42,18 @@ export class ConsumerLoop {
       allowAutoTopicCreation: false,
     });
     // kafkajs restarts a crashed consumer by itself while the error is retriable (a broker restart is); only
-    // a crash it gives up on ends run().
+    // a crash it gives up on ends run(). One it gives up on too soon is restarted here: with the client's short
+    // retries, a group coordinator that is still loading (a broker just started or restarted, a busy one)
+    // reads as "not found", which kafkajs counts as final.
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart) this.settle?.reject(payload.error);
+      if (payload.restart) return;
+      if (this.closed || payload.error.name !== 'KafkaJSGroupCoordinatorNotFound') {
+        this.settle?.reject(payload.error);
+        return;
+      }
+      this.kafka.logger().warn('group coordinator not found; joining again', { groupId: options.groupId });
+      // kafkajs has disconnected the consumer before telling: it can connect and run again.
+      setTimeout(() => this.start().catch((error: unknown) => this.settle?.reject(error)), REJOIN_DELAY_MS);
     });
   }
 
@@ -48,34 +62,41 @@ export class ConsumerLoop {
       throw new TransportUsageError(`consumer group ${this.options.groupId} is already running`);
     this.running = true;
     const stopped = new Promise<void>((resolve, reject) => (this.settle = { resolve, reject }));
+    this.eachBatch = async (payload) => {
+      // A batch fetched before close() was called is dropped uncommitted: it comes again after a restart.
+      if (this.closed || !payload.isRunning() || payload.isStale()) return;
+      this.batchesInFlight += 1;
+      try {
+        await eachBatch(payload);
+      } finally {
+        this.batchesInFlight -= 1;
+        if (this.closed && this.batchesInFlight === 0) void this.stop();
+      }
+    };
     await ensureTopics(this.kafka, this.options.topics);
+    await this.start();
+    return stopped;
+  }
+
+  private async start(): Promise<void> {
+    if (this.closed) return;
     await this.consumer.connect();
     await this.consumer.subscribe({
       topics: this.options.topics.map((spec) => spec.topic),
       fromBeginning: true,
     });
-    if (!this.closed) {
-      await this.consumer.run({
-        autoCommit: false,
-        eachBatch: async (payload) => {
-          // A batch fetched before close() was called is dropped uncommitted: it comes again after a restart.
-          if (this.closed || !payload.isRunning() || payload.isStale()) return;
-          this.batchesInFlight += 1;
-          try {
-            await eachBatch(payload);
-          } finally {
-            this.batchesInFlight -= 1;
-            if (this.closed && this.batchesInFlight === 0) void this.stop();
-          }
-        },
-      });
-    }
-    return stopped;
+    if (!this.closed) await this.consumer.run({ autoCommit: false, eachBatch: this.eachBatch });
   }
 
+  /** Commits the offsets that moved since the last successful commit. Callers may ask on every timer tick,
+   * before the first batch too (kafkajs rejects any commit before its group is joined, and nothing has been
+   * delivered yet then); offsets that did not move are not sent again. */
   async commit(offsets: readonly TopicPartitionOffsetAndMetadata[]): Promise<void> {
+    const moved = offsets.filter((o) => this.committed.get(`${o.topic}/${o.partition}`) !== o.offset);
+    if (moved.length === 0) return;
     try {
-      await this.consumer.commitOffsets([...offsets]);
+      await this.consumer.commitOffsets(moved);
+      for (const o of moved) this.committed.set(`${o.topic}/${o.partition}`, o.offset);
     } catch (cause) {
       const error = new TransportUnavailableError(
         `kafka offset commit failed: ${(cause as Error).message}`,

@@ -2,7 +2,11 @@
 // whose value is not an Observation never reach the handler: they go straight to the dead-letter topic.
 import type { EachBatchPayload, IHeaders, Kafka } from 'kafkajs';
 
-import type { Delivery, ObservationSubscriber } from '../schemas/transport.js';
+import {
+  TransportUnavailableError,
+  type Delivery,
+  type ObservationSubscriber,
+} from '../schemas/transport.js';
 
 import { InvalidObservationError } from './errors.js';
 import { ConsumerLoop } from './kafka-consumer-loop.js';
@@ -26,7 +30,7 @@ export class KafkaObservationSubscriber implements ObservationSubscriber {
 
   /** `deadLetters` is owned by the subscriber and closed with it. */
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly topics: ProoflineTopics,
     observationsTopic: TopicSpec,
     private readonly deadLetters: ReliableProducer,
@@ -43,10 +47,23 @@ export class KafkaObservationSubscriber implements ObservationSubscriber {
     return this.loop.run((payload) => this.handle(payload, onBatch));
   }
 
-  commit(nextOffsets: ReadonlyMap<number, string>): Promise<void> {
-    return this.loop.commit(
-      [...nextOffsets].map(([partition, offset]) => ({ topic: this.topics.observations, partition, offset })),
-    );
+  /** A commit Kafka does not take (broker away, group rebalancing) is not an error for the caller: the offsets
+   * stay pending in the loop and go with the next commit, and what a restart or a rebalance delivers again
+   * meanwhile the assembler de-duplicates by observation id. Failing instead would end the assembler at the
+   * first broker outage. */
+  async commit(nextOffsets: ReadonlyMap<number, string>): Promise<void> {
+    try {
+      await this.loop.commit(
+        [...nextOffsets].map(([partition, offset]) => ({
+          topic: this.topics.observations,
+          partition,
+          offset,
+        })),
+      );
+    } catch (error) {
+      if (!(error instanceof TransportUnavailableError)) throw error;
+      this.kafka.logger().warn('offset commit failed; retried with the next one', { error: error.message });
+    }
   }
 
   deadLetter(delivery: Delivery, reason: string): Promise<void> {

@@ -1,0 +1,132 @@
+// The real Codex captures through the split Kafka deployment — `proofline ingest --kafka` receivers (one per
+// policy, as a load balancer would spread them) and a `proofline assemble --kafka` process — must give the
+// same bundles, byte for byte under one signing key, as the embedded pipeline. Then an independent Kafka
+// client (kcat) reads proofline.bundles and the verifier accepts what it read.
+import { execFile } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { BUNDLE_FILE_HEADER } from '../../transport/kafka-bundles.js';
+import { DEFAULT_TOPICS } from '../../transport/kafka-topics.js';
+import { actionProofs, freshDataDir, type BundleFile } from '../e2e/support.js';
+import type { TestBroker } from '../kafka/broker.js';
+import {
+  dataDirWithKeys,
+  embeddedBundles,
+  failures,
+  FIXTURE_ACTIONS,
+  FIXTURE_SESSIONS,
+  isSeal,
+  killAll,
+  replayFixtures,
+  signingKeys,
+  startAssembler,
+  startBroker,
+  startReceiversByPolicy,
+  verify,
+  waitForSeals,
+} from './support.js';
+
+const run = promisify(execFile);
+
+let broker: TestBroker;
+let keys: Awaited<ReturnType<typeof signingKeys>>;
+let kafkaDir: string;
+let viaKafka: BundleFile[];
+let reference: { dataDir: string; files: BundleFile[] };
+
+beforeAll(async () => {
+  broker = await startBroker();
+  keys = await signingKeys();
+  kafkaDir = await dataDirWithKeys(keys.keyDir);
+  const assembler = startAssembler(broker.bootstrap, 'fixtures', kafkaDir);
+  const { urlFor, receivers } = await startReceiversByPolicy(broker.bootstrap);
+  await replayFixtures(urlFor);
+  // The embedded reference replays while the Kafka assembler waits out its settle and idle timers.
+  [reference, viaKafka] = await Promise.all([
+    embeddedBundles(keys.keyDir),
+    waitForSeals([kafkaDir], FIXTURE_SESSIONS, [assembler, ...receivers.map((r) => r.proc)]),
+  ]);
+}, 240_000);
+
+afterAll(async () => {
+  await killAll();
+  await broker?.dispose();
+});
+
+/** Bundle files by their place in the data directory, so two directories compare file for file. */
+function byPlace(dataDir: string, files: readonly BundleFile[]): Map<string, string> {
+  return new Map(files.map((f) => [relative(dataDir, f.path), f.text]));
+}
+
+describe('the Codex captures through ingest --kafka and assemble --kafka', () => {
+  it('bundle every session and action, as the embedded pipeline does', () => {
+    expect(reference.files.filter(isSeal)).toHaveLength(FIXTURE_SESSIONS);
+    expect(reference.files.filter((f) => !isSeal(f))).toHaveLength(FIXTURE_ACTIONS);
+    expect(viaKafka.filter(isSeal)).toHaveLength(FIXTURE_SESSIONS);
+    expect(viaKafka.filter((f) => !isSeal(f))).toHaveLength(FIXTURE_ACTIONS);
+  });
+
+  it('give the same manifest for every action', () => {
+    const manifests = (files: readonly BundleFile[]) =>
+      new Map(actionProofs(files).map((p) => [`${p.summary.session_id} ${p.summary.action_id}`, p.manifest]));
+    const embedded = manifests(reference.files);
+    const kafka = manifests(viaKafka);
+    expect([...kafka.keys()].sort()).toEqual([...embedded.keys()].sort());
+    for (const [action, manifest] of embedded) expect(kafka.get(action), action).toEqual(manifest);
+  });
+
+  it('write byte-identical bundle files and seals under the same key', () => {
+    const kafka = byPlace(kafkaDir, viaKafka);
+    const embedded = byPlace(reference.dataDir, reference.files);
+    expect([...kafka.keys()]).toEqual([...embedded.keys()]);
+    for (const [place, text] of embedded) expect(kafka.get(place), place).toBe(text);
+  });
+
+  it('verify with the trusted key set', async () => {
+    const { exitCode, report } = await verify([kafkaDir], keys.publicKeys);
+    expect(failures(report)).toEqual([]);
+    expect(exitCode).toBe(0);
+  });
+
+  it('are read from proofline.bundles by kcat, and what kcat read verifies', async () => {
+    const { stdout } = await run(
+      'kcat',
+      ['-b', broker.bootstrap, '-C', '-t', DEFAULT_TOPICS.bundles, '-e', '-q', '-J'],
+      { maxBuffer: 256 * 1024 * 1024 },
+    );
+    const records = stdout
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as { key: string; payload: string; headers?: string[] });
+    const outDir = await freshDataDir('proofline-kcat-');
+    const written = new Set<string>();
+    for (const record of records) {
+      const fileName = headerValue(record.headers ?? [], BUNDLE_FILE_HEADER);
+      const dir = join(outDir, 'bundles', record.key);
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, fileName), record.payload);
+      written.add(join(record.key, fileName));
+    }
+    // Every bundle the assembler wrote, each once, is on the topic.
+    expect(records).toHaveLength(viaKafka.length);
+    expect([...written].sort()).toEqual(
+      viaKafka.map((f) => relative(join(kafkaDir, 'bundles'), f.path)).sort(),
+    );
+
+    const { exitCode, report } = await verify([outDir], keys.publicKeys);
+    expect(failures(report)).toEqual([]);
+    expect(exitCode).toBe(0);
+    expect(new Set(report.checks.map((c) => c.session_id).filter(Boolean)).size).toBe(FIXTURE_SESSIONS);
+  });
+});
+
+/** kcat -J lists headers as a flat [name, value, name, value, …] array. */
+function headerValue(headers: readonly string[], name: string): string {
+  const at = headers.findIndex((entry, i) => i % 2 === 0 && entry === name);
+  if (at < 0) throw new Error(`no ${name} header in ${JSON.stringify(headers)}`);
+  return headers[at + 1]!;
+}
