@@ -24,8 +24,13 @@ async function ingestRate(bodies: readonly Buffer[], contentType: string): Promi
   try {
     const started = performance.now();
     for (const body of bodies) {
-      const response = await fetch(`${pipeline.url}/v1/logs`, { method: 'POST', headers: { 'content-type': contentType }, body });
-      if (response.status !== 200) throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
+      const response = await fetch(`${pipeline.url}/v1/logs`, {
+        method: 'POST',
+        headers: { 'content-type': contentType },
+        body,
+      });
+      if (response.status !== 200)
+        throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
     }
     return (REQUESTS * RECORDS_PER_REQUEST) / ((performance.now() - started) / 1000);
   } finally {
@@ -44,7 +49,21 @@ export async function benchIngest(): Promise<BenchRow[]> {
   const json = await ingestRate(jsonBodies, 'application/json');
   const baseline = { name: 'bare protobufjs decode', value: bare };
   return [
-    { measure: 'OTLP ingest, protobuf (durable)', value: protobuf, unit: 'records/s', baseline, goal: '≥ 50% of baseline', met: protobuf >= bare / 2 },
-    { measure: 'OTLP ingest, JSON (durable)', value: json, unit: 'records/s', baseline, goal: '≥ 50% of baseline', met: json >= bare / 2 },
+    {
+      measure: 'OTLP ingest, protobuf (durable)',
+      value: protobuf,
+      unit: 'records/s',
+      baseline,
+      goal: '≥ 50% of baseline',
+      met: protobuf >= bare / 2,
+    },
+    {
+      measure: 'OTLP ingest, JSON (durable)',
+      value: json,
+      unit: 'records/s',
+      baseline,
+      goal: '≥ 50% of baseline',
+      met: json >= bare / 2,
+    },
   ];
 }

@@ -23,9 +23,13 @@ function peakRssMiB(pid: number): number {
 
 export async function benchServeRss(): Promise<BenchRow[]> {
   const dataDir = await freshDir('bench-rss-');
-  const server = spawn(process.execPath, [CLI, 'serve', '--data', join(dataDir, 'data'), '--port', String(PORT)], {
-    stdio: 'ignore',
-  });
+  const server = spawn(
+    process.execPath,
+    [CLI, 'serve', '--data', join(dataDir, 'data'), '--port', String(PORT)],
+    {
+      stdio: 'ignore',
+    },
+  );
   const url = `http://127.0.0.1:${PORT}`;
   try {
     for (let i = 0; ; i++) {
@@ -42,7 +46,11 @@ export async function benchServeRss(): Promise<BenchRow[]> {
     for (let i = 0; i < requests; i++) {
       // 100 sessions per request, so the assembler holds many open sessions as a busy server would.
       const body = encodeProtobuf(logsRequest(i * 100, 100, RECORDS_PER_REQUEST, i));
-      const response = await fetch(`${url}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
+      const response = await fetch(`${url}/v1/logs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf' },
+        body,
+      });
       if (response.status !== 200) throw new Error(`serve answered ${response.status}`);
     }
     const seconds = (Date.now() - started) / 1000;

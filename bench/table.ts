@@ -16,7 +16,10 @@ const format = (x: number) => (Math.abs(x) >= 100 ? Math.round(x).toLocaleString
 export function renderTable(rows: readonly BenchRow[]): string {
   const table = new Table({ head: ['measure', 'value', 'baseline (same run)', 'ratio', 'goal', 'met'] });
   for (const row of rows) {
-    const ratio = row.baseline && row.baseline.value !== 0 ? `${((row.value / row.baseline.value) * 100).toFixed(1)}%` : '';
+    const ratio =
+      row.baseline && row.baseline.value !== 0
+        ? `${((row.value / row.baseline.value) * 100).toFixed(1)}%`
+        : '';
     table.push([
       row.measure,
       `${format(row.value)} ${row.unit}`,

@@ -68,5 +68,8 @@ export function encodeJson(request: Message): Buffer {
 /** Records in a decoded logs request (what the bare-decode baseline counts). */
 export function countDecoded(message: unknown): number {
   const decoded = message as { resourceLogs: { scopeLogs: { logRecords: unknown[] }[] }[] };
-  return decoded.resourceLogs.reduce((n, rl) => n + rl.scopeLogs.reduce((m, sl) => m + sl.logRecords.length, 0), 0);
+  return decoded.resourceLogs.reduce(
+    (n, rl) => n + rl.scopeLogs.reduce((m, sl) => m + sl.logRecords.length, 0),
+    0,
+  );
 }
