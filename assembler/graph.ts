@@ -13,6 +13,8 @@ import { ownLabels, type FlowLabel } from './labels.js';
 import { buildTimeline, type Timeline } from './timeline.js';
 
 export interface Slice {
+  /** The seeds the slice was taken from, in timeline order. */
+  roots: string[];
   nodes: GraphNode[];
   edges: GraphEdge[];
 }
@@ -57,7 +59,8 @@ export class SessionGraph {
   /** Everything the seeds transitively depend on, seeds included, nodes in timeline order. */
   backwardSlice(seeds: Iterable<string>): Slice {
     const reached = new Set<string>();
-    const pending = [...seeds].filter((id) => this.byId.has(id));
+    const roots = [...new Set(seeds)].filter((id) => this.byId.has(id));
+    const pending = [...roots];
     while (pending.length > 0) {
       const id = pending.pop()!;
       if (reached.has(id)) continue;
@@ -71,7 +74,8 @@ export class SessionGraph {
         return { id, kind: obs.kind, name: obs.name, labels: [...this.labelsOf(id)] };
       });
     const edges = this.edges.filter((e) => reached.has(e.from) && reached.has(e.to));
-    return { nodes, edges };
+    roots.sort((a, b) => this.position.get(a)! - this.position.get(b)!);
+    return { roots, nodes, edges };
   }
 
   private addCausalEdges(edges: EdgeSet, actionOf: ReadonlyMap<string, string>): void {

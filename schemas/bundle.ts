@@ -142,8 +142,9 @@ export interface Obligation {
 
 export interface Evidence {
   receipts: Receipt[];
-  /** The action's backward slice in the session dependency graph. */
-  slice: { nodes: GraphNode[]; edges: GraphEdge[] };
+  /** The action's backward slice in the session dependency graph, taken from `roots`: the action's own
+   * observations (every record that carries its action id, cited by a receipt or not). */
+  slice: { roots: string[]; nodes: GraphNode[]; edges: GraphEdge[] };
   approvals: Approval[];
   /** The obligations this action created, discharged or waived, with their status as of the action's latest
    * runtime time (the session seal has the final ones). */

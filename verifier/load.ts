@@ -19,6 +19,7 @@ export async function loadBundles(db: Database, files: readonly string[], keys: 
   const rows: Rows = {
     bundles: [],
     receipts: [],
+    slice_roots: [],
     slice_nodes: [],
     slice_edges: [],
     approvals: [],
@@ -106,6 +107,7 @@ function addAction(rows: Rows, file: string, loaded: Loaded, proof: ActionProof)
       canonicalDigest(covered),
     ]);
   });
+  for (const root of evidence.slice.roots) rows.slice_roots.push([...owner, root]);
   for (const node of evidence.slice.nodes)
     rows.slice_nodes.push([...owner, node.id, node.kind, node.name, node.labels]);
   for (const edge of evidence.slice.edges) rows.slice_edges.push([...owner, edge.from, edge.to, edge.type]);

@@ -18,6 +18,7 @@ export const TABLES = {
     file VARCHAR, session_id VARCHAR, action_id VARCHAR, checkpoint VARCHAR, receipt_index INTEGER,
     position INTEGER, status VARCHAR, observation_ids VARCHAR[], facts JSON,
     previous VARCHAR, digest VARCHAR, digest_recomputed VARCHAR`,
+  slice_roots: `file VARCHAR, session_id VARCHAR, action_id VARCHAR, node_id VARCHAR`,
   slice_nodes: `file VARCHAR, session_id VARCHAR, action_id VARCHAR, node_id VARCHAR, kind VARCHAR, name VARCHAR, labels VARCHAR[]`,
   slice_edges: `file VARCHAR, session_id VARCHAR, action_id VARCHAR, from_id VARCHAR, to_id VARCHAR, edge_type VARCHAR`,
   approvals: `

@@ -192,7 +192,7 @@ function buildSlice(
     to: node.id,
     type: i < 2 ? 'causal' : 'same_action',
   }));
-  return { nodes, edges };
+  return { roots: own.map((o) => o.id), nodes, edges };
 }
 
 function buildActionProof(

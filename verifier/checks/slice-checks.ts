@@ -3,16 +3,17 @@
 import { perBundleCheck } from './table-check.js';
 
 /**
- * backward_slice: walking edges backwards from the action's own observations (those its receipts cite) reaches
- * every node the bundle lists, and no edge leaves the listed nodes. A node nothing of the action depends on,
- * or a dependency cut off, means the slice is not what the graph says.
+ * backward_slice: walking edges backwards from the action's own observations (the slice's roots, which must
+ * include everything its receipts cite) reaches every node the bundle lists, and no edge leaves the listed
+ * nodes. A node nothing of the action depends on, or a dependency cut off, means the slice is not what the
+ * graph says.
  */
 export const backwardSlice = perBundleCheck(
   'backward_slice',
   `WITH RECURSIVE anchors AS (
      SELECT DISTINCT n.file, n.node_id
      FROM slice_nodes n
-     JOIN (SELECT file, unnest(observation_ids) AS id FROM receipts) cited ON cited.file = n.file AND cited.id = n.node_id
+     JOIN slice_roots r ON r.file = n.file AND r.node_id = n.node_id
    ), reached(file, node_id) AS (
      SELECT file, node_id FROM anchors
      UNION
@@ -23,8 +24,12 @@ export const backwardSlice = perBundleCheck(
    WHERE n.file IN (SELECT file FROM anchors)
      AND NOT EXISTS (SELECT 1 FROM reached r WHERE r.file = n.file AND r.node_id = n.node_id)
    UNION ALL
-   SELECT DISTINCT file, 'no slice node is one of the observations the receipts cite' FROM slice_nodes
+   SELECT DISTINCT file, 'no root of the slice is one of its nodes' FROM slice_nodes
    WHERE file NOT IN (SELECT file FROM anchors)
+   UNION ALL
+   SELECT c.file, format('receipts cite {}, which is not one of the action''s own observations (slice roots)', c.id)
+   FROM (SELECT DISTINCT file, unnest(observation_ids) AS id FROM receipts) c
+   WHERE NOT EXISTS (SELECT 1 FROM slice_roots r WHERE r.file = c.file AND r.node_id = c.id)
    UNION ALL
    SELECT e.file, format('edge {} → {} ({}) has an end outside the slice', e.from_id, e.to_id, e.edge_type)
    FROM slice_edges e

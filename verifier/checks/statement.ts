@@ -101,6 +101,7 @@ const actionProof = object({
       }),
     ),
     slice: object({
+      roots: arrayOf(string),
       nodes: arrayOf(object({ id: string, kind: string, name: string, labels: arrayOf(string) })),
       edges: arrayOf(
         object({
