@@ -30,52 +30,60 @@ export const program = new Command('proofline')
   .version(VERSION)
   .showHelpAfterError('(run with --help for usage)');
 
-program
-  .command('serve')
-  .description('Run the receiver, transport and assembler in one process (embedded store, or Kafka)')
-  .option('--host <host>', 'address to bind (loopback unless told otherwise)', '127.0.0.1')
-  .option('--port <port>', 'OTLP/HTTP port', parsePort, 4318)
+/** The receiver's flags, shared by `serve` and `ingest`. */
+function receiverOptions(command: Command): Command {
+  return command
+    .option('--host <host>', 'address to bind (loopback unless told otherwise)', '127.0.0.1')
+    .option('--port <port>', 'OTLP/HTTP port', parsePort, 4318)
+    .option('--token <token>', 'require this bearer token on every request (default: $PROOFLINE_TOKEN)')
+    .option(
+      '--policy <file>',
+      'guard policy or rule file (YAML); default: allow everything, recorded as such',
+    )
+    .option('--store-content', 'keep redacted prompt/argument/output text beside its digest', false)
+    .option(
+      '--max-body <bytes>',
+      'largest request body after decompression',
+      parsePositiveInt,
+      16 * 1024 * 1024,
+    );
+}
+
+/** The assembler's timers, shared by `serve` and `assemble`. */
+function assemblerOptions(command: Command): Command {
+  return command
+    .option(
+      '--settle-ms <ms>',
+      'quiet time after an action closes before it is bundled',
+      parsePositiveInt,
+      30_000,
+    )
+    .option(
+      '--idle-timeout-ms <ms>',
+      'seal a session after this long without records',
+      parsePositiveInt,
+      600_000,
+    );
+}
+
+assemblerOptions(
+  receiverOptions(
+    program
+      .command('serve')
+      .description('Run the receiver, transport and assembler in one process (embedded store, or Kafka)'),
+  ),
+)
   .option('--data <dir>', 'data directory: store, bundles, keys', '.proofline')
-  .option('--token <token>', 'require this bearer token on every request (default: $PROOFLINE_TOKEN)')
-  .option('--policy <file>', 'guard rule file (YAML); default: allow everything, recorded as such')
-  .option('--store-content', 'keep redacted prompt/argument/output text beside its digest', false)
-  .option(
-    '--max-body <bytes>',
-    'largest request body after decompression',
-    parsePositiveInt,
-    16 * 1024 * 1024,
-  )
-  .option(
-    '--settle-ms <ms>',
-    'quiet time after an action closes before it is bundled',
-    parsePositiveInt,
-    30_000,
-  )
-  .option(
-    '--idle-timeout-ms <ms>',
-    'seal a session after this long without records',
-    parsePositiveInt,
-    600_000,
-  )
   .option('--kafka <brokers>', 'use Kafka (comma-separated brokers) instead of the embedded store')
   .option('--group <name>', "with --kafka: the assemblers' consumer group", 'proofline-assemblers')
   .action(async (opts) => (await import('./serve.js')).runServe(opts));
 
-program
-  .command('ingest')
-  .description('Receiver only: OTLP/HTTP and hook calls (or Collector topics) → Kafka')
-  .requiredOption('--kafka <brokers>', 'comma-separated Kafka brokers')
-  .option('--host <host>', 'address to bind (loopback unless told otherwise)', '127.0.0.1')
-  .option('--port <port>', 'OTLP/HTTP port', parsePort, 4318)
-  .option('--token <token>', 'require this bearer token on every request (default: $PROOFLINE_TOKEN)')
-  .option('--policy <file>', 'guard rule file (YAML); default: allow everything, recorded as such')
-  .option('--store-content', 'keep redacted prompt/argument/output text beside its digest', false)
-  .option(
-    '--max-body <bytes>',
-    'largest request body after decompression',
-    parsePositiveInt,
-    16 * 1024 * 1024,
-  )
+receiverOptions(
+  program
+    .command('ingest')
+    .description('Receiver only: OTLP/HTTP and hook calls (or Collector topics) → Kafka')
+    .requiredOption('--kafka <brokers>', 'comma-separated Kafka brokers'),
+)
   .option('--from-kafka <topics>', 'instead of HTTP: consume the Collector kafkaexporter topics LOGS,SPANS')
   .addOption(
     new Option('--collector-encoding <encoding>', "the exporter's encoding")
@@ -84,25 +92,14 @@ program
   )
   .action(async (opts) => (await import('./kafka.js')).runKafkaIngest(opts));
 
-program
-  .command('assemble')
-  .description('Assembler only: a Kafka consumer group member that writes signed bundles')
-  .requiredOption('--kafka <brokers>', 'comma-separated Kafka brokers')
-  .option('--group <name>', 'consumer group', 'proofline-assemblers')
-  .option('--data <dir>', 'data directory: bundles, keys, index', '.proofline')
-  .option(
-    '--settle-ms <ms>',
-    'quiet time after an action closes before it is bundled',
-    parsePositiveInt,
-    30_000,
-  )
-  .option(
-    '--idle-timeout-ms <ms>',
-    'seal a session after this long without records',
-    parsePositiveInt,
-    600_000,
-  )
-  .action(async (opts) => (await import('./kafka.js')).runKafkaAssemble(opts));
+assemblerOptions(
+  program
+    .command('assemble')
+    .description('Assembler only: a Kafka consumer group member that writes signed bundles')
+    .requiredOption('--kafka <brokers>', 'comma-separated Kafka brokers')
+    .option('--group <name>', 'consumer group', 'proofline-assemblers')
+    .option('--data <dir>', 'data directory: bundles, keys, index', '.proofline'),
+).action(async (opts) => (await import('./kafka.js')).runKafkaAssemble(opts));
 
 // Runs through cli/main.ts's fast path; declared here for `--help` and the command list.
 const hook = program
