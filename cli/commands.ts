@@ -49,6 +49,15 @@ function receiverOptions(command: Command): Command {
     );
 }
 
+/** Where the Kafka topics are, for every command that can use Kafka. */
+function topicOption(command: Command): Command {
+  return command.option(
+    '--topic-prefix <prefix>',
+    'Kafka topics <prefix>.observations, <prefix>.observations.dlq, <prefix>.bundles',
+    'proofline',
+  );
+}
+
 /** The assembler's timers, shared by `serve` and `assemble`. */
 function assemblerOptions(command: Command): Command {
   return command
@@ -68,9 +77,9 @@ function assemblerOptions(command: Command): Command {
 
 assemblerOptions(
   receiverOptions(
-    program
-      .command('serve')
-      .description('Run the receiver, transport and assembler in one process (embedded store, or Kafka)'),
+    topicOption(program.command('serve')).description(
+      'Run the receiver, transport and assembler in one process (embedded store, or Kafka)',
+    ),
   ),
 )
   .option('--data <dir>', 'data directory: store, bundles, keys', '.proofline')
@@ -79,12 +88,12 @@ assemblerOptions(
   .action(async (opts) => (await import('./serve.js')).runServe(opts));
 
 receiverOptions(
-  program
-    .command('ingest')
+  topicOption(program.command('ingest'))
     .description('Receiver only: OTLP/HTTP and hook calls (or Collector topics) → Kafka')
     .requiredOption('--kafka <brokers>', 'comma-separated Kafka brokers'),
 )
   .option('--from-kafka <topics>', 'instead of HTTP: consume the Collector kafkaexporter topics LOGS,SPANS')
+  .option('--collector-group <name>', 'with --from-kafka: the consumer group', 'proofline-ingest-collector')
   .addOption(
     new Option('--collector-encoding <encoding>', "the exporter's encoding")
       .choices(['otlp_proto', 'otlp_json'])
@@ -93,8 +102,7 @@ receiverOptions(
   .action(async (opts) => (await import('./kafka.js')).runKafkaIngest(opts));
 
 assemblerOptions(
-  program
-    .command('assemble')
+  topicOption(program.command('assemble'))
     .description('Assembler only: a Kafka consumer group member that writes signed bundles')
     .requiredOption('--kafka <brokers>', 'comma-separated Kafka brokers')
     .option('--group <name>', 'consumer group', 'proofline-assemblers')

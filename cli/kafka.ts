@@ -22,24 +22,47 @@ import { CliError } from './errors.js';
 import { cliLogger, untilStopped } from './process.js';
 import { startAssembly, startIngest, type BundleSink, type IngestStage } from './stages.js';
 
-export interface KafkaIngestOptions {
-  kafka: string;
+export interface KafkaReceiverOptions extends KafkaConnectionFlags {
   host: string;
   port: number;
   token?: string;
   policy?: string;
   storeContent: boolean;
   maxBody: number;
-  fromKafka?: string;
-  collectorEncoding: OtlpEncoding;
 }
 
-export interface KafkaAssembleOptions {
-  kafka: string;
+export interface KafkaIngestOptions extends KafkaReceiverOptions {
+  fromKafka?: string;
+  collectorEncoding: OtlpEncoding;
+  /** With --from-kafka: the consumer group reading the Collector's topics. */
+  collectorGroup: string;
+}
+
+export interface KafkaAssembleOptions extends KafkaConnectionFlags {
   group: string;
   data: string;
   settleMs: number;
   idleTimeoutMs: number;
+}
+
+/** Flags every Kafka command takes. */
+export interface KafkaConnectionFlags {
+  kafka: string;
+  /** Topics are `<prefix>.observations`, `<prefix>.observations.dlq` and `<prefix>.bundles`. */
+  topicPrefix: string;
+}
+
+function openKafka(options: KafkaConnectionFlags, logger: Logger): KafkaTransport {
+  const prefix = options.topicPrefix;
+  return createKafkaTransport({
+    brokers: brokersOf(options.kafka),
+    logger,
+    topics: {
+      observations: `${prefix}.observations`,
+      deadLetters: `${prefix}.observations.dlq`,
+      bundles: `${prefix}.bundles`,
+    },
+  });
 }
 
 function brokersOf(list: string): string[] {
@@ -53,7 +76,7 @@ function brokersOf(list: string): string[] {
 
 export async function runKafkaIngest(options: KafkaIngestOptions): Promise<void> {
   const logger = cliLogger();
-  const transport = createKafkaTransport({ brokers: brokersOf(options.kafka), logger });
+  const transport = openKafka(options, logger);
   const stopping = untilStopped(logger);
   try {
     if (options.fromKafka) {
@@ -72,7 +95,7 @@ export async function runKafkaIngest(options: KafkaIngestOptions): Promise<void>
 
 async function startKafkaReceiver(
   transport: KafkaTransport,
-  options: KafkaIngestOptions,
+  options: KafkaReceiverOptions,
   logger: Logger,
 ): Promise<IngestStage> {
   const ingest = await startIngest({
@@ -98,6 +121,7 @@ function consumeCollectorTopics(
   const [logsTopic, tracesTopic] = options.fromKafka!.split(',').map((t) => t.trim());
   const consumer = new CollectorTopicConsumer({
     brokers: brokersOf(options.kafka),
+    groupId: options.collectorGroup,
     logs: { topic: logsTopic || 'otlp_logs', encoding: options.collectorEncoding },
     traces: { topic: tracesTopic || 'otlp_spans', encoding: options.collectorEncoding },
   });
@@ -185,7 +209,7 @@ function publishWhenAvailable(publish: BundleSink, logger: Logger, closing: () =
 
 export async function runKafkaAssemble(options: KafkaAssembleOptions): Promise<void> {
   const logger = cliLogger();
-  const transport = createKafkaTransport({ brokers: brokersOf(options.kafka), logger });
+  const transport = openKafka(options, logger);
   try {
     const assembly = await startKafkaAssembly(transport, options, logger);
     await Promise.race([untilStopped(logger), assembly.done]);
@@ -195,9 +219,9 @@ export async function runKafkaAssemble(options: KafkaAssembleOptions): Promise<v
   }
 }
 
-export async function runKafkaServe(options: KafkaIngestOptions & KafkaAssembleOptions): Promise<void> {
+export async function runKafkaServe(options: KafkaReceiverOptions & KafkaAssembleOptions): Promise<void> {
   const logger = cliLogger();
-  const transport = createKafkaTransport({ brokers: brokersOf(options.kafka), logger });
+  const transport = openKafka(options, logger);
   try {
     const assembly = await startKafkaAssembly(transport, options, logger);
     const ingest = await startKafkaReceiver(transport, options, logger);

@@ -17,11 +17,11 @@ export interface ServeOptions {
   idleTimeoutMs: number;
   kafka?: string;
   group: string;
+  topicPrefix: string;
 }
 
 export async function runServe(options: ServeOptions): Promise<void> {
-  if (options.kafka)
-    return runKafkaServe({ ...options, kafka: options.kafka, collectorEncoding: 'otlp_proto' });
+  if (options.kafka) return runKafkaServe({ ...options, kafka: options.kafka });
   const logger = cliLogger();
   const token = options.token ?? process.env.PROOFLINE_TOKEN;
   if (!isLoopback(options.host) && !token)
