@@ -167,6 +167,8 @@ function missing(sought: ObservationKind[]): ReceiptDraft {
 }
 
 function admissibilityReceipt(guards: readonly Observation[], deciding: Observation): ReceiptDraft {
+  // Stored only when the operator opted into content; absent, the facts (and their digest) are as before.
+  const request = jsonAttr(deciding, 'proofline.guard.request');
   return {
     observations: guards,
     facts: {
@@ -177,6 +179,7 @@ function admissibilityReceipt(guards: readonly Observation[], deciding: Observat
       matched_rules: jsonAttr(deciding, 'proofline.matched_rules') ?? [],
       policy_digest: stringAttr(deciding, 'proofline.policy.digest') ?? null,
       decision_observation: deciding.id,
+      ...(request === undefined ? {} : { request }),
     },
   };
 }
@@ -246,7 +249,10 @@ function approvalReceipt(records: readonly Observation[], approvals: readonly Ap
 
 // Closure cites every result record of the call, including notices that prove nothing by themselves
 // (Codex's `codex.tool_result_ready`), so each of the action's own records stands behind some receipt.
-function executionClosure(results: readonly Observation[], resultRecords: readonly Observation[]): ReceiptDraft {
+function executionClosure(
+  results: readonly Observation[],
+  resultRecords: readonly Observation[],
+): ReceiptDraft {
   const successes = results.map((r) => boolAttr(r, 'proofline.success')).filter((s) => s !== undefined);
   return {
     observations: resultRecords,

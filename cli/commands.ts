@@ -159,6 +159,11 @@ program
     new Option('--format <format>', 'output format').choices(['text', 'json', 'junit']).default('text'),
   )
   .option('--db <file>', 'DuckDB file to load into (default: in memory)')
+  .option(
+    '--policy <file>',
+    'a policy in force when the bundles were made: re-derive their routes under it (repeatable)',
+    (file: string, files: string[] = []) => [...files, file],
+  )
   .action(async (paths: string[], opts) => {
     const { runVerify } = await import('../verifier/verify-command.js');
     process.exitCode = await runVerify({ paths, ...opts });

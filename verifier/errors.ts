@@ -15,6 +15,7 @@ export type VerifierErrorCode =
   | 'no_bundles'
   | 'no_trusted_keys'
   | 'invalid_key_set'
+  | 'policy_invalid'
   | 'report_not_chosen'
   | 'unknown_report'
   | 'sql_file_unreadable'

@@ -2,6 +2,7 @@
 // database and verify everything into it.
 import type { KeyObject } from 'node:crypto';
 
+import type { PolicyInForce } from './checks/route-rederive.js';
 import type { Database } from './database.js';
 import { discoverBundleFiles } from './discover.js';
 import { VerifierError } from './errors.js';
@@ -15,6 +16,8 @@ export interface LoadPathsOptions {
   keys?: string;
   /** Whether running without any key to trust is an error (verify) or just yields failed signatures (report). */
   requireKeys: boolean;
+  /** The policies in force, by digest, to replay decisions under (verify's `--policy`). */
+  policies?: ReadonlyMap<string, PolicyInForce>;
 }
 
 export async function loadPaths(db: Database, options: LoadPathsOptions, output: Output): Promise<void> {
@@ -22,7 +25,7 @@ export async function loadPaths(db: Database, options: LoadPathsOptions, output:
   const keys = options.keys
     ? await readKeySet(options.keys)
     : await producerKeys(sources.dataDirs, options, output);
-  await verifyBundles(db, sources.files, keys);
+  await verifyBundles(db, sources.files, keys, options.policies);
 }
 
 async function producerKeys(

@@ -6,6 +6,7 @@ import { Database } from './database.js';
 import { EXIT_CODES, type ExitCode } from './errors.js';
 import { loadPaths } from './load-paths.js';
 import { processOutput, type Output } from './output.js';
+import { loadPoliciesInForce } from './policies.js';
 import { renderJunit } from './render/junit.js';
 import { renderVerifyText } from './render/verify-text.js';
 import { checkResults } from './verify.js';
@@ -16,6 +17,8 @@ export interface VerifyOptions {
   minCompleteness: number;
   format: 'text' | 'json' | 'junit';
   db?: string;
+  /** `--policy`: policy files in force when the bundles were made; their decisions are replayed. */
+  policy?: string[];
 }
 
 export type VerifyResult = 'pass' | 'check_failed' | 'below_threshold';
@@ -29,9 +32,11 @@ export interface VerifyReport {
 }
 
 export async function runVerify(options: VerifyOptions, output: Output = processOutput): Promise<ExitCode> {
+  // Before the database: a policy that does not load is the operator's mistake, reported before any work.
+  const policies = loadPoliciesInForce(options.policy ?? []);
   const db = await Database.open(options.db);
   try {
-    await loadPaths(db, { paths: options.paths, keys: options.keys, requireKeys: true }, output);
+    await loadPaths(db, { paths: options.paths, keys: options.keys, requireKeys: true, policies }, output);
     const report = judge(await checkResults(db), await completenessReport(db), options.minCompleteness);
     output.stdout.write(render(report, options.format));
     return report.exit_code;

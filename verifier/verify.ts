@@ -2,6 +2,7 @@
 // recompute each claim from the tables, then check each session as a whole. Results land in `checks`.
 import { ACTION_CHECKS, ALL_CHECKS, SESSION_CHECKS, type CheckResult } from './checks/check.js';
 import { completeness, receiptChain, routeConsistency } from './checks/action-checks.js';
+import { routeRederived, type PolicyInForce } from './checks/route-rederive.js';
 import { sessionChain, sessionSeal } from './checks/session-checks.js';
 import type { TrustedKeys } from './checks/signature.js';
 import { backwardSlice, flowLabels } from './checks/slice-checks.js';
@@ -20,10 +21,12 @@ const TABLE_CHECKS: Record<(typeof ACTION_CHECKS)[number] | (typeof SESSION_CHEC
   session_seal: sessionSeal,
 };
 
+/** `policies`: the policies in force, by digest (policies.ts); none given, route_rederived is not run. */
 export async function verifyBundles(
   db: Database,
   files: readonly string[],
   keys: TrustedKeys,
+  policies: ReadonlyMap<string, PolicyInForce> = new Map(),
 ): Promise<void> {
   await createTables(db);
   await loadBundles(db, files, keys);
@@ -31,6 +34,7 @@ export async function verifyBundles(
     const results = (await TABLE_CHECKS[name].evaluate(db)).map((subject) => toCheckResult(name, subject));
     await db.append('checks', results.map(checkRow));
   }
+  if (policies.size > 0) await db.append('checks', (await routeRederived(db, policies)).map(checkRow));
 }
 
 /** Every recorded result: sessions in order, file results before session results, checks in declared order. */

@@ -25,6 +25,8 @@ export interface RecordedObligation {
 /** What a guard_decision observation records beside the decision itself (schemas/observations.md, "Guard
  * decisions from the policy engine"). */
 export interface DecisionContext {
+  /** The question exactly as the guard was asked, ancestry included: what a verifier replays the policy on. */
+  request: GuardRequest;
   /** The ancestry the decision was made against. */
   session: SessionContext;
   action_digest: string;
@@ -94,6 +96,7 @@ export class SessionGuard {
     return {
       decision,
       context: {
+        request: asked,
         session,
         action_digest: digest,
         ...(approvalId === undefined ? {} : { approval_id: approvalId }),

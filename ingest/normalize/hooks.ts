@@ -11,7 +11,7 @@ import type { AttrValue, Observation, ObservationKind, RuntimeFamily } from '../
 import type { DecisionContext } from '../guard/session-guard.js';
 import { shellCommand, type HookContext } from '../hook/context.js';
 import { permissionBehavior } from '../hook/output.js';
-import { contentAttrs, type ContentPolicy } from './content.js';
+import { contentAttrs, contentJsonAttr, type ContentPolicy } from './content.js';
 import { makeObservation } from './observation.js';
 import { redactSecrets } from './redact.js';
 
@@ -107,6 +107,10 @@ export function normalizeHookCall(
                 {
                   ...toolAttrs,
                   ...decisionAttrs(options.decision, 'runtime_enforced', options.decisionContext),
+                  // The question the guard answered, so the verifier can replay the policy on it.
+                  ...(options.decisionContext
+                    ? contentJsonAttr('proofline.guard.request', options.decisionContext.request, content)
+                    : {}),
                 },
                 input,
               ),

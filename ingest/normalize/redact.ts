@@ -35,3 +35,16 @@ export function redactSecrets(text: string): string {
   }
   return out;
 }
+
+/** Every string in a JSON value redacted, keys included. Redacting the value's JSON text instead could cut an
+ * escape sequence in half (`TOKEN=\"x\"`) and leave text that no longer parses. */
+export function redactJson(value: unknown): unknown {
+  if (typeof value === 'string') return redactSecrets(value);
+  if (Array.isArray(value)) return value.map(redactJson);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [redactSecrets(key), redactJson(inner)]),
+    );
+  }
+  return value;
+}

@@ -1,0 +1,25 @@
+// The policies the operator says were in force (`proofline verify --policy FILE`, repeatable), compiled by the
+// same loader the receiver uses, keyed by the digest bundles pin. A file that does not load is a usage error:
+// replaying under a policy the verifier could not read would prove nothing.
+import { PolicyError } from '../policy/engine/index.js';
+import { loadGuard } from '../policy/load.js';
+import { RuleFileError } from '../policy/rule-file.js';
+import type { PolicyInForce } from './checks/route-rederive.js';
+import { VerifierError } from './errors.js';
+
+export function loadPoliciesInForce(files: readonly string[]): Map<string, PolicyInForce> {
+  const policies = new Map<string, PolicyInForce>();
+  for (const file of files) {
+    let guard;
+    try {
+      guard = loadGuard(file);
+    } catch (error) {
+      if (error instanceof PolicyError || error instanceof RuleFileError)
+        throw new VerifierError('policy_invalid', `--policy ${error.message}`);
+      throw error;
+    }
+    // Two files with one digest are the same policy; the first named stands for both.
+    if (!policies.has(guard.policyDigest)) policies.set(guard.policyDigest, { file, guard });
+  }
+  return policies;
+}
