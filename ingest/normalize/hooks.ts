@@ -13,7 +13,7 @@ import { shellCommand, type HookContext } from '../hook/context.js';
 import { permissionBehavior } from '../hook/output.js';
 import { contentAttrs, contentJsonAttr, type ContentPolicy } from './content.js';
 import { makeObservation } from './observation.js';
-import { redactSecrets } from './redact.js';
+import { redactJson, redactSecrets } from './redact.js';
 
 export class HookPayloadError extends Error {
   readonly code = 'HOOK_PAYLOAD_INVALID';
@@ -244,7 +244,7 @@ function flattenPayload(payload: Record<string, unknown>, content: ContentPolicy
     } else if (value === null || typeof value === 'number' || typeof value === 'boolean') {
       attrs[key] = value;
     } else if (value !== undefined) {
-      attrs[key] = redactSecrets(canonicalize(value));
+      attrs[key] = canonicalize(redactJson(value));
     }
   }
   return attrs;
