@@ -6,7 +6,9 @@ import { createRequire } from 'node:module';
 import { OBSERVATION_ID_EXCLUDES, type Observation } from './observation.js';
 
 // The package is CommonJS with an ESM-style `export default` typing; load it the way Node actually does.
-const canonicalizeJson = createRequire(import.meta.url)('canonicalize') as (input: unknown) => string | undefined;
+const canonicalizeJson = createRequire(import.meta.url)('canonicalize') as (
+  input: unknown,
+) => string | undefined;
 
 export function canonicalize(value: unknown): string {
   const text = canonicalizeJson(value);
