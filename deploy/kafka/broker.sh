@@ -144,7 +144,9 @@ client_ready() {
 start() {
   parse_port "$@"
   if pid="$(running_pid)"; then
-    echo "already running (pid $pid): 127.0.0.1:$port"
+    # stdout carries only the bootstrap address, so callers can capture it either way.
+    echo "broker.sh: already running (pid $pid)" >&2
+    echo "127.0.0.1:$port"
     return
   fi
   [[ -f "$libs/kafka_2.13-$version.jar" ]] || fetch
