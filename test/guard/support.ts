@@ -1,39 +1,16 @@
 // Shared parts of the guard tests: a real fastify server with the guard and approval routes over the example
 // policy, hook payloads for one session, and the built `proofline hook` / `proofline approve` processes.
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 
 import type { Observation } from '../../schemas/observation.js';
 import { CLI, ROOT, runHookProcess, type HookRun } from '../hook/support.js';
 
 export const EXAMPLE_POLICY = join(ROOT, 'deploy/policy/example-policy.yaml');
 
-// What `proofline hook` and `proofline approve` load, as source paths.
-const CLI_SOURCES = [
-  'cli/main.ts',
-  'cli/commands.ts',
-  'cli/hook-args.ts',
-  'ingest/hook/command.ts',
-  'ingest/hook/output.ts',
-  'ingest/guard/approve-command.ts',
-];
-
-/** Builds dist/ when a CLI source is newer than its compiled form (tsc emits even when unrelated work in
- * progress has type errors, so the compiled files are the signal, not its exit code). */
-export async function ensureCliBuilt(): Promise<void> {
-  const stale = CLI_SOURCES.some((source) => {
-    const compiled = join(ROOT, 'dist', source.replace(/\.ts$/, '.js'));
-    return !existsSync(compiled) || statSync(compiled).mtimeMs < statSync(join(ROOT, source)).mtimeMs;
-  });
-  if (stale) {
-    await promisify(execFile)('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: ROOT }).catch(() => undefined);
-    await promisify(execFile)(process.execPath, ['scripts/copy-assets.mjs'], { cwd: ROOT });
-  }
-  if (!existsSync(CLI)) throw new Error(`build did not produce ${CLI}`);
-}
+export { ensureCliBuilt } from '../hook/support.js';
 
 /** A workspace whose git remotes are `origin` (owned by acme) and `fork` (someone else's). */
 export function makeWorkspace(): string {

@@ -11,7 +11,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { ALLOW_ALL, parseRuleFile, RuleFileError, RuleFileGuard } from '../../policy/rule-file.js';
 import { TransportUnavailableError } from '../../schemas/transport.js';
-import { ensureBuilt, runHookProcess, startGuardServer, stdinCaptures, type GuardServer } from './support.js';
+import {
+  ensureCliBuilt,
+  runHookProcess,
+  startGuardServer,
+  stdinCaptures,
+  type GuardServer,
+} from './support.js';
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 const captures = stdinCaptures();
@@ -29,7 +35,7 @@ const DENY_OUT_TXT = new RuleFileGuard(
 let server: GuardServer;
 
 beforeAll(async () => {
-  await ensureBuilt();
+  await ensureCliBuilt();
   server = await startGuardServer(new RuleFileGuard(ALLOW_ALL));
 });
 afterAll(async () => server?.app.close());

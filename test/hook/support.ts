@@ -99,18 +99,20 @@ export function runHookProcess(stdin: string, args: string[], cwd = ROOT): Promi
   });
 }
 
-// What `proofline hook` loads, as source paths.
-const HOOK_CLIENT_SOURCES = [
-  'cli/main.ts',
-  'ingest/hook/command.ts',
-  'ingest/hook/context.ts',
-  'ingest/hook/output.ts',
-];
+// What the CLI processes the tests spawn run, as source folders: the hook client and the commands.
+const CLI_SOURCE_DIRS = ['cli', 'ingest/hook', 'ingest/guard'];
 
-/** Builds dist/ when the hook client or anything it loads is newer than its compiled form. tsc emits even when
- * other work in progress has type errors, so its exit code is not the signal; the compiled files are. */
-export async function ensureBuilt(): Promise<void> {
-  const stale = HOOK_CLIENT_SOURCES.some((source) => {
+function sourcesIn(dir: string): string[] {
+  return readdirSync(join(ROOT, dir))
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => join(dir, file));
+}
+
+/** Builds dist/ when a CLI source is newer than its compiled form (so a test run outside `npm test` never
+ * exercises stale code). tsc emits even when other work in progress has type errors, so its exit code is not
+ * the signal; the compiled files are. */
+export async function ensureCliBuilt(): Promise<void> {
+  const stale = CLI_SOURCE_DIRS.flatMap(sourcesIn).some((source) => {
     const compiled = join(ROOT, 'dist', source.replace(/\.ts$/, '.js'));
     return !existsSync(compiled) || statSync(compiled).mtimeMs < statSync(join(ROOT, source)).mtimeMs;
   });

@@ -6,10 +6,9 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 
 import { actionProofs, freshDataDir } from '../e2e/support.js';
-import type { TestBroker } from '../kafka/broker.js';
 import {
   expectSealsCover,
   failures,
@@ -17,27 +16,17 @@ import {
   FIXTURE_SESSIONS,
   fixtureRequests,
   isSeal,
-  killAll,
   observationsOnTopic,
   postAll,
   startAssembler,
-  startBroker,
+  useBroker,
   startReceiversByPolicy,
   uncommittedRecords,
   verify,
   waitForSeals,
 } from './support.js';
 
-let broker: TestBroker;
-
-beforeAll(async () => {
-  broker = await startBroker();
-}, 120_000);
-
-afterAll(async () => {
-  await killAll();
-  await broker?.dispose();
-});
+const broker = useBroker();
 
 /** Bundle files (actions and seals) written so far. */
 async function bundleFileCount(dataDir: string): Promise<number> {

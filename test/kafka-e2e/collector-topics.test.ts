@@ -5,34 +5,23 @@
 // `proofline ingest --kafka`, and as the receiver's normalizer makes of them in-process.
 import { setTimeout as delay } from 'node:timers/promises';
 
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 
 import { listScenarios, loadScenario, postOtlp, type OtlpRequest } from '../../cli/replay.js';
 import { normalizeOtlpRequest } from '../../ingest/normalize/otlp-request.js';
 import { decodeOtlp } from '../../ingest/otlp/decode.js';
 import type { Observation } from '../../schemas/observation.js';
 import { DEFAULT_TOPICS } from '../../transport/kafka-topics.js';
-import type { TestBroker } from '../kafka/broker.js';
 import {
   kafkaClient,
-  killAll,
   readTopic,
   spawnProofline,
-  startBroker,
+  useBroker,
   startReceiver,
   type TopicRecord,
 } from './support.js';
 
-let broker: TestBroker;
-
-beforeAll(async () => {
-  broker = await startBroker();
-}, 120_000);
-
-afterAll(async () => {
-  await killAll();
-  await broker?.dispose();
-});
+const broker = useBroker();
 
 type Encoding = 'otlp_proto' | 'otlp_json';
 type Signal = 'logs' | 'traces';

@@ -3,10 +3,9 @@
 // bundle some sessions, and together they bundle every session exactly once with intact chains.
 import { basename, dirname } from 'node:path';
 
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 
 import { actionProofs, type BundleFile } from '../e2e/support.js';
-import type { TestBroker } from '../kafka/broker.js';
 import {
   dataDirWithKeys,
   expectSealsCover,
@@ -15,28 +14,18 @@ import {
   FIXTURE_SESSIONS,
   fixtureRequests,
   isSeal,
-  killAll,
   observationsOnTopic,
   postAll,
   signingKeys,
   startAssembler,
-  startBroker,
+  useBroker,
   startReceiversByPolicy,
   verify,
   waitForGroup,
   waitForSeals,
 } from './support.js';
 
-let broker: TestBroker;
-
-beforeAll(async () => {
-  broker = await startBroker();
-}, 120_000);
-
-afterAll(async () => {
-  await killAll();
-  await broker?.dispose();
-});
+const broker = useBroker();
 
 it('shares the partitions between two assemblers, which together bundle every session once', async () => {
   const group = 'pair';

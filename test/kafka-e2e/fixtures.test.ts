@@ -7,12 +7,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { BUNDLE_FILE_HEADER } from '../../transport/kafka-bundles.js';
 import { DEFAULT_TOPICS } from '../../transport/kafka-topics.js';
 import { actionProofs, freshDataDir, type BundleFile } from '../e2e/support.js';
-import type { TestBroker } from '../kafka/broker.js';
 import {
   dataDirWithKeys,
   embeddedBundles,
@@ -20,11 +19,10 @@ import {
   FIXTURE_ACTIONS,
   FIXTURE_SESSIONS,
   isSeal,
-  killAll,
   replayFixtures,
   signingKeys,
   startAssembler,
-  startBroker,
+  useBroker,
   startReceiversByPolicy,
   verify,
   waitForSeals,
@@ -32,14 +30,13 @@ import {
 
 const run = promisify(execFile);
 
-let broker: TestBroker;
+const broker = useBroker();
 let keys: Awaited<ReturnType<typeof signingKeys>>;
 let kafkaDir: string;
 let viaKafka: BundleFile[];
 let reference: { dataDir: string; files: BundleFile[] };
 
 beforeAll(async () => {
-  broker = await startBroker();
   keys = await signingKeys();
   kafkaDir = await dataDirWithKeys(keys.keyDir);
   const assembler = startAssembler(broker.bootstrap, 'fixtures', kafkaDir);
@@ -51,11 +48,6 @@ beforeAll(async () => {
     waitForSeals([kafkaDir], FIXTURE_SESSIONS, [assembler, ...receivers.map((r) => r.proc)]),
   ]);
 }, 240_000);
-
-afterAll(async () => {
-  await killAll();
-  await broker?.dispose();
-});
 
 /** Bundle files by their place in the data directory, so two directories compare file for file. */
 function byPlace(dataDir: string, files: readonly BundleFile[]): Map<string, string> {

@@ -4,11 +4,10 @@
 // session is bundled by the `proofline assemble --kafka` that ran throughout, and verifies.
 import { setTimeout as delay } from 'node:timers/promises';
 
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 
 import { listScenarios } from '../../cli/replay.js';
 import { freshDataDir } from '../e2e/support.js';
-import type { TestBroker } from '../kafka/broker.js';
 import {
   expectOnTopic,
   expectSealsCover,
@@ -17,27 +16,17 @@ import {
   FIXTURE_SESSIONS,
   fixtureRequests,
   isSeal,
-  killAll,
   observationsOnTopic,
   post,
   startAssembler,
-  startBroker,
+  useBroker,
   startReceiversByPolicy,
   verify,
   waitForSeals,
   type FixtureRequest,
 } from './support.js';
 
-let broker: TestBroker;
-
-beforeAll(async () => {
-  broker = await startBroker();
-}, 120_000);
-
-afterAll(async () => {
-  await killAll();
-  await broker?.dispose();
-});
+const broker = useBroker();
 
 /** Attempts of one request the client makes before giving up (Retry-After apart). */
 const ATTEMPTS = 12;

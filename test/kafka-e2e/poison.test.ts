@@ -2,12 +2,11 @@
 // proofline receiver) must not stop `proofline assemble --kafka`: each goes to the dead-letter topic with the
 // reason in a header, and the records after it — on the same partition — are bundled as usual.
 import { Partitioners } from 'kafkajs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 
 import { DLQ_REASON_HEADER, DLQ_SOURCE_HEADER } from '../../transport/kafka-subscriber.js';
 import { DEFAULT_TOPICS } from '../../transport/kafka-topics.js';
 import { actionProofs, freshDataDir } from '../e2e/support.js';
-import type { TestBroker } from '../kafka/broker.js';
 import {
   failures,
   FIXTURE_ACTIONS,
@@ -15,27 +14,17 @@ import {
   fixtureRequests,
   isSeal,
   kafkaClient,
-  killAll,
   postAll,
   readTopic,
   startAssembler,
-  startBroker,
+  useBroker,
   startReceiversByPolicy,
   verify,
   waitForGroup,
   waitForSeals,
 } from './support.js';
 
-let broker: TestBroker;
-
-beforeAll(async () => {
-  broker = await startBroker();
-}, 120_000);
-
-afterAll(async () => {
-  await killAll();
-  await broker?.dispose();
-});
+const broker = useBroker();
 
 /** binary_allow's session: the poison is keyed like its records, so it sits on their partition, before them. */
 const SESSION = '01a1fc63-1dbb-75c3-a7f6-f2523a92b240';

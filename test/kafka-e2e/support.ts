@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 import { keygen } from '../../assembler/keygen.js';
 import { demoPolicyFile } from '../../cli/demo-policies.js';
@@ -42,10 +42,31 @@ export const FIXTURE_ACTIONS = 17;
 const SETTLE_MS = 1500;
 const IDLE_TIMEOUT_MS = 4000;
 
-export async function startBroker(): Promise<TestBroker> {
+async function startBroker(): Promise<TestBroker> {
   if (!existsSync(CLI))
     throw new Error('build first: npx tsc -p tsconfig.json && node scripts/copy-assets.mjs');
   return startTestBroker(true);
+}
+
+/** One real broker per test file, started before its tests and disposed after them together with every
+ * proofline process they spawned. The returned handle forwards to the broker once it is up (a test file's
+ * body runs before its beforeAll hooks, so the broker cannot be returned directly). */
+export function useBroker(): TestBroker {
+  let broker: TestBroker | undefined;
+  beforeAll(async () => {
+    broker = await startBroker();
+  }, 120_000);
+  afterAll(async () => {
+    await killAll();
+    await broker?.dispose();
+  });
+  return new Proxy({} as TestBroker, {
+    get(_target, key) {
+      if (!broker) throw new Error('the test broker is not started yet');
+      const value: unknown = Reflect.get(broker, key);
+      return typeof value === 'function' ? value.bind(broker) : value;
+    },
+  });
 }
 
 export interface ProoflineProcess {
