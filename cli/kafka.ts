@@ -20,7 +20,8 @@ import {
 import { createKafkaTransport, type KafkaTransport } from '../transport/kafka.js';
 import { CliError } from './errors.js';
 import { cliLogger, untilStopped } from './process.js';
-import { startAssembly, startIngest, type BundleSink, type IngestStage } from './stages.js';
+import type { BundleSink } from './bundle-outbox.js';
+import { startAssembly, startIngest, type IngestStage } from './stages.js';
 
 export interface KafkaReceiverOptions extends KafkaConnectionFlags {
   host: string;

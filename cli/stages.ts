@@ -1,7 +1,7 @@
 // The two halves every deployment is made of, each bound to whatever transport it is given: the ingest half
 // (OTLP receiver + guard route → a publisher) and the assembly half (a subscriber → assembler → bundle store).
 // `serve` runs both over the embedded log; `ingest --kafka` and `assemble --kafka` run one each over Kafka.
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -12,10 +12,10 @@ import { createAssembler, type Assembler, type StepReport } from '../assembler/a
 import { BundleStore } from '../assembler/bundle-store.js';
 import { loadSigner } from '../assembler/keygen.js';
 import { runAssembler } from '../assembler/run.js';
+import { BundleOutbox, type BundleSink } from './bundle-outbox.js';
 import { guardRoutes } from '../ingest/http/guard-route.js';
 import { createReceiver } from '../ingest/http/receiver.js';
 import { loadGuard } from '../policy/load.js';
-import type { DsseEnvelope } from '../schemas/bundle.js';
 import type { Guard } from '../schemas/guard.js';
 import type { ObservationPublisher, ObservationSubscriber } from '../schemas/transport.js';
 
@@ -54,11 +54,6 @@ export async function startIngest(options: IngestOptions): Promise<IngestStage> 
   return { url, app, setGuard: (next) => (guard = next), guard: () => guard, close: () => app.close() };
 }
 
-/** Where written bundles go besides the data directory (the `proofline.bundles` topic). */
-export type BundleSink = (
-  bundles: { sessionId: string; fileName: string; envelope: DsseEnvelope }[],
-) => Promise<void>;
-
 export interface AssemblyOptions {
   dataDir: string;
   subscriber: ObservationSubscriber;
@@ -91,30 +86,23 @@ export async function startAssembly(options: AssemblyOptions): Promise<AssemblyS
     assemblerVersion: ASSEMBLER_VERSION,
     logger,
   });
-  const assembler = options.bundleSink ? forwardingBundles(core, options.bundleSink) : core;
+  let assembler = core;
+  if (options.bundleSink) {
+    const outbox = await BundleOutbox.open(options.connection, dataDir, options.bundleSink);
+    const resent = await outbox.sendPending();
+    if (resent > 0) logger.info({ resent }, 'bundles written before a restart handed to the sink');
+    assembler = forwardingBundles(core, outbox);
+  }
   const done = runAssembler(options.subscriber, assembler, { tickIntervalMs: 250 });
   done.catch((error: unknown) => logger.error({ err: error }, 'assembler stopped'));
   return { assembler, keyDir, done };
 }
 
-/** Hands every bundle and seal a step wrote to the sink before the step returns, so the run loop commits
- * offsets only once the bundles are in the data directory and with the sink. */
-function forwardingBundles(assembler: Assembler, sink: BundleSink): Assembler {
+/** Hands every bundle and seal a step wrote to the sink (through the outbox) before the step returns, so the
+ * run loop commits offsets only once the bundles are in the data directory and with the sink. */
+function forwardingBundles(assembler: Assembler, outbox: BundleOutbox): Assembler {
   const forward = async (report: StepReport): Promise<StepReport> => {
-    const written = [
-      ...report.bundled.map((b) => ({ sessionId: b.sessionId, path: b.path })),
-      ...report.sealed.map((s) => ({ sessionId: s.seal.session_id, path: s.path })),
-    ];
-    if (written.length > 0)
-      await sink(
-        await Promise.all(
-          written.map(async ({ sessionId, path }) => ({
-            sessionId,
-            fileName: path.slice(path.lastIndexOf('/') + 1),
-            envelope: JSON.parse(await readFile(path, 'utf8')) as DsseEnvelope,
-          })),
-        ),
-      );
+    await outbox.send([...report.bundled.map((b) => b.path), ...report.sealed.map((s) => s.path)]);
     return report;
   };
   return {
