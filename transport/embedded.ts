@@ -26,8 +26,12 @@ export interface EmbeddedTransport {
   close(): Promise<void>;
 }
 
+const EMBEDDED_MEMORY_LIMIT = '256MB';
+
 export async function openEmbeddedTransport(options: EmbeddedTransportOptions): Promise<EmbeddedTransport> {
-  const instance = await DuckDBInstance.create(options.path);
+  // DuckDB's buffer pool defaults to 80% of RAM and keeps what it reads; the log is written once and read
+  // forward, so a small pool is enough and keeps the server's footprint predictable.
+  const instance = await DuckDBInstance.create(options.path, { memory_limit: EMBEDDED_MEMORY_LIMIT });
   const connection = await instance.connect();
   await createEmbeddedSchema(connection);
   const wakeup = new Wakeup();
