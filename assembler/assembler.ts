@@ -28,6 +28,7 @@ import { RecentSet } from './recent-set.js';
 import { groupByAction, resolveActions, SessionState } from './session.js';
 import { signStatement, type Signer } from './sign.js';
 import { verifyCertificate } from './verification.js';
+import { byTimeThenId } from './time.js';
 
 export type AssemblerLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
 
@@ -244,13 +245,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       }
     }
     pending.sort((a, b) =>
-      a.firstTime !== b.firstTime
-        ? a.firstTime < b.firstTime
-          ? -1
-          : 1
-        : a.cert.actionId < b.cert.actionId
-          ? -1
-          : 1,
+      byTimeThenId({ time: a.firstTime, id: a.cert.actionId }, { time: b.firstTime, id: b.cert.actionId }),
     );
     for (const { cert, memberIds } of pending) {
       let slice: Slice;

@@ -16,7 +16,7 @@ import type { Observation } from '../schemas/observation.js';
 import { jsonAttr } from './attrs.js';
 import { InvalidObservationError } from './errors.js';
 import { resolveActions } from './session.js';
-import { nanosToRfc3339 } from './time.js';
+import { byTimeThenId, nanosToRfc3339 } from './time.js';
 import { buildTimeline, type Timeline } from './timeline.js';
 
 /** An obligation as a guard decision records it (`proofline.obligations`). */
@@ -109,13 +109,7 @@ export class ObligationLedger {
       settle(said.discharges, 'discharge');
     }
     this.tracked = [...byId.values()].sort((a, b) =>
-      a.createdAt !== b.createdAt
-        ? a.createdAt < b.createdAt
-          ? -1
-          : 1
-        : a.recorded.id < b.recorded.id
-          ? -1
-          : 1,
+      byTimeThenId({ time: a.createdAt, id: a.recorded.id }, { time: b.createdAt, id: b.recorded.id }),
     );
   }
 

@@ -22,3 +22,9 @@ export function compareNanos(a: string, b: string): number {
   const y = BigInt(b);
   return x < y ? -1 : x > y ? 1 : 0;
 }
+
+/** Order by a bigint time, then by id: the deterministic order bundles and obligations are listed in. */
+export function byTimeThenId(a: { time: bigint; id: string }, b: { time: bigint; id: string }): number {
+  if (a.time !== b.time) return a.time < b.time ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}

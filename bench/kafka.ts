@@ -5,6 +5,7 @@
 //
 // A broker of its own comes from deploy/kafka/broker.sh on a free port, unless PROOFLINE_KAFKA_BROKERS points
 // at one; topics and group are fresh per run either way.
+import { chunksOf } from '../transport/kafka-producer.js';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -87,22 +88,6 @@ function observationRecords(bodies: readonly Buffer[]): Message[][] {
   );
 }
 
-function* chunks(messages: readonly Message[]): Generator<Message[]> {
-  let chunk: Message[] = [];
-  let bytes = 0;
-  for (const message of messages) {
-    const size = Buffer.byteLength(message.value as string) + Buffer.byteLength(message.key as string);
-    if (chunk.length > 0 && bytes + size > MAX_CHUNK_BYTES) {
-      yield chunk;
-      chunk = [];
-      bytes = 0;
-    }
-    chunk.push(message);
-    bytes += size;
-  }
-  if (chunk.length > 0) yield chunk;
-}
-
 /** The same records, one request's worth at a time, by a bare idempotent acks=all producer. */
 async function bareProducerRate(bootstrap: string, requests: readonly Message[][]): Promise<number> {
   const kafka = new Kafka({ clientId: 'bench-baseline', brokers: [bootstrap], logLevel: logLevel.NOTHING });
@@ -116,7 +101,8 @@ async function bareProducerRate(bootstrap: string, requests: readonly Message[][
   try {
     const started = performance.now();
     for (const messages of requests)
-      for (const chunk of chunks(messages)) await producer.send({ topic, acks: -1, messages: chunk });
+      for (const chunk of chunksOf(messages, MAX_CHUNK_BYTES))
+        await producer.send({ topic, acks: -1, messages: chunk });
     return requests.flat().length / ((performance.now() - started) / 1000);
   } finally {
     await producer.disconnect();

@@ -102,7 +102,8 @@ export class ReliableProducer {
   }
 }
 
-function* chunksOf(messages: readonly Message[], maxBytes: number): Generator<Message[]> {
+/** Splits messages into requests under `maxBytes` (kafkajs does not split, and the broker caps a request). */
+export function* chunksOf(messages: readonly Message[], maxBytes: number): Generator<Message[]> {
   let chunk: Message[] = [];
   let bytes = 0;
   for (const message of messages) {

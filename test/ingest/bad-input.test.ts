@@ -14,9 +14,10 @@ import { post, recordedRequests, startReceiver, type RunningReceiver } from './h
 
 const PROTOBUF = { 'content-type': 'application/x-protobuf' };
 const JSON_TYPE = { 'content-type': 'application/json' };
-const [goodLogs] = recordedRequests('hooks_untrusted_skipped');
-const binaryLogs = recordedRequests('binary_allow').find((r) => r.path === '/v1/logs')!;
-const binaryTraces = recordedRequests('binary_allow').find((r) => r.path === '/v1/traces')!;
+const [goodLogs] = await recordedRequests('hooks_untrusted_skipped');
+const binaryAllow = await recordedRequests('binary_allow');
+const binaryLogs = binaryAllow.find((r) => r.path === '/v1/logs')!;
+const binaryTraces = binaryAllow.find((r) => r.path === '/v1/traces')!;
 
 let receiver: RunningReceiver;
 afterEach(async () => {

@@ -19,7 +19,7 @@ afterEach(async () => {
 async function replay(scenario: string): Promise<{ observations: Observation[]; responses: Response[] }> {
   receiver = await startReceiver();
   const responses: Response[] = [];
-  for (const request of recordedRequests(scenario)) {
+  for (const request of await recordedRequests(scenario)) {
     responses.push(
       await post(receiver.url + request.path, request.body, { 'content-type': request.contentType }),
     );
@@ -149,7 +149,7 @@ describe('Codex facts per scenario', () => {
   });
 
   test('otel_endpoint_verbatim: logs posted to / are routed by content', async () => {
-    const requests = recordedRequests('otel_endpoint_verbatim');
+    const requests = await recordedRequests('otel_endpoint_verbatim');
     expect(requests.map((r) => r.path)).toEqual(['/']);
     const { observations } = await replay('otel_endpoint_verbatim');
     expect(find(observations, (o) => o.kind === 'approval' && o.action_id === CALL)).toHaveLength(1);

@@ -1,11 +1,11 @@
 // Shared by the ingest tests: a fake publisher that keeps what it is given, a real receiver on a loopback port,
 // and the recorded Codex requests of each fixture scenario.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 import type { FastifyInstance } from 'fastify';
 
+import { loadScenario, type OtlpRequest } from '../../cli/replay.js';
 import { createReceiver, type ReceiverOptions } from '../../ingest/http/receiver.js';
 import type { Observation } from '../../schemas/observation.js';
 import type { ObservationPublisher } from '../../schemas/transport.js';
@@ -44,12 +44,7 @@ export async function startReceiver(
   return { app, url: address, publisher, close: () => app.close() };
 }
 
-export interface RecordedRequest {
-  file: string;
-  path: string;
-  contentType: string;
-  body: Buffer;
-}
+export type { OtlpRequest as RecordedRequest } from '../../cli/replay.js';
 
 export function scenarioNames(): string[] {
   return readdirSync(SCENARIOS_DIR, { withFileTypes: true })
@@ -59,24 +54,8 @@ export function scenarioNames(): string[] {
 }
 
 /** A scenario's OTLP requests in arrival order, as the sink saved them. */
-export function recordedRequests(scenario: string): RecordedRequest[] {
-  const dir = join(SCENARIOS_DIR, scenario, 'otlp');
-  return readdirSync(dir)
-    .filter((name) => name.endsWith('.meta.json'))
-    .sort()
-    .map((metaName) => {
-      const meta = JSON.parse(readFileSync(join(dir, metaName), 'utf8')) as {
-        path: string;
-        content_type: string;
-        body_file: string;
-      };
-      return {
-        file: meta.body_file,
-        path: meta.path,
-        contentType: meta.content_type,
-        body: readFileSync(join(dir, meta.body_file)),
-      };
-    });
+export async function recordedRequests(scenario: string): Promise<OtlpRequest[]> {
+  return (await loadScenario(scenario)).otlp;
 }
 
 export async function post(

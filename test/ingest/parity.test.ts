@@ -40,9 +40,13 @@ function toCodexStyleJson(signal: OtlpSignal, body: Buffer): string {
   );
 }
 
-const binaryRequests = ['binary_allow', 'binary_deny'].flatMap((scenario) =>
-  recordedRequests(scenario).map((r) => ({ scenario, ...r })),
-);
+const binaryRequests = (
+  await Promise.all(
+    ['binary_allow', 'binary_deny'].map(async (scenario) =>
+      (await recordedRequests(scenario)).map((r) => ({ scenario, ...r })),
+    ),
+  )
+).flat();
 
 describe.each(binaryRequests)('$scenario $file', ({ path, body }) => {
   const signal = SIGNAL_OF_PATH[path]!;

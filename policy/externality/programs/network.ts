@@ -11,7 +11,7 @@ import {
 } from '../effect.js';
 import type { ShellWord } from '../shell.js';
 
-const CURL_VALUE_OPTIONS = new Set([
+const CURL_DATA_OPTIONS = [
   '-d',
   '--data',
   '--data-binary',
@@ -19,8 +19,11 @@ const CURL_VALUE_OPTIONS = new Set([
   '--data-ascii',
   '--data-urlencode',
   '--json',
-  '-F',
-  '--form',
+];
+const CURL_FORM_OPTIONS = ['-F', '--form'];
+const CURL_VALUE_OPTIONS = new Set([
+  ...CURL_DATA_OPTIONS,
+  ...CURL_FORM_OPTIONS,
   '--form-string',
   '-T',
   '--upload-file',
@@ -72,16 +75,6 @@ const CURL_VALUE_OPTIONS = new Set([
   '--aws-sigv4',
   '--variable',
 ]);
-const CURL_DATA_OPTIONS = [
-  '-d',
-  '--data',
-  '--data-binary',
-  '--data-raw',
-  '--data-ascii',
-  '--data-urlencode',
-  '--json',
-];
-const CURL_FORM_OPTIONS = ['-F', '--form'];
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 const WGET_VALUE_OPTIONS = new Set([
