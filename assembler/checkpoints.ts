@@ -63,7 +63,15 @@ export function certifyAction(
 
   const route = strictestRoute(guards);
   const decidingGuard = guards.find((g) => stringAttr(g, 'proofline.route') === route);
-  const nonExecutionProof = route === 'block' && executions.length === 0;
+  // The runtime was told no (a block, an approval gate no grant lifted, a simulation with no dry-run form) and
+  // nothing shows the call ran. A post-hoc decision refuses nothing: the call had already run.
+  const refusals = guards.filter(
+    (g) =>
+      stringAttr(g, 'proofline.verdict') === 'deny' &&
+      stringAttr(g, 'proofline.enforceability') !== 'post_hoc_observed',
+  );
+  const liftedByGrant = guards.some((g) => stringAttr(g, 'proofline.verdict') === 'allow');
+  const nonExecutionProof = refusals.length > 0 && !liftedByGrant && executions.length === 0;
   const approvals = approvalRecords.flatMap(toApproval);
 
   const drafts: Record<Checkpoint, ReceiptDraft> = {
@@ -76,18 +84,18 @@ export function certifyAction(
       closingResults.length > 0
         ? executionClosure(closingResults, ofKind('tool_result'))
         : nonExecutionProof
-          ? nonExecutionClosure(
-              guards.filter((g) => stringAttr(g, 'proofline.route') === 'block'),
-              ofKind('tool_result'),
-            )
+          ? nonExecutionClosure(route, refusals, ofKind('tool_result'))
           : missing(['tool_result']),
   };
   const receipts = chainReceipts(drafts);
 
   const observed = receipts.filter((r) => r.status === 'present').map((r) => r.checkpoint);
   const runtimeFamily = observations[0]!.runtime_family;
-  // A blocked call that nonetheless executed is held to everything an executed call owes.
-  const expected = expectedReceipts(runtimeFamily, nonExecutionProof);
+  // A refused call that nonetheless executed is held to everything an executed call owes.
+  const expected = expectedReceipts(runtimeFamily, {
+    refused: nonExecutionProof,
+    gated: route === 'approval_gate',
+  });
   const times = observations
     .map((o) => o.time_unix_nano)
     .filter(isRuntimeTime)
@@ -235,12 +243,14 @@ function approvalReceipt(records: readonly Observation[], approvals: readonly Ap
   return {
     observations: records,
     facts: {
-      // One denial outweighs any number of approvals.
+      // One denial outweighs any number of approvals; a wait that expired answered nothing.
       decision: approvals.some((a) => a.decision === 'denied')
         ? 'denied'
-        : approvals.length > 0
+        : approvals.some((a) => a.decision === 'approved')
           ? 'approved'
-          : null,
+          : approvals.length > 0
+            ? 'expired'
+            : null,
       sources: [...new Set(approvals.map((a) => a.source))],
       enforceability: [...new Set(approvals.map((a) => a.enforceability))],
     },
@@ -267,25 +277,26 @@ function executionClosure(
 }
 
 function nonExecutionClosure(
-  blockDecisions: readonly Observation[],
+  route: Route | null,
+  refusals: readonly Observation[],
   resultNotices: readonly Observation[],
 ): ReceiptDraft {
   return {
-    observations: [...blockDecisions, ...resultNotices],
+    observations: [...refusals, ...resultNotices],
     facts: {
       kind: 'non_execution',
       result_notices: resultNotices.length,
-      route: 'block',
+      route,
       execution_records: 0,
       // Stated, not implied, so a reader knows this closure is an absence claim over the session's records.
-      proof: 'block decision recorded and no observation of this action has proofline.execution=true',
+      proof: 'deny decision recorded and no observation of this action has proofline.execution=true',
     },
   };
 }
 
 function toApproval(obs: Observation): Approval[] {
   const decision = stringAttr(obs, 'proofline.approval.decision');
-  if (decision !== 'approved' && decision !== 'denied') return [];
+  if (decision !== 'approved' && decision !== 'denied' && decision !== 'expired') return [];
   const source = stringAttr(obs, 'proofline.approval.source') ?? obs.name;
   return [
     {

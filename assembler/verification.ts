@@ -22,7 +22,8 @@ export function verifyCertificate(
         ? 'the tool ran with no guard decision recorded (hook not run, e.g. untrusted and skipped)'
         : 'no guard decision recorded, and no record that the tool ran',
   });
-  if (cert.route === 'block') {
+  // A post-hoc decision (a managed platform without a guard) was made after the call ran: nothing to honour.
+  if (cert.route === 'block' && cert.enforceability !== 'post_hoc_observed') {
     checks.push({
       name: 'block_honoured',
       ok: !cert.executed,

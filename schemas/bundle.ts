@@ -107,7 +107,8 @@ export interface GraphEdge {
 
 export interface Approval {
   source: string;
-  decision: 'approved' | 'denied';
+  /** `expired`: the runtime stopped waiting for an answer (proofline/sdk's waitForApproval timed out). */
+  decision: 'approved' | 'denied' | 'expired';
   approver: string | null;
   enforceability: EnforceabilityClass;
   observation: string;

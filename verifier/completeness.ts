@@ -9,7 +9,8 @@ CREATE OR REPLACE VIEW action_completeness AS
 WITH expected AS (
   SELECT b.file, e.checkpoint
   FROM bundles b
-  JOIN expected_receipts e ON e.runtime_family = b.runtime_family AND e.blocked = (b.outcome = 'blocked')
+  JOIN expected_receipts e ON e.runtime_family = b.runtime_family AND e.refused = (b.outcome = 'blocked')
+                          AND e.gated = (coalesce(b.route, '') = 'approval_gate')
 ), observed AS (
   SELECT DISTINCT file, checkpoint FROM receipts WHERE status = 'present'
 ), per_action AS (

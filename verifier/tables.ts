@@ -1,6 +1,6 @@
 // The tables bundles are loaded into. They are the interface of `proofline report --sql`, so names are stable
 // and every row carries `file` (the join key) plus the session and action it belongs to.
-import { expectedReceipts } from '../schemas/completeness.js';
+import { expectedReceipts, RECEIPT_EXPECTATIONS } from '../schemas/completeness.js';
 import { RUNTIME_FAMILIES } from '../schemas/observation.js';
 import { COMPLETENESS_VIEWS } from './completeness.js';
 import type { Database } from './database.js';
@@ -42,7 +42,7 @@ export const TABLES = {
     subject VARCHAR, file VARCHAR, session_id VARCHAR, action_id VARCHAR, check_name VARCHAR, status VARCHAR,
     code VARCHAR, detail VARCHAR`,
   /** schemas/completeness.ts as a table, so completeness is recomputed by a join rather than trusted. */
-  expected_receipts: `runtime_family VARCHAR, blocked BOOLEAN, checkpoint VARCHAR`,
+  expected_receipts: `runtime_family VARCHAR, refused BOOLEAN, gated BOOLEAN, checkpoint VARCHAR`,
 } as const;
 
 export type TableName = keyof typeof TABLES;
@@ -54,8 +54,13 @@ export async function createTables(db: Database): Promise<void> {
   await db.append(
     'expected_receipts',
     RUNTIME_FAMILIES.flatMap((family) =>
-      [false, true].flatMap((blocked) =>
-        expectedReceipts(family, blocked).map((checkpoint) => [family, blocked, checkpoint]),
+      RECEIPT_EXPECTATIONS.flatMap((expectation) =>
+        expectedReceipts(family, expectation).map((checkpoint) => [
+          family,
+          expectation.refused,
+          expectation.gated,
+          checkpoint,
+        ]),
       ),
     ),
   );

@@ -13,6 +13,8 @@ export const DEFAULT_APPROVAL_TTL_MS = 60 * 60 * 1000;
 const DEFAULT_MAX_PENDING = 10_000;
 
 export type ApprovalDecision = 'approved' | 'denied';
+/** `unknown`: never requested, already used, or expired. */
+export type ApprovalStatus = 'pending' | ApprovalDecision | 'unknown';
 
 /** sha256 of the canonical `{session_id, tool_name, tool_input, cwd}`: what an approval is bound to. The same
  * command in another session, directory or with other arguments is another action. */
@@ -85,6 +87,8 @@ export class ApprovalStore {
   private readonly requests = new Map<string, PendingApproval>();
   /** Approved and not yet used, by approval id. */
   private readonly grants = new Map<string, ApprovalGrant>();
+  /** Refused, by approval id: remembered so a runtime waiting on the answer hears it. */
+  private readonly refusals = new Map<string, ApprovalGrant>();
 
   constructor(options: ApprovalStoreOptions = {}) {
     this.ttlMs = options.ttlMs ?? DEFAULT_APPROVAL_TTL_MS;
@@ -153,7 +157,15 @@ export class ApprovalStore {
   /** Puts a recorded answer in force: the request is answered; an approval waits for its one call. */
   accept(grant: ApprovalGrant): void {
     this.requests.delete(grant.id);
-    if (grant.decision === 'approved') this.grants.set(grant.id, grant);
+    (grant.decision === 'approved' ? this.grants : this.refusals).set(grant.id, grant);
+  }
+
+  /** Where request `id` stands, for a runtime waiting on it (proofline/sdk's waitForApproval). */
+  status(id: string): ApprovalStatus {
+    this.expire();
+    if (this.grants.has(id)) return 'approved';
+    if (this.refusals.has(id)) return 'denied';
+    return this.requests.has(id) ? 'pending' : 'unknown';
   }
 
   /** Takes the unused grant for exactly this action, if any: it cannot be taken twice. */
@@ -174,7 +186,8 @@ export class ApprovalStore {
   private expire(): void {
     const now = this.now();
     for (const [id, pending] of this.requests) if (pending.expires_at_ms <= now) this.requests.delete(id);
-    for (const [id, grant] of this.grants) if (grant.expires_at_ms <= now) this.grants.delete(id);
+    for (const answers of [this.grants, this.refusals])
+      for (const [id, grant] of answers) if (grant.expires_at_ms <= now) answers.delete(id);
   }
 }
 

@@ -61,25 +61,28 @@ export class SessionGuard {
     readonly approvals: ApprovalStore = new ApprovalStore(),
   ) {}
 
-  decide(guard: Guard, request: GuardRequest): SessionDecision {
+  /** `postHoc`: the action already ran (a runtime without a guard); the decision is recorded, enforces
+   * nothing, asks for no approval, and the action joins the session's ancestry whatever the route. */
+  decide(guard: Guard, request: GuardRequest, { postHoc = false } = {}): SessionDecision {
     const sessionId = request.session_id;
     const session = this.sessions.ancestry(sessionId);
     const asked: GuardRequest = { ...request, session };
     const digest = actionDigest(asked);
-    const judged = guard.decide(asked);
-    // Only PreToolUse proposes an action; a PermissionRequest escalates one already decided, so it reads the
-    // session but neither adds to it nor asks for or uses approvals.
-    const proposes = request.event === 'PreToolUse';
-    const gated = proposes && judged.route === 'approval_gate';
+    const asJudged = guard.decide(asked);
+    const judged: GuardDecision = postHoc ? { ...asJudged, enforceability: 'post_hoc_observed' } : asJudged;
+    // A PermissionRequest escalates an action already decided, so it reads the session but neither adds to it
+    // nor asks for or uses approvals; every other question (PreToolUse, POST /v1/decide) proposes one.
+    const proposes = request.event !== 'PermissionRequest';
+    const gated = proposes && !postHoc && judged.route === 'approval_gate';
     const grant = gated ? this.approvals.take(digest) : undefined;
     const approvalId = gated ? approvalIdOf(digest) : undefined;
     const decision = grant
       ? approvedDecision(judged, grant)
-      : proposes
+      : proposes && !postHoc
         ? withRuntimeGuidance(judged, approvalId)
         : judged;
 
-    const runs = proposes && decision.verdict === 'allow';
+    const runs = proposes && (postHoc || decision.verdict === 'allow');
     const settlement = runs
       ? settleObligations(guard, asked, decision, this.sessions.openObligations(sessionId))
       : NOTHING_SETTLED;

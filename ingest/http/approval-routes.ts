@@ -1,6 +1,7 @@
 // POST /v1/approvals answers a pending approval_gate request (`proofline approve` calls it); GET /v1/approvals
-// lists the pending ones. An answer is recorded durably as an `approval` observation before it is in force
-// and before the POST answers, so a call let through on an approval always has the approval in the record.
+// lists the pending ones; GET /v1/approvals/<id> tells a waiting runtime where one stands. An answer is recorded
+// durably as an `approval` observation before it is in force and before the POST answers, so a call let through
+// on an approval always has the approval in the record.
 import type { FastifyInstance } from 'fastify';
 
 import { TransportUnavailableError, type ObservationPublisher } from '../../schemas/transport.js';
@@ -24,6 +25,11 @@ const STATUS_OF: Record<ApprovalError['code'], number> = { APPROVAL_UNKNOWN: 404
 
 export function registerApprovalRoutes(app: FastifyInstance, deps: ApprovalRouteDeps): void {
   app.get('/v1/approvals', async () => ({ pending: deps.approvals.pending() }));
+
+  app.get<{ Params: { id: string } }>('/v1/approvals/:id', async (request) => ({
+    id: request.params.id,
+    status: deps.approvals.status(request.params.id),
+  }));
 
   app.post('/v1/approvals', async (request, reply) => {
     const body = readApprovalBody(request.body);

@@ -1,7 +1,8 @@
 // POST /v1/guard: the server half of `proofline hook`. It decides (PreToolUse, PermissionRequest) in the
 // session's context, records the hook call as observations, makes them durable, and only then answers with the
 // exact stdout and exit code the hook prints, so a decision Codex acts on is never one proofline failed to
-// record. The approval routes share its session state (one SessionGuard per registration, i.e. per receiver).
+// record. The approval routes and POST /v1/decide share its session state (one SessionGuard per registration,
+// i.e. per receiver).
 import type { FastifyInstance } from 'fastify';
 
 import type { Guard, GuardDecision } from '../../schemas/guard.js';
@@ -18,6 +19,7 @@ import {
 } from '../normalize/hooks.js';
 import { nowUnixNano } from '../normalize/observation.js';
 import { registerApprovalRoutes } from './approval-routes.js';
+import { registerDecideRoute } from './decide-route.js';
 
 export interface GuardRouteDeps {
   /** The current guard; a function because the policy can be reloaded while the server runs. */
@@ -44,6 +46,7 @@ export interface GuardResponseBody {
 export async function guardRoutes(app: FastifyInstance, deps: GuardRouteDeps): Promise<void> {
   const sessionGuard = deps.sessionGuard ?? new SessionGuard();
   registerApprovalRoutes(app, { approvals: sessionGuard.approvals, publisher: deps.publisher });
+  registerDecideRoute(app, { ...deps, sessionGuard });
 
   app.post('/v1/guard', async (request, reply) => {
     let body: GuardRequestBody;

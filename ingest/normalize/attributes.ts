@@ -65,6 +65,24 @@ export function stringAttribute(kvs: readonly OtlpKeyValue[] | undefined, key: s
   return undefined;
 }
 
+export function boolAttribute(kvs: readonly OtlpKeyValue[] | undefined, key: string): boolean | undefined {
+  for (const kv of kvs ?? []) {
+    if (kv.key === key && kv.value && 'boolValue' in kv.value) return kv.value.boolValue;
+  }
+  return undefined;
+}
+
+/** The string elements of an array attribute (a lone string counts as a one-element array). */
+export function stringListAttribute(kvs: readonly OtlpKeyValue[] | undefined, key: string): string[] {
+  for (const kv of kvs ?? []) {
+    if (kv.key !== key || !kv.value) continue;
+    if ('stringValue' in kv.value) return [kv.value.stringValue];
+    if ('arrayValue' in kv.value)
+      return (kv.value.arrayValue.values ?? []).flatMap((v) => ('stringValue' in v ? [v.stringValue] : []));
+  }
+  return [];
+}
+
 export interface FlatAttributes {
   attrs: Record<string, AttrValue>;
   /** The original text of every content attribute, by key, for digests that must join across sources. */

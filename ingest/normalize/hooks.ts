@@ -1,17 +1,13 @@
 // Hook calls (Codex hook stdin through `proofline hook`, or `proofline.hook` spans from other tools) into
 // Observations, per schemas/observations.md ("Codex 0.169.0 mapping", hook rows).
 import { canonicalDigest, canonicalize, sha256Hex } from '../../schemas/digest.js';
-import {
-  ROUTES,
-  type EnforceabilityClass,
-  type GuardDecision,
-  type GuardRequest,
-} from '../../schemas/guard.js';
+import { ROUTES, type GuardDecision, type GuardRequest } from '../../schemas/guard.js';
 import type { AttrValue, Observation, ObservationKind, RuntimeFamily } from '../../schemas/observation.js';
 import type { DecisionContext } from '../guard/session-guard.js';
 import { shellCommand, type HookContext } from '../hook/context.js';
 import { permissionBehavior } from '../hook/output.js';
 import { contentAttrs, contentJsonAttr, type ContentPolicy } from './content.js';
+import { decisionAttrs } from './decision-attrs.js';
 import { makeObservation } from './observation.js';
 import { redactJson, redactSecrets } from './redact.js';
 
@@ -248,39 +244,6 @@ function flattenPayload(payload: Record<string, unknown>, content: ContentPolicy
     }
   }
   return attrs;
-}
-
-/** `defaultEnforceability` applies when the guard does not classify it (the simple rule file). */
-function decisionAttrs(
-  decision: GuardDecision,
-  defaultEnforceability: EnforceabilityClass,
-  context: DecisionContext | undefined,
-): Record<string, AttrValue> {
-  return {
-    'proofline.route': decision.route,
-    'proofline.verdict': decision.verdict,
-    'proofline.reason': redactSecrets(decision.reason),
-    ...(decision.deciding_rule ? { 'proofline.rule': decision.deciding_rule } : {}),
-    'proofline.matched_rules': canonicalize(decision.matched_rules),
-    'proofline.policy.digest': decision.policy_digest,
-    'proofline.enforceability': decision.enforceability ?? defaultEnforceability,
-    ...(decision.externality ? { 'proofline.externality': canonicalize(decision.externality) } : {}),
-    ...(decision.labels ? { 'proofline.labels': canonicalize(decision.labels) } : {}),
-    ...(decision.data_classes ? { 'proofline.data_classes': canonicalize(decision.data_classes) } : {}),
-    ...(context ? decisionContextAttrs(context) : {}),
-  };
-}
-
-function decisionContextAttrs(context: DecisionContext): Record<string, AttrValue> {
-  return {
-    'proofline.session.labels': canonicalize(context.session.labels),
-    'proofline.session.data_classes': canonicalize(context.session.data_classes),
-    'proofline.obligations': canonicalize(context.obligations),
-    'proofline.discharges': canonicalize(context.discharges),
-    'proofline.waives': canonicalize(context.waives),
-    'proofline.action.digest': context.action_digest,
-    ...(context.approval_id === undefined ? {} : { 'proofline.approval.id': context.approval_id }),
-  };
 }
 
 // Only what was actually seen: a field the runtime or the hook client did not report stays absent, not "unknown".

@@ -1,9 +1,10 @@
 // The observation every stored span becomes, whoever sent it: named `span:<name>`, timed at its start, with its
-// place in the trace (parent-child edges for the dependency graph) and its own attributes.
+// place in the trace (parent-child edges for the dependency graph), its explicit `proofline.depends_on` links
+// and its own attributes.
 import { canonicalDigest } from '../../schemas/digest.js';
 import type { AttrValue, ObservationKind, ObservationSource } from '../../schemas/observation.js';
 import type { OtlpResource, OtlpSpan } from '../otlp/model.js';
-import { flattenAttributes, payloadDigest } from './attributes.js';
+import { flattenAttributes, payloadDigest, stringListAttribute } from './attributes.js';
 import type { NormalizedBatch } from './batch.js';
 import type { ObservationDraft } from './observation.js';
 import { runtimeFamily } from './runtime-family.js';
@@ -24,6 +25,7 @@ export function spanDraft(
   batch: NormalizedBatch,
 ): ObservationDraft {
   const flat = flattenAttributes(span.attributes, batch.options);
+  const dependsOn = stringListAttribute(span.attributes, 'proofline.depends_on');
   return {
     source: facts.source,
     runtime_family: runtimeFamily(resource?.attributes, span.attributes),
@@ -38,5 +40,6 @@ export function spanDraft(
     attrs: { ...flat.attrs, ...facts.attrs },
     payload_digest: payloadDigest(flat.contents),
     raw_digest: canonicalDigest(span),
+    ...(dependsOn.length === 0 ? {} : { depends_on: dependsOn }),
   };
 }

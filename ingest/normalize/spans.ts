@@ -6,8 +6,8 @@ import type { NormalizedBatch } from './batch.js';
 import { normalizeCodexSpan } from './codex-spans.js';
 import { HookPayloadError, normalizeHookSpan } from './hooks.js';
 import { isCodexService, runtimeFamily } from './runtime-family.js';
-import { attributeSpanSessions, genericSource } from './session.js';
-import { spanDraft } from './span-draft.js';
+import { normalizeGenAiSpan } from './genai-spans.js';
+import { attributeSpanSessions } from './session.js';
 
 /** Hook calls made by a tool that runs hooks itself (schemas/observations.md, "Hook spans from other tools"). */
 const HOOK_SPAN_NAME = 'proofline.hook';
@@ -22,7 +22,7 @@ export function normalizeSpans(resourceSpans: readonly OtlpResourceSpans[], batc
     const session = sessions.get(span);
     if (span.name === HOOK_SPAN_NAME) normalizeHookSpanRecord(span, resource, batch);
     else if (isCodexService(resource?.attributes)) normalizeCodexSpan(span, resource, session, batch);
-    else normalizeGenericSpan(span, resource, session, batch);
+    else normalizeGenAiSpan(span, resource, session, batch);
   }
 }
 
@@ -45,24 +45,4 @@ function normalizeHookSpanRecord(
     if (!(error instanceof HookPayloadError)) throw error;
     batch.reject('invalid_hook_span');
   }
-}
-
-// Spans from agent SDKs and gateways are kept, minimally, when they belong to a session; their GenAI
-// semantics are another normalizer's job.
-function normalizeGenericSpan(
-  span: OtlpSpan,
-  resource: OtlpResource | undefined,
-  session: string | undefined,
-  batch: NormalizedBatch,
-): void {
-  if (!session) return batch.spanNotKept(span.name ?? '');
-  batch.add(
-    spanDraft(
-      span,
-      resource,
-      session,
-      { source: genericSource(span.attributes), kind: 'other', attrs: {} },
-      batch,
-    ),
-  );
 }

@@ -204,9 +204,13 @@ function buildActionProof(
 ): ActionProof {
   const outcome = action.outcome ?? 'succeeded';
   const blocked = outcome === 'blocked';
-  const expected = expectedReceipts(spec.runtime_family, blocked);
+  const intendedRoute = action.route ?? (blocked ? 'block' : 'allow');
+  const expected = expectedReceipts(spec.runtime_family, {
+    refused: blocked,
+    gated: intendedRoute === 'approval_gate',
+  });
   const present = action.present ?? expected;
-  const route = present.includes('admissibility') ? (action.route ?? (blocked ? 'block' : 'allow')) : null;
+  const route = present.includes('admissibility') ? intendedRoute : null;
   const receipts = buildReceipts(spec.session_id, action, present, route);
   const observed = CHECKPOINTS.filter((c) => present.includes(c));
   const rho = completenessRatio(expected, observed);

@@ -9,7 +9,7 @@ SELECT b.session_id,
        b.started_at
 FROM bundles b
 LEFT JOIN expected_receipts e
-       ON e.runtime_family = b.runtime_family AND NOT e.blocked AND e.checkpoint = 'admissibility'
+       ON e.runtime_family = b.runtime_family AND NOT e.refused AND NOT e.gated AND e.checkpoint = 'admissibility'
 WHERE (b.outcome IN ('succeeded', 'failed')
        OR EXISTS (SELECT 1 FROM receipts o WHERE o.file = b.file AND o.checkpoint = 'open' AND o.status = 'present'))
   AND NOT EXISTS (SELECT 1 FROM receipts g
