@@ -15,13 +15,22 @@ beforeEach(async () => {
 });
 afterEach(async () => server.app.close());
 
+/** The union of what the routes answer, loosely: each test reads the fields its route sends. */
+interface Answer {
+  decision: Record<string, unknown> & { route: string };
+  approval_id?: string;
+  error?: string;
+  reason?: string;
+  status?: string;
+}
+
 async function post(path: string, body: unknown) {
   const response = await fetch(`${server.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as any };
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Answer };
 }
 
 const ask = (action: string, command: string, extra: Record<string, unknown> = {}) =>
@@ -34,7 +43,8 @@ const ask = (action: string, command: string, extra: Record<string, unknown> = {
     ...extra,
   });
 
-const status = async (id: string) => (await (await fetch(`${server.url}/v1/approvals/${id}`)).json()) as any;
+const status = async (id: string) =>
+  (await (await fetch(`${server.url}/v1/approvals/${id}`)).json()) as Answer;
 
 describe('POST /v1/decide', () => {
   it('decides with session ancestry and records the decision as the action admissibility receipt', async () => {
