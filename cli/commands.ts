@@ -190,3 +190,13 @@ program
   .description('Replay the bundled real Codex captures through the embedded pipeline and verify the result')
   .option('--data <dir>', 'keep the demo data here (default: a fresh temporary directory)')
   .action(async (opts) => (await import('./demo.js')).runDemo(opts));
+
+program
+  .command('eval')
+  .description(
+    'Run the labelled corpus through the pipeline; score routes and proofs beside baselines and ablations',
+  )
+  .option('--corpus <dir>', 'corpus directory (seeds, traces/index.json)')
+  .option('--data <dir>', 'keep the pipeline data here (default: a fresh temporary directory)')
+  .option('--json [file]', 'print the report as JSON, or write it to <file> beside the table')
+  .action(async (opts) => (await import('./eval.js')).runEval(opts));

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 
 import type { Assembler } from '../assembler/assembler.js';
 import type { Guard } from '../schemas/guard.js';
+import type { ObservationPublisher } from '../schemas/transport.js';
 import { openEmbeddedTransport, type EmbeddedTransport } from '../transport/embedded.js';
 import { EMBEDDED_PARTITION } from '../transport/embedded-schema.js';
 import { startAssembly, startIngest } from './stages.js';
@@ -31,6 +32,8 @@ export interface Pipeline {
   keyDir: string;
   app: FastifyInstance;
   assembler: Assembler;
+  /** The log the receiver writes to: observations published here are assembled like received ones. */
+  publisher: ObservationPublisher;
   setGuard(guard: Guard): void;
   guard(): Guard;
   /** Bundle and seal everything acknowledged so far, without waiting for settle or idle timers. */
@@ -61,6 +64,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     keyDir: assembly.keyDir,
     app: ingest.app,
     assembler: assembly.assembler,
+    publisher: transport.publisher,
     setGuard: ingest.setGuard,
     guard: ingest.guard,
     // Everything acknowledged must reach the assembler before it seals: wait until it has read to the end of

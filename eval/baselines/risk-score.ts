@@ -3,15 +3,8 @@
 // feature adds its weight once, and the sum is cut into the five routes. Good faith: the features are the
 // ones such scorers use, and the secret, upload and pipe-to-shell patterns are the static list's own.
 import type { Route } from '../../schemas/guard.js';
-import {
-  ARGS,
-  commandAt,
-  NETWORK_UPLOAD,
-  PIPE_TO_SHELL,
-  SECRET_PATH,
-  subjectOf,
-  type EvalAction,
-} from './static-rules.js';
+import type { EvalAction } from '../action.js';
+import { ARGS, commandAt, NETWORK_UPLOAD, PIPE_TO_SHELL, SECRET_PATH, subjectOf } from './static-rules.js';
 
 export interface RiskFeature {
   name: string;

@@ -5,16 +5,7 @@
 // flags. What it cannot have is context: which remote or cluster is owned, what an earlier step read, where
 // the data ends up. Such a list knows only deny and ask, so it routes to block, approval_gate or allow.
 import type { Route } from '../../schemas/guard.js';
-
-/** One tool call of the eval corpus, as a baseline sees it: no session, no policy, no externality context. */
-export interface EvalAction {
-  tool_name: string;
-  tool_input: Record<string, unknown>;
-  /** The shell command, when the corpus already extracted it. */
-  command?: string;
-  /** For MCP calls whose tool name does not carry the server (`mcp__<server>__<tool>` does). */
-  mcp_server?: string;
-}
+import type { EvalAction } from '../action.js';
 
 /**
  * The text the baselines match, shaped like the permission strings people write rules against: the shell

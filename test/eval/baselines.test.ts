@@ -1,15 +1,11 @@
 // Pins the two eval baselines: a handful of actions each with the route the static list and the risk score
 // give. Where a baseline is wrong for lack of context (a push to an owned remote), the test says so: that is
 // the behaviour being measured, not a bug.
+import type { EvalAction } from '../../eval/action.js';
 import { describe, expect, it } from 'vitest';
 
 import { riskScore, riskScoreRoute } from '../../eval/baselines/risk-score.js';
-import {
-  staticRuleRoute,
-  STATIC_RULES,
-  subjectOf,
-  type EvalAction,
-} from '../../eval/baselines/static-rules.js';
+import { staticRuleRoute, STATIC_RULES, subjectOf } from '../../eval/baselines/static-rules.js';
 import type { Route } from '../../schemas/guard.js';
 
 function bash(command: string): EvalAction {

@@ -1,0 +1,124 @@
+// Plays one corpus trace against a running receiver the way its runtime would: telemetry as it happens, each
+// action's question to the guard (the Codex hook route, POST /v1/decide, or post hoc for a platform without a
+// guard), the human's answer to an approval gate, then the telemetry of the call running or not — so every
+// decision in the resulting bundles is made live by the server, never read from the corpus.
+import type { GuardDecision, Route } from '../schemas/guard.js';
+import type { CorpusAction, CorpusTrace, Decide, Telemetry } from './corpus/trace.js';
+
+export interface Endpoint {
+  url: string;
+  token?: string;
+}
+
+export interface DrivenAction {
+  step: string;
+  action_id: string;
+  /** The guard's first answer: the route the policy gave the call (a granted retry is `allow`). */
+  route: Route | null;
+  /** Whether the runtime ran it: the last answer's verdict, or always for a post-hoc decision. */
+  ran: boolean;
+}
+
+export class DriverError extends Error {
+  readonly code = 'EVAL_DRIVER';
+  constructor(message: string) {
+    super(message);
+    this.name = 'DriverError';
+  }
+}
+
+interface Answer {
+  decision?: GuardDecision;
+  approval_id?: string;
+}
+
+export async function driveTrace(trace: CorpusTrace, endpoint: Endpoint): Promise<DrivenAction[]> {
+  const driven: DrivenAction[] = [];
+  for (const step of trace.steps) {
+    if (step.kind === 'telemetry') await sendAll(step.items, endpoint);
+    else driven.push(await driveAction(trace, step, endpoint));
+  }
+  return driven;
+}
+
+async function driveAction(
+  trace: CorpusTrace,
+  action: CorpusAction,
+  endpoint: Endpoint,
+): Promise<DrivenAction> {
+  if (action.decide.via === 'post_hoc') {
+    // The platform ran the call before anyone could ask; proofline judges it afterwards.
+    await sendAll(action.executed, endpoint);
+    const answer = await ask(action.decide, endpoint);
+    return {
+      step: action.step,
+      action_id: action.action_id,
+      route: answer.decision?.route ?? null,
+      ran: true,
+    };
+  }
+  const first = await ask(action.decide, endpoint);
+  let last = first;
+  if (first.decision?.route === 'approval_gate' && action.approval) {
+    const id = first.approval_id ?? (await pendingApprovalId(trace.session_id, endpoint));
+    if (action.approval.answer !== 'expire') {
+      await post(endpoint, '/v1/approvals', {
+        id,
+        approver: action.approval.approver,
+        decision: action.approval.answer,
+      });
+    }
+    // A granted call is retried, as the runtime does, and the grant lets it through once.
+    if (action.approval.answer === 'approved') last = await ask(action.decide, endpoint);
+  }
+  const ran = (last.decision?.verdict ?? 'allow') === 'allow';
+  await sendAll(ran ? action.executed : action.refused, endpoint);
+  return { step: action.step, action_id: action.action_id, route: first.decision?.route ?? null, ran };
+}
+
+async function ask(decide: Decide, endpoint: Endpoint): Promise<Answer> {
+  switch (decide.via) {
+    case 'hook':
+      return (await post(endpoint, '/v1/guard', decide.body)) as Answer;
+    case 'decide':
+      return (await post(endpoint, '/v1/decide', decide.body)) as Answer;
+    case 'post_hoc':
+      return (await post(endpoint, '/v1/decide', { ...decide.body, mode: 'post_hoc' })) as Answer;
+  }
+}
+
+/** The hook route answers Codex's contract, which has no field for the approval id: the pending list has it. */
+async function pendingApprovalId(session: string, endpoint: Endpoint): Promise<string> {
+  const { pending } = (await request(endpoint, 'GET', '/v1/approvals')) as {
+    pending: { id: string; session_id: string }[];
+  };
+  const mine = pending.filter((p) => p.session_id === session);
+  if (mine.length !== 1)
+    throw new DriverError(`expected one pending approval for session ${session}, found ${mine.length}`);
+  return mine[0]!.id;
+}
+
+async function sendAll(items: readonly Telemetry[], endpoint: Endpoint): Promise<void> {
+  for (const item of items) {
+    if (item.kind === 'hook') await post(endpoint, '/v1/guard', item.body);
+    else await post(endpoint, `/v1/${item.signal}`, item.body);
+  }
+}
+
+function post(endpoint: Endpoint, path: string, body: unknown): Promise<unknown> {
+  return request(endpoint, 'POST', path, body);
+}
+
+async function request(endpoint: Endpoint, method: string, path: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(`${endpoint.url}${path}`, {
+    method,
+    headers: {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(endpoint.token ? { authorization: `Bearer ${endpoint.token}` } : {}),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  if (response.status !== 200) throw new DriverError(`${method} ${path}: ${response.status} ${text}`);
+  return text === '' ? {} : JSON.parse(text);
+}
