@@ -63,15 +63,22 @@ export function certifyAction(
 
   const route = strictestRoute(guards);
   const decidingGuard = guards.find((g) => stringAttr(g, 'proofline.route') === route);
-  // The runtime was told no (a block, an approval gate no grant lifted, a simulation with no dry-run form) and
-  // nothing shows the call ran. A post-hoc decision refuses nothing: the call had already run.
-  const refusals = guards.filter(
-    (g) =>
-      stringAttr(g, 'proofline.verdict') === 'deny' &&
-      stringAttr(g, 'proofline.enforceability') !== 'post_hoc_observed',
-  );
+  // The call was refused and nothing shows it ran: the guard said no (a block, an approval gate no grant
+  // lifted, a simulation with no dry-run form), or an approval was denied or expired (proofline's, or the
+  // runtime's own confirmation). A post-hoc decision refuses nothing: the call had already run.
   const liftedByGrant = guards.some((g) => stringAttr(g, 'proofline.verdict') === 'allow');
-  const nonExecutionProof = refusals.length > 0 && !liftedByGrant && executions.length === 0;
+  const refusals = [
+    ...guards.filter(
+      (g) =>
+        !liftedByGrant &&
+        stringAttr(g, 'proofline.verdict') === 'deny' &&
+        stringAttr(g, 'proofline.enforceability') !== 'post_hoc_observed',
+    ),
+    ...approvalRecords.filter((a) =>
+      ['denied', 'expired'].includes(stringAttr(a, 'proofline.approval.decision') ?? ''),
+    ),
+  ];
+  const nonExecutionProof = refusals.length > 0 && executions.length === 0;
   const approvals = approvalRecords.flatMap(toApproval);
 
   const drafts: Record<Checkpoint, ReceiptDraft> = {
@@ -289,7 +296,8 @@ function nonExecutionClosure(
       route,
       execution_records: 0,
       // Stated, not implied, so a reader knows this closure is an absence claim over the session's records.
-      proof: 'deny decision recorded and no observation of this action has proofline.execution=true',
+      proof:
+        'refusal recorded (deny decision or denied/expired approval) and no observation of this action has proofline.execution=true',
     },
   };
 }
