@@ -88,8 +88,9 @@ export class SessionState {
 }
 
 /**
- * Which action each observation belongs to: its own action_id, or — for approvals that carry none (Codex's
- * PermissionRequest hook has no tool_use_id) — the action in the same turn whose records carry the same
+ * Which action each observation belongs to: its own action_id, or — for approvals that carry none — the call
+ * `proofline approve`'s grant was for (by `proofline.approval.id`), else (Codex's PermissionRequest hook has no
+ * tool_use_id) the action in the same turn whose records carry the same
  * `proofline.input.digest`. When several calls in a turn ran the same command, the approval goes to the
  * first call (by action id) that has not been joined an approval yet; the join is by content, so arrival order cannot change it.
  */
@@ -106,8 +107,14 @@ export function resolveActions(observations: readonly Observation[]): Map<string
     if (!list.includes(obs.action_id)) list.push(obs.action_id);
     candidates.set(key, list);
   }
+  const byApprovalId = actionsByApprovalId(observations);
   for (const obs of observations) {
     if (obs.action_id !== undefined || obs.kind !== 'approval') continue;
+    const granted = byApprovalId.get(String(obs.attrs['proofline.approval.id']));
+    if (granted !== undefined) {
+      actionOf.set(obs.id, granted);
+      continue;
+    }
     const key = joinKey(obs);
     const matches = key === undefined ? [] : [...(candidates.get(key) ?? [])].sort();
     const target = matches.find((a) => !joined.has(a)) ?? matches[0];
@@ -116,6 +123,19 @@ export function resolveActions(observations: readonly Observation[]): Map<string
     joined.add(target);
   }
   return actionOf;
+}
+
+/** `proofline approve`'s answer belongs to the call its grant was asked for: the one whose decision let it
+ * through under the grant (a runtime that retries under a new call id), else the gated call itself. */
+function actionsByApprovalId(observations: readonly Observation[]): Map<string, string> {
+  const byId = new Map<string, string>();
+  for (const obs of observations) {
+    const id = obs.attrs['proofline.approval.id'];
+    if (obs.kind !== 'guard_decision' || obs.action_id === undefined || typeof id !== 'string') continue;
+    const lifted = obs.attrs['proofline.rule'] === `approval:${id}`;
+    if (lifted || !byId.has(id)) byId.set(id, obs.action_id);
+  }
+  return byId;
 }
 
 function joinKey(obs: Observation): string | undefined {

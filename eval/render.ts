@@ -4,6 +4,9 @@ import Table from 'cli-table3';
 
 import type { EvalReport } from './score.js';
 
+/** No colours: the table is read in CI logs and pasted into the README. */
+const PLAIN = { head: [], border: [] };
+
 const LABELS: Record<string, string> = {
   proofline: 'proofline',
   static_rules: 'baseline: static rule list',
@@ -15,6 +18,7 @@ const LABELS: Record<string, string> = {
 export function renderEvalText(report: EvalReport): string {
   const { corpus } = report;
   const systems = new Table({
+    style: PLAIN,
     head: [
       'system',
       'accuracy',
@@ -43,6 +47,7 @@ export function renderEvalText(report: EvalReport): string {
     ]);
   }
   const families = new Table({
+    style: PLAIN,
     head: [
       'runtime family',
       'actions',

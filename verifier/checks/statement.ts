@@ -114,7 +114,7 @@ const actionProof = object({
     approvals: arrayOf(
       object({
         source: string,
-        decision: { enum: ['approved', 'denied'] },
+        decision: { enum: ['approved', 'denied', 'expired'] },
         approver: nullableString,
         enforceability,
         observation: string,
