@@ -15,8 +15,6 @@ export interface DrivenAction {
   action_id: string;
   /** The guard's first answer: the route the policy gave the call (a granted retry is `allow`). */
   route: Route | null;
-  /** Whether the runtime ran it: the last answer's verdict, or always for a post-hoc decision. */
-  ran: boolean;
 }
 
 export class DriverError extends Error {
@@ -54,7 +52,6 @@ async function driveAction(
       step: action.step,
       action_id: action.action_id,
       route: answer.decision?.route ?? null,
-      ran: true,
     };
   }
   const first = await ask(action.decide, endpoint);
@@ -71,9 +68,9 @@ async function driveAction(
     // A granted call is retried, as the runtime does, and the grant lets it through once.
     if (action.approval.answer === 'approved') last = await ask(action.decide, endpoint);
   }
-  const ran = (last.decision?.verdict ?? 'allow') === 'allow';
-  await sendAll(ran ? action.executed : action.refused, endpoint);
-  return { step: action.step, action_id: action.action_id, route: first.decision?.route ?? null, ran };
+  const runs = (last.decision?.verdict ?? 'allow') === 'allow';
+  await sendAll(runs ? action.executed : action.refused, endpoint);
+  return { step: action.step, action_id: action.action_id, route: first.decision?.route ?? null };
 }
 
 async function ask(decide: Decide, endpoint: Endpoint): Promise<Answer> {
