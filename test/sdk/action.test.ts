@@ -1,11 +1,11 @@
 // The spans proofline/sdk emits (schemas/spans.md, "What proofline/sdk emits"), captured in memory from a real
 // NodeSDK: names, attributes, digests instead of content, dependency refs, events, outcome and its guards.
-import { createHash } from 'node:crypto';
 
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
 import { NodeSDK, tracing } from '@opentelemetry/sdk-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
+import { sha256Hex as sha256 } from '../../schemas/digest.js';
 import { canonicalize } from '../../schemas/digest.js';
 import {
   createAction,
@@ -14,8 +14,6 @@ import {
   updateOutcome,
   type Action,
 } from '../../sdk/index.js';
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 const exporter = new tracing.InMemorySpanExporter();
 const processor = new tracing.SimpleSpanProcessor(exporter);

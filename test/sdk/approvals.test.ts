@@ -2,14 +2,12 @@
 // guard() asks POST /v1/decide under a policy that gates destructive commands, and the bundles are read back.
 // A gated action approved with POST /v1/approvals carries all five receipts; one whose approval times out is
 // closed as not executed, with the expired wait recorded.
-import { createHash } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { sha256Hex as sha256 } from '../../schemas/digest.js';
 import { createAction, guard, recordAssumption, updateOutcome, waitForApproval } from '../../sdk/index.js';
 import { approve, startSdkPipeline, type SdkPipeline } from './support.js';
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 describe('proofline/sdk approvals through the pipeline', () => {
   let sdk: SdkPipeline;

@@ -2,14 +2,12 @@
 // pipes data to a paste site and declares `dependsOn: [A]`. The guard blocks B on the session's ancestry (a
 // secret was read), and B's bundle carries the taint: its slice reaches A's records, labelled `sensitive`,
 // through the explicit depends_on edge from A's span.
-import { createHash } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { sha256Hex as sha256 } from '../../schemas/digest.js';
 import { createAction, guard, recordAssumption, updateOutcome } from '../../sdk/index.js';
 import { startSdkPipeline, type SdkPipeline } from './support.js';
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 describe('proofline/sdk dependsOn and taint through the pipeline', () => {
   let sdk: SdkPipeline;
