@@ -28,6 +28,8 @@ export class SessionGraph {
   private readonly labels = new Map<string, FlowLabel[]>();
   /** `<trace>/<span>` → the observation that is that span (not one of its events or logs). */
   private readonly spanOwner = new Map<string, string>();
+  /** `<trace>/<span>` → the record of that span's end (a GenAI tool call's result), where it has one. */
+  private readonly spanEnd = new Map<string, string>();
 
   constructor(observations: readonly Observation[], actionOf: ReadonlyMap<string, string>) {
     this.timeline = buildTimeline(observations, actionOf);
@@ -38,6 +40,8 @@ export class SessionGraph {
         const key = spanKey(obs.trace_id, obs.span_id);
         if (!this.spanOwner.has(key)) this.spanOwner.set(key, obs.id);
       }
+      if (obs.span_id !== undefined && obs.name.startsWith('span_end:'))
+        this.spanEnd.set(spanKey(obs.trace_id, obs.span_id), obs.id);
     });
     const edges = new EdgeSet();
     this.addCausalEdges(edges, actionOf);
@@ -135,7 +139,9 @@ export class SessionGraph {
   private addExplicitEdges(edges: EdgeSet): void {
     for (const obs of this.timeline.ordered) {
       for (const ref of obs.depends_on ?? []) {
-        const from = ref.startsWith('span:') ? this.spanOwner.get(ref.slice('span:'.length)) : ref;
+        // Depending on a span is depending on what it produced: its end record when it has one.
+        const span = ref.startsWith('span:') ? ref.slice('span:'.length) : undefined;
+        const from = span === undefined ? ref : (this.spanEnd.get(span) ?? this.spanOwner.get(span));
         if (from !== undefined && this.byId.has(from)) edges.add(from, obs.id, 'depends_on');
       }
     }

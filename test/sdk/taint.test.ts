@@ -1,7 +1,7 @@
 // A tainted slice through proofline/sdk: action A reads `.env` (allowed; its assumption names the file), action B
 // pipes data to a paste site and declares `dependsOn: [A]`. The guard blocks B on the session's ancestry (a
 // secret was read), and B's bundle carries the taint: its slice reaches A's records, labelled `sensitive`,
-// through the explicit depends_on edge from A's span.
+// through the explicit depends_on edge from the end of A's span (its result).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -63,12 +63,13 @@ describe('proofline/sdk dependsOn and taint through the pipeline', () => {
     expect(admissibility.facts).toMatchObject({ deciding_rule: 'no-egress-after-secret-read' });
 
     const { slice } = sendProof.evidence;
-    const readStart = readProof.evidence.receipts.find((r) => r.checkpoint === 'open')!.observations[0]!;
-    expect(readStart.name).toBe('span:execute_tool shell');
+    // B depends on what A produced: the end of A's span, its result record.
+    const readEnd = readProof.evidence.receipts.find((r) => r.checkpoint === 'closure')!.observations[0]!;
+    expect(readEnd.name).toBe('span_end:execute_tool shell');
     const sendRecords = new Set(slice.roots);
-    expect(slice.edges).toContainEqual(expect.objectContaining({ from: readStart.id, type: 'depends_on' }));
+    expect(slice.edges).toContainEqual(expect.objectContaining({ from: readEnd.id, type: 'depends_on' }));
     const dependsOn = slice.edges.filter((e) => e.type === 'depends_on');
-    expect(dependsOn.every((e) => e.from === readStart.id && sendRecords.has(e.to))).toBe(true);
+    expect(dependsOn.every((e) => e.from === readEnd.id && sendRecords.has(e.to))).toBe(true);
     // A's assumption named .env: its records, and what depends on them, are labelled sensitive.
     const readRecords = new Set(readProof.evidence.slice.roots);
     expect(slice.nodes.filter((n) => readRecords.has(n.id)).map((n) => n.kind)).toEqual(
