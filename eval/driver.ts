@@ -2,19 +2,12 @@
 // action's question to the guard (the Codex hook route, POST /v1/decide, or post hoc for a platform without a
 // guard), the human's answer to an approval gate, then the telemetry of the call running or not — so every
 // decision in the resulting bundles is made live by the server, never read from the corpus.
-import type { GuardDecision, Route } from '../schemas/guard.js';
+import type { GuardDecision } from '../schemas/guard.js';
 import type { CorpusAction, CorpusTrace, Decide, Telemetry } from './corpus/trace.js';
 
 export interface Endpoint {
   url: string;
   token?: string;
-}
-
-export interface DrivenAction {
-  step: string;
-  action_id: string;
-  /** The guard's first answer: the route the policy gave the call (a granted retry is `allow`). */
-  route: Route | null;
 }
 
 export class DriverError extends Error {
@@ -30,29 +23,20 @@ interface Answer {
   approval_id?: string;
 }
 
-export async function driveTrace(trace: CorpusTrace, endpoint: Endpoint): Promise<DrivenAction[]> {
-  const driven: DrivenAction[] = [];
+/** The decisions land in the bundles; the bundles, not the answers, are what the eval scores. */
+export async function driveTrace(trace: CorpusTrace, endpoint: Endpoint): Promise<void> {
   for (const step of trace.steps) {
     if (step.kind === 'telemetry') await sendAll(step.items, endpoint);
-    else driven.push(await driveAction(trace, step, endpoint));
+    else await driveAction(trace, step, endpoint);
   }
-  return driven;
 }
 
-async function driveAction(
-  trace: CorpusTrace,
-  action: CorpusAction,
-  endpoint: Endpoint,
-): Promise<DrivenAction> {
+async function driveAction(trace: CorpusTrace, action: CorpusAction, endpoint: Endpoint): Promise<void> {
   if (action.decide.via === 'post_hoc') {
     // The platform ran the call before anyone could ask; proofline judges it afterwards.
     await sendAll(action.executed, endpoint);
-    const answer = await ask(action.decide, endpoint);
-    return {
-      step: action.step,
-      action_id: action.action_id,
-      route: answer.decision?.route ?? null,
-    };
+    await ask(action.decide, endpoint);
+    return;
   }
   const first = await ask(action.decide, endpoint);
   let last = first;
@@ -70,7 +54,6 @@ async function driveAction(
   }
   const runs = (last.decision?.verdict ?? 'allow') === 'allow';
   await sendAll(runs ? action.executed : action.refused, endpoint);
-  return { step: action.step, action_id: action.action_id, route: first.decision?.route ?? null };
 }
 
 async function ask(decide: Decide, endpoint: Endpoint): Promise<Answer> {

@@ -110,7 +110,7 @@ export function completenessMetrics(rows: readonly CompletenessRow[]): FamilyCom
 }
 
 /** `null` rather than NaN when there is nothing to divide by. */
-function ratio(numerator: number, denominator: number): number | null {
+export function ratio(numerator: number, denominator: number): number | null {
   return denominator === 0 ? null : numerator / denominator;
 }
 

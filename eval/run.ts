@@ -1,5 +1,5 @@
 // Runs the corpus through the real pipeline and collects, per action, everything the scores are computed from:
-// the live route and the bundle the pipeline wrote, what the data directory claims after the corpus's
+// the bundle the pipeline wrote (decisions made live), what the data directory claims after the corpus's
 // adversary tampered with it, whether the verifier rejects it, the manifests of two rebuilds from the log, and
 // the routes of the baselines and the ablation. Scoring is score.ts's job; nothing here decides a metric.
 import { mkdtemp } from 'node:fs/promises';
@@ -12,7 +12,7 @@ import type { ActionProof, ObligationStatus } from '../schemas/bundle.js';
 import type { Route } from '../schemas/guard.js';
 import type { CorpusAction, CorpusTrace } from './corpus/trace.js';
 import type { Corpus } from './corpus-files.js';
-import { driveTrace, type DrivenAction } from './driver.js';
+import { driveTrace } from './driver.js';
 import { actionKey, readEvidence, type Evidence } from './evidence.js';
 import { verifyDataDir } from './integrity.js';
 import { QUIET_TIMERS, rebuildManifests } from './rebuild.js';
@@ -35,7 +35,6 @@ export interface ActionResult {
   action_id: string;
   gold: CorpusAction['gold'];
   tampered: boolean;
-  driven: DrivenAction;
   /** The bundle as the pipeline wrote it; null when none was written. */
   bundle: BundleView | null;
   /** What the data directory says after tampering, read without verification. */
@@ -69,13 +68,10 @@ export async function runCorpus(corpus: Corpus, options: { dataDir?: string } = 
   const started = Date.now();
   const dataDir = resolve(options.dataDir ?? (await mkdtemp(join(tmpdir(), 'proofline-eval-'))));
   const pipeline = await startPipeline({ dataDir, port: 0, ...QUIET_TIMERS });
-  const driven = new Map<string, DrivenAction>();
   let keyDir: string;
   try {
     pipeline.setGuard(loadGuard(corpus.policyFile));
-    for (const trace of corpus.traces)
-      for (const action of await driveTrace(trace, { url: pipeline.url }))
-        driven.set(actionKey(trace.session_id, action.action_id), action);
+    for (const trace of corpus.traces) await driveTrace(trace, { url: pipeline.url });
     await pipeline.flush();
     keyDir = pipeline.keyDir;
   } finally {
@@ -107,7 +103,6 @@ export async function runCorpus(corpus: Corpus, options: { dataDir?: string } = 
         action_id: action.action_id,
         gold: action.gold,
         tampered: trace.tamper?.step === action.step,
-        driven: driven.get(key)!,
         bundle: bundle ? view(bundle.proof) : null,
         claimed: viewOf(claimed, key),
         rejected: bundle ? integrity.rejectedFiles.has(resolve(bundle.file)) : false,

@@ -5,7 +5,7 @@
 import type { Route } from '../schemas/guard.js';
 import type { RuntimeFamily } from '../schemas/observation.js';
 import { RUNTIME_FAMILIES } from '../schemas/observation.js';
-import { completenessMetrics, round, routeMetrics, type RouteMetrics } from './metrics.js';
+import { completenessMetrics, ratio, round, routeMetrics, type RouteMetrics } from './metrics.js';
 import type { ActionResult, BundleView, EvalRun } from './run.js';
 import type { SystemName } from './systems.js';
 
@@ -173,5 +173,5 @@ function rounded(metrics: RouteMetrics): RouteMetrics {
 }
 
 function share(part: number, whole: number): number | null {
-  return whole === 0 ? null : round(part / whole);
+  return round(ratio(part, whole));
 }

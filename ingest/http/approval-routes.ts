@@ -4,10 +4,11 @@
 // on an approval always has the approval in the record.
 import type { FastifyInstance } from 'fastify';
 
-import { TransportUnavailableError, type ObservationPublisher } from '../../schemas/transport.js';
+import type { ObservationPublisher } from '../../schemas/transport.js';
 import { approvalObservation } from '../guard/approval-observation.js';
 import { ApprovalError, type ApprovalDecision, type ApprovalStore } from '../guard/approvals.js';
 import { nowUnixNano } from '../normalize/observation.js';
+import { recordBeforeAnswering } from './record-first.js';
 
 export interface ApprovalRouteDeps {
   approvals: ApprovalStore;
@@ -44,15 +45,8 @@ export function registerApprovalRoutes(app: FastifyInstance, deps: ApprovalRoute
     }
     const { grant, recorded } = answered;
     if (!recorded) {
-      try {
-        await deps.publisher.publish([approvalObservation(grant, nowUnixNano())]);
-      } catch (error) {
-        if (!(error instanceof TransportUnavailableError)) throw error;
-        return reply
-          .code(503)
-          .header('retry-after', String(error.retryAfterSeconds))
-          .send({ error: error.code, reason: error.message });
-      }
+      const observation = approvalObservation(grant, nowUnixNano());
+      if (!(await recordBeforeAnswering(deps.publisher, [observation], request, reply))) return reply;
       deps.approvals.accept(grant);
     }
     return reply.send({ approval: grant });

@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 
 import type { Guard } from '../../schemas/guard.js';
-import { TransportUnavailableError, type ObservationPublisher } from '../../schemas/transport.js';
+import type { ObservationPublisher } from '../../schemas/transport.js';
 import type { SessionGuard } from '../guard/session-guard.js';
 import {
   DecideRequestError,
@@ -13,6 +13,7 @@ import {
   readDecideRequest,
 } from '../normalize/decide.js';
 import { nowUnixNano } from '../normalize/observation.js';
+import { recordBeforeAnswering } from './record-first.js';
 
 export interface DecideRouteDeps {
   guard: () => Guard;
@@ -37,17 +38,8 @@ export function registerDecideRoute(app: FastifyInstance, deps: DecideRouteDeps)
       storeContent: deps.storeContent,
       observedUnixNano: nowUnixNano(),
     });
-    try {
-      await deps.publisher.publish([observation]);
-    } catch (error) {
-      decided.abandon();
-      if (!(error instanceof TransportUnavailableError)) throw error;
-      request.log.warn({ err: error }, 'decision not recorded; refusing to answer');
-      return reply
-        .code(503)
-        .header('retry-after', String(error.retryAfterSeconds))
-        .send({ error: error.code, reason: error.message });
-    }
+    if (!(await recordBeforeAnswering(deps.publisher, [observation], request, reply, decided.abandon)))
+      return reply;
     decided.commit();
     const { approval_id } = decided.context;
     return reply.send({

@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 
 import type { Guard, GuardDecision } from '../../schemas/guard.js';
-import { TransportUnavailableError, type ObservationPublisher } from '../../schemas/transport.js';
+import type { ObservationPublisher } from '../../schemas/transport.js';
 import { SessionGuard } from '../guard/session-guard.js';
 import type { FileDigest, HookContext } from '../hook/context.js';
 import { GUARDED_EVENTS, hookAnswer } from '../hook/output.js';
@@ -20,6 +20,7 @@ import {
 import { nowUnixNano } from '../normalize/observation.js';
 import { registerApprovalRoutes } from './approval-routes.js';
 import { registerDecideRoute } from './decide-route.js';
+import { recordBeforeAnswering } from './record-first.js';
 
 export interface GuardRouteDeps {
   /** The current guard; a function because the policy can be reloaded while the server runs. */
@@ -70,17 +71,10 @@ export async function guardRoutes(app: FastifyInstance, deps: GuardRouteDeps): P
       storeContent: deps.storeContent,
       observedUnixNano: nowUnixNano(),
     });
-    try {
-      await deps.publisher.publish(observations);
-    } catch (error) {
-      decided?.abandon();
-      if (!(error instanceof TransportUnavailableError)) throw error;
-      request.log.warn({ err: error, event }, 'guard decision not recorded; refusing to answer');
-      return reply
-        .code(503)
-        .header('retry-after', String(error.retryAfterSeconds))
-        .send({ error: error.code, reason: error.message });
-    }
+    if (
+      !(await recordBeforeAnswering(deps.publisher, observations, request, reply, () => decided?.abandon()))
+    )
+      return reply;
     decided?.commit();
     const answer = hookAnswer(event, decision);
     const response: GuardResponseBody = {

@@ -46,7 +46,8 @@ function normalizeToolCall(
   session: string,
   batch: NormalizedBatch,
 ): void {
-  const { contents } = flattenAttributes(span.attributes, batch.options);
+  const flat = flattenAttributes(span.attributes, batch.options);
+  const { contents } = flat;
   const name = span.name ?? '';
   const toolName =
     stringAttribute(span.attributes, 'gen_ai.tool.name') ?? name.slice(TOOL_CALL_OPERATION.length + 1);
@@ -68,6 +69,7 @@ function normalizeToolCall(
     session,
     { source, kind: executed ? 'tool_started' : 'tool_proposed', attrs: tool },
     batch,
+    flat,
   );
   batch.add(opened);
   if (!executed) return;

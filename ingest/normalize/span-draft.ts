@@ -4,7 +4,7 @@
 import { canonicalDigest } from '../../schemas/digest.js';
 import type { AttrValue, ObservationKind, ObservationSource } from '../../schemas/observation.js';
 import type { OtlpResource, OtlpSpan } from '../otlp/model.js';
-import { flattenAttributes, payloadDigest, stringListAttribute } from './attributes.js';
+import { flattenAttributes, payloadDigest, stringListAttribute, type FlatAttributes } from './attributes.js';
 import type { NormalizedBatch } from './batch.js';
 import type { ObservationDraft } from './observation.js';
 import { runtimeFamily } from './runtime-family.js';
@@ -23,8 +23,9 @@ export function spanDraft(
   session: string,
   facts: SpanFacts,
   batch: NormalizedBatch,
+  /** The span's attributes already flattened, when the caller needed them first. */
+  flat: FlatAttributes = flattenAttributes(span.attributes, batch.options),
 ): ObservationDraft {
-  const flat = flattenAttributes(span.attributes, batch.options);
   const dependsOn = stringListAttribute(span.attributes, 'proofline.depends_on');
   return {
     source: facts.source,

@@ -41,7 +41,7 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.app.close());
 beforeEach(() => {
-  server.publisher.published.length = 0;
+  server.publisher.observations.length = 0;
 });
 
 describe('the example policy through proofline hook', () => {
@@ -49,7 +49,7 @@ describe('the example policy through proofline hook', () => {
     const session = newSession();
     const readEnv = session.preToolUse('cat .env');
     expect(await hook(server.url, readEnv, workspace)).toEqual({ code: 0, stdout: '', stderr: '' });
-    const read = decisionFor(server.publisher.published, readEnv.tool_use_id);
+    const read = decisionFor(server.publisher.observations, readEnv.tool_use_id);
     expect(jsonAttr(read, 'proofline.labels')).toContain('secret_read');
     expect(jsonAttr(read, 'proofline.data_classes')).toContain('dotenv');
 
@@ -65,7 +65,7 @@ describe('the example policy through proofline hook', () => {
     expect(denyReason(await hook(server.url, post, workspace))).toMatch(
       /\(proofline rule no-egress-after-secret-read\)$/,
     );
-    const decision = decisionFor(server.publisher.published, post.tool_use_id);
+    const decision = decisionFor(server.publisher.observations, post.tool_use_id);
     expect(jsonAttr(decision, 'proofline.session.labels')).toContain('secret_read');
     expect(jsonAttr(decision, 'proofline.session.data_classes')).toContain('dotenv');
 
@@ -134,7 +134,7 @@ describe('approval_gate', () => {
     );
     expect(gated).toMatch(/\(proofline rule destructive-needs-approval\)$/);
     expect(id).toBeDefined();
-    expect(decisionFor(server.publisher.published, first.tool_use_id).attrs).toMatchObject({
+    expect(decisionFor(server.publisher.observations, first.tool_use_id).attrs).toMatchObject({
       'proofline.route': 'approval_gate',
       'proofline.approval.id': id,
       'proofline.enforceability': 'approval_orchestrated',
@@ -153,14 +153,14 @@ describe('approval_gate', () => {
     const approved = await runCli(['approve', id!, '--url', server.url, '--as', 'alice']);
     expect(approved).toMatchObject({ code: 0, stderr: '' });
     expect(approved.stdout).toMatch(new RegExp(`^approved ${id} by alice: Bash \`rm -rf src\``));
-    const approval = server.publisher.published.find((o) => o.kind === 'approval');
+    const approval = server.publisher.observations.find((o) => o.kind === 'approval');
     expect(approval?.attrs).toMatchObject({
       'proofline.approval.source': 'proofline approve',
       'proofline.approval.approver': 'alice',
       'proofline.approval.decision': 'approved',
       'proofline.approval.id': id,
       'proofline.enforceability': 'approval_orchestrated',
-      'proofline.action.digest': decisionFor(server.publisher.published, first.tool_use_id).attrs[
+      'proofline.action.digest': decisionFor(server.publisher.observations, first.tool_use_id).attrs[
         'proofline.action.digest'
       ],
     });
@@ -178,7 +178,7 @@ describe('approval_gate', () => {
 
     const retry = session.preToolUse('rm -rf src');
     expect(await hook(server.url, retry, workspace)).toEqual({ code: 0, stdout: '', stderr: '' });
-    expect(decisionFor(server.publisher.published, retry.tool_use_id).attrs).toMatchObject({
+    expect(decisionFor(server.publisher.observations, retry.tool_use_id).attrs).toMatchObject({
       'proofline.route': 'allow',
       'proofline.verdict': 'allow',
       'proofline.rule': `approval:${id}`,
@@ -200,7 +200,7 @@ describe('approval_gate', () => {
     expect(denied).toMatchObject({ code: 0 });
     expect(denied.stdout).toMatch(/^denied .* stays gated/);
     expect(
-      server.publisher.published.find((o) => o.kind === 'approval')?.attrs['proofline.approval.decision'],
+      server.publisher.observations.find((o) => o.kind === 'approval')?.attrs['proofline.approval.decision'],
     ).toBe('denied');
     expect(
       denyReason(await hook(server.url, session.preToolUse('git reset --hard HEAD~3'), workspace)),

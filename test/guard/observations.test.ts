@@ -34,7 +34,7 @@ async function decide(server: GuardServer, payload: Record<string, unknown>): Pr
     body: JSON.stringify({ hook: payload }),
   });
   expect(response.status).toBe(200);
-  return decisionFor(server.publisher.published, payload.tool_use_id);
+  return decisionFor(server.publisher.observations, payload.tool_use_id);
 }
 
 const obligationId = (sessionId: string, actionId: unknown, ruleId: string) =>

@@ -1,12 +1,14 @@
 // Shared parts of the guard tests: a real fastify server with the guard and approval routes over the example
 // policy, hook payloads for one session, and the built `proofline hook` / `proofline approve` processes.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import type { Observation } from '../../schemas/observation.js';
-import { CLI, ROOT, runHookProcess, type HookRun } from '../hook/support.js';
+import { ROOT, runCliProcess, runHookProcess, type HookRun } from '../hook/support.js';
+
+/** Runs the built CLI with `args` and empty stdin. */
+export const runCli = (args: string[]): Promise<HookRun> => runCliProcess(args);
 
 export const EXAMPLE_POLICY = join(ROOT, 'deploy/policy/example-policy.yaml');
 
@@ -62,19 +64,6 @@ export function denyReason(run: HookRun): string | undefined {
   return output.hookSpecificOutput?.permissionDecision === 'deny'
     ? output.hookSpecificOutput.permissionDecisionReason
     : undefined;
-}
-
-export function runCli(args: string[]): Promise<HookRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, PROOFLINE_TOKEN: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end();
-  });
 }
 
 /** The guard_decision a published batch holds for one tool call. */

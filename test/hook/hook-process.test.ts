@@ -40,7 +40,7 @@ beforeAll(async () => {
 });
 afterAll(async () => server?.app.close());
 beforeEach(() => {
-  server.publisher.published.length = 0;
+  server.publisher.observations.length = 0;
   server.publisher.failWith = undefined;
   server.setGuard(new RuleFileGuard(ALLOW_ALL));
 });
@@ -52,7 +52,7 @@ describe('proofline hook against a live server', () => {
       const stdin = JSON.stringify(capture.payload);
       const allowed = await runHookProcess(stdin, ['--url', server.url]);
       expect(allowed).toEqual({ code: 0, stdout: '', stderr: '' });
-      expect(server.publisher.published.map((o) => [o.kind, o.action_id])).toEqual([
+      expect(server.publisher.observations.map((o) => [o.kind, o.action_id])).toEqual([
         ['tool_proposed', capture.payload.tool_use_id],
         ['guard_decision', capture.payload.tool_use_id],
         ['assumption', capture.payload.tool_use_id],
@@ -68,7 +68,7 @@ describe('proofline hook against a live server', () => {
           permissionDecisionReason: 'out.txt is read-only here (proofline rule writes-out-txt)',
         },
       });
-      const decision = server.publisher.published.find(
+      const decision = server.publisher.observations.find(
         (o) => o.kind === 'guard_decision' && o.attrs['proofline.verdict'] === 'deny',
       );
       expect(decision?.attrs['proofline.policy.digest']).toBe(DENY_OUT_TXT.policyDigest);
@@ -100,7 +100,7 @@ describe('proofline hook against a live server', () => {
         stderr: '',
       });
     }
-    expect(server.publisher.published.map((o) => o.kind)).toEqual([
+    expect(server.publisher.observations.map((o) => o.kind)).toEqual([
       'approval',
       'session_start',
       'prompt',
@@ -210,7 +210,7 @@ describe('proofline hook when the server cannot decide', () => {
       expect(reply.statusCode).toBe(400);
       expect(reply.json().reason).toMatch(/session_id|JSON object|context/);
     }
-    expect(server.publisher.published).toEqual([]);
+    expect(server.publisher.observations).toEqual([]);
   });
 
   it('a rule file error names the file and line', () => {
@@ -250,7 +250,7 @@ describe('the assumption receipt', () => {
     };
     const run = await runHookProcess(JSON.stringify(payload), ['--url', server.url], join(repo, 'sub'));
     expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
-    const assumption = server.publisher.published.find((o) => o.kind === 'assumption');
+    const assumption = server.publisher.observations.find((o) => o.kind === 'assumption');
     expect(assumption?.attrs['proofline.input.digest']).toBe(sha256(command));
     return assumption!.attrs;
   }

@@ -9,8 +9,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 
 import { guardRoutes } from '../../ingest/http/guard-route.js';
 import type { Guard } from '../../schemas/guard.js';
-import type { Observation } from '../../schemas/observation.js';
-import type { ObservationPublisher } from '../../schemas/transport.js';
+import { FakePublisher } from '../ingest/helpers.js';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 export const FIXTURES = join(ROOT, 'test/fixtures/codex-0.169.0');
@@ -41,18 +40,7 @@ export function stdinCaptures(): StdinCapture[] {
   });
 }
 
-/** Collects what the route publishes; can be told to fail like an unavailable transport. */
-export class FakePublisher implements ObservationPublisher {
-  readonly published: Observation[] = [];
-  failWith: Error | undefined;
-
-  async publish(observations: readonly Observation[]): Promise<void> {
-    if (this.failWith) throw this.failWith;
-    this.published.push(...observations);
-  }
-
-  async close(): Promise<void> {}
-}
+export { FakePublisher };
 
 export interface GuardServer {
   app: FastifyInstance;
@@ -84,8 +72,13 @@ export const CLI = join(ROOT, 'dist/cli/main.js');
 
 /** Runs the built `proofline hook` the way Codex does: stdin without a trailing newline, then EOF. */
 export function runHookProcess(stdin: string, args: string[], cwd = ROOT): Promise<HookRun> {
+  return runCliProcess(['hook', ...args], stdin, cwd);
+}
+
+/** Runs the built CLI with `args`, `stdin` (possibly empty) then EOF, and no token from the environment. */
+export function runCliProcess(args: string[], stdin = '', cwd = ROOT): Promise<HookRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'hook', ...args], {
+    const child = spawn(process.execPath, [CLI, ...args], {
       cwd,
       env: { ...process.env, PROOFLINE_TOKEN: '' },
     });
