@@ -29,3 +29,15 @@ export function observationId(obs: Omit<Observation, 'id'> | Observation): strin
   for (const key of OBSERVATION_ID_EXCLUDES) delete identity[key];
   return canonicalDigest(identity);
 }
+
+/**
+ * `proofline.input.digest` of a tool's input: sha256 of its shell command — `cmd` as Codex's shell tool names
+ * it, `command` as hooks, SDKs and gateways do — else of the canonical input. Every source computes it this
+ * way, so the records of one call join on it.
+ */
+export function toolInputDigest(input: Readonly<Record<string, unknown>>): string {
+  const { cmd, command } = input;
+  if (typeof cmd === 'string') return sha256Hex(cmd);
+  if (typeof command === 'string') return sha256Hex(command);
+  return canonicalDigest(input);
+}

@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 
 import { isSpanContextValid, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 
-import { inputDigest, outputDigest } from './digest.js';
+import { toolInputDigest } from '../schemas/digest.js';
+import { outputDigest } from './digest.js';
 import { ProoflineError } from './errors.js';
 
 const TRACER_NAME = 'proofline/sdk';
@@ -82,7 +83,7 @@ export function createAction(options: CreateActionOptions): Action {
     'gen_ai.conversation.id': sessionId,
     'proofline.action.id': id,
     'proofline.session.id': sessionId,
-    'proofline.input.digest': inputDigest(input),
+    'proofline.input.digest': toolInputDigest(input),
     ...(turnId === undefined ? {} : { 'proofline.turn.id': turnId }),
     ...(refs.length === 0 ? {} : { 'proofline.depends_on': refs }),
     ...(storeContent ? { 'gen_ai.tool.call.arguments': JSON.stringify(input) } : {}),

@@ -1,7 +1,7 @@
 // A question asked through POST /v1/decide (proofline/sdk's guard(), a gateway, a post-hoc check of a managed
 // platform's call) and the answer given, as the `guard_decision` observation that is the action's
 // admissibility receipt (schemas/spans.md, "The decide API").
-import { canonicalDigest, sha256Hex } from '../../schemas/digest.js';
+import { canonicalDigest, toolInputDigest } from '../../schemas/digest.js';
 import type { GuardDecision, GuardRequest } from '../../schemas/guard.js';
 import { RUNTIME_FAMILIES, type Observation, type RuntimeFamily } from '../../schemas/observation.js';
 import type { DecisionContext } from '../guard/session-guard.js';
@@ -87,12 +87,6 @@ export function guardRequestFromDecide(request: DecideRequest): GuardRequest {
   };
 }
 
-/** Equal to the digests the runtime's own spans carry: the command string, else the canonical input. */
-export function decideInputDigest(request: DecideRequest): string {
-  const command = request.tool_input.command;
-  return typeof command === 'string' ? sha256Hex(command) : canonicalDigest(request.tool_input);
-}
-
 export function decisionObservation(
   request: DecideRequest,
   decision: GuardDecision,
@@ -112,7 +106,7 @@ export function decisionObservation(
       time_unix_nano: request.time_unix_nano,
       attrs: {
         'proofline.tool.name': redactSecrets(request.tool_name),
-        'proofline.input.digest': decideInputDigest(request),
+        'proofline.input.digest': toolInputDigest(request.tool_input),
         ...(request.cwd === undefined ? {} : { 'proofline.cwd': redactSecrets(request.cwd) }),
         ...decisionAttrs(decision, enforceability, context),
         ...contentJsonAttr('proofline.guard.request', context.request, options),
