@@ -178,7 +178,7 @@ describe('Codex facts per scenario', () => {
     };
     expect(last.partialSuccess.rejectedLogRecords).toBe('1');
     expect(last.partialSuccess.errorMessage).toMatch(/no session id/);
-    const status = (await (await fetch(`${receiver!.url}/v1/status`)).json()) as Record<string, never>;
+    const status = (await (await fetch(`${receiver!.url}/v1/status`)).json()) as Record<string, unknown>;
     expect(status).toMatchObject({
       requests: { '200': 4 },
       records: { received: { logs: 22, traces: 639, metrics: 192 }, rejected: 1 },

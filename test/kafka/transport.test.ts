@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { DSSE_PAYLOAD_TYPE } from '../../schemas/bundle.js';
+import { DSSE_PAYLOAD_TYPE, type DsseEnvelope } from '../../schemas/bundle.js';
 import type { Delivery } from '../../schemas/transport.js';
 import { BUNDLE_FILE_HEADER } from '../../transport/kafka-bundles.js';
 import { DLQ_REASON_HEADER, DLQ_SOURCE_HEADER } from '../../transport/kafka-subscriber.js';
@@ -147,7 +147,7 @@ describe('Kafka transport (real broker)', () => {
 
   it('publishes bundles that an independent client (kcat) reads back with key and file-name header', async () => {
     const kafka = transport();
-    const envelope = {
+    const envelope: DsseEnvelope = {
       payloadType: DSSE_PAYLOAD_TYPE,
       payload: 'e30=',
       signatures: [{ keyid: 'k1', sig: 'c2ln' }],

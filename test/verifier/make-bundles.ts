@@ -21,6 +21,7 @@ import {
   type Approval,
   type Checkpoint,
   type DsseEnvelope,
+  type Evidence,
   type GraphEdge,
   type GraphNode,
   type ObservationRef,
@@ -165,11 +166,7 @@ function buildReceipts(
 }
 
 /** prompt → model request → the action's observations in checkpoint order: a line, so labels reach every node. */
-function buildSlice(
-  sessionId: string,
-  spec: ActionSpec,
-  receipts: Receipt[],
-): { nodes: GraphNode[]; edges: GraphEdge[] } {
+function buildSlice(sessionId: string, spec: ActionSpec, receipts: Receipt[]): Evidence['slice'] {
   const labels = [...(spec.promptLabels ?? [])].sort();
   const prompt = {
     id: sha256Hex(`${sessionId}/${spec.action_id}/prompt`),
