@@ -14,6 +14,8 @@
 import pino, { type Logger } from 'pino';
 
 import type { SessionSeal, Verification } from '../schemas/bundle.js';
+import { readDecisionObligations } from '../schemas/decision.js';
+import type { Observation } from '../schemas/observation.js';
 import type { Delivery } from '../schemas/transport.js';
 import { authorityByAction } from './authority.js';
 import { actionStatement, buildActionProof } from './bundle.js';
@@ -21,7 +23,6 @@ import type { BundleStore, StoredBundle, StoredSeal } from './bundle-store.js';
 import { certifyAction, type ActionCertificate } from './checkpoints.js';
 import { systemClock, type Clock } from './clock.js';
 import { SessionGraph, type Slice } from './graph.js';
-import { assertObservation } from './intake.js';
 import { ObligationLedger, sessionObligations } from './obligations.js';
 import { buildSessionSeal, sealStatement } from './seal.js';
 import { RecentSet } from './recent-set.js';
@@ -84,6 +85,16 @@ interface PendingAction {
   firstTime: bigint;
 }
 
+function unreadableDecision(obs: Observation): string | undefined {
+  if (obs.kind !== 'guard_decision') return undefined;
+  try {
+    readDecisionObligations(obs.attrs);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
 export function createAssembler(options: AssemblerOptions): Assembler {
   const { store, signer, settleMs, idleTimeoutMs, assemblerVersion } = options;
   const clock = options.clock ?? systemClock;
@@ -122,13 +133,14 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       const highest = seen.get(delivery.partition);
       if (highest === undefined || offset > highest) seen.set(delivery.partition, offset);
       stats.received += 1;
-      try {
-        assertObservation(delivery.observation);
-      } catch (error) {
-        deadLetter(report, delivery, (error as Error).message);
+      const obs = delivery.observation;
+      // The transport's gate (schemas/observation.ts) checked the record; what the assembler parses later for
+      // the whole session is read once more here, so a record delivered around that gate cannot stop it.
+      const unreadable = unreadableDecision(obs);
+      if (unreadable !== undefined) {
+        deadLetter(report, delivery, unreadable);
         continue;
       }
-      const obs = delivery.observation;
       const session = await sessionFor(obs.session_id);
       if (session === null) {
         stats.late += 1;

@@ -6,6 +6,7 @@
 import type { Observation } from '../schemas/observation.js';
 import { stringAttr } from './attrs.js';
 import type { Timeline } from './timeline.js';
+import { ATTR } from '../schemas/attributes.js';
 
 export interface Authority {
   approval_policy: string | null;
@@ -32,7 +33,7 @@ export function authorityByAction(
 // A config record without the policies (Codex's startup_phase) changes nothing.
 function updated(current: Authority, config: Observation): Authority {
   return {
-    approval_policy: stringAttr(config, 'proofline.approval_policy') ?? current.approval_policy,
-    sandbox_policy: stringAttr(config, 'proofline.sandbox_policy') ?? current.sandbox_policy,
+    approval_policy: stringAttr(config, ATTR.approvalPolicy) ?? current.approval_policy,
+    sandbox_policy: stringAttr(config, ATTR.sandboxPolicy) ?? current.sandbox_policy,
   };
 }

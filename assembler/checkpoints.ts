@@ -3,6 +3,7 @@
 // what follows from them (route, enforceability, outcome, completeness).
 import {
   CHECKPOINTS,
+  receiptDigest,
   type Approval,
   type Checkpoint,
   type Completeness,
@@ -11,12 +12,12 @@ import {
   type Receipt,
 } from '../schemas/bundle.js';
 import { completenessRatio, expectedReceipts } from '../schemas/completeness.js';
-import { canonicalDigest } from '../schemas/digest.js';
 import { ROUTES, stricterRoute, type EnforceabilityClass, type Route } from '../schemas/guard.js';
 import type { Observation, ObservationKind, RuntimeFamily } from '../schemas/observation.js';
 import { boolAttr, firstString, jsonAttr, stringAttr } from './attrs.js';
 import { UNKNOWN_AUTHORITY, type Authority } from './authority.js';
 import { compareNanos, isRuntimeTime, nanosToRfc3339 } from './time.js';
+import { ATTR } from '../schemas/attributes.js';
 
 export interface ActionCertificate {
   sessionId: string;
@@ -56,26 +57,26 @@ export function certifyAction(
   const ofKind = (...kinds: ObservationKind[]) => observations.filter((o) => kinds.includes(o.kind));
   const guards = ofKind('guard_decision');
   const approvalRecords = ofKind('approval');
-  const executions = observations.filter((o) => boolAttr(o, 'proofline.execution') === true);
+  const executions = observations.filter((o) => boolAttr(o, ATTR.execution) === true);
   const closingResults = ofKind('tool_result').filter(
-    (o) => boolAttr(o, 'proofline.execution') === true || boolAttr(o, 'proofline.success') !== undefined,
+    (o) => boolAttr(o, ATTR.execution) === true || boolAttr(o, ATTR.success) !== undefined,
   );
 
   const route = strictestRoute(guards);
-  const decidingGuard = guards.find((g) => stringAttr(g, 'proofline.route') === route);
+  const decidingGuard = guards.find((g) => stringAttr(g, ATTR.route) === route);
   // The call was refused and nothing shows it ran: the guard said no (a block, an approval gate no grant
   // lifted, a simulation with no dry-run form), or an approval was denied or expired (proofline's, or the
   // runtime's own confirmation). A post-hoc decision refuses nothing: the call had already run.
-  const liftedByGrant = guards.some((g) => stringAttr(g, 'proofline.verdict') === 'allow');
+  const liftedByGrant = guards.some((g) => stringAttr(g, ATTR.verdict) === 'allow');
   const refusals = [
     ...guards.filter(
       (g) =>
         !liftedByGrant &&
-        stringAttr(g, 'proofline.verdict') === 'deny' &&
-        stringAttr(g, 'proofline.enforceability') !== 'post_hoc_observed',
+        stringAttr(g, ATTR.verdict) === 'deny' &&
+        stringAttr(g, ATTR.enforceability) !== 'post_hoc_observed',
     ),
     ...approvalRecords.filter((a) =>
-      ['denied', 'expired'].includes(stringAttr(a, 'proofline.approval.decision') ?? ''),
+      ['denied', 'expired'].includes(stringAttr(a, ATTR.approvalDecision) ?? ''),
     ),
   ];
   const nonExecutionProof = refusals.length > 0 && executions.length === 0;
@@ -113,8 +114,8 @@ export function certifyAction(
     actionId,
     turnId: observations.find((o) => o.turn_id !== undefined)?.turn_id ?? null,
     runtimeFamily,
-    toolName: firstString(observations, 'proofline.tool.name'),
-    inputDigest: firstString(observations, 'proofline.input.digest'),
+    toolName: firstString(observations, ATTR.toolName),
+    inputDigest: firstString(observations, ATTR.inputDigest),
     route,
     enforceability: enforceabilityOf(decidingGuard, route, approvals),
     outcome: outcomeOf(closingResults, nonExecutionProof),
@@ -126,19 +127,13 @@ export function certifyAction(
     },
     receipts,
     approvals,
-    policyDigest: decidingGuard ? (stringAttr(decidingGuard, 'proofline.policy.digest') ?? null) : null,
+    policyDigest: decidingGuard ? (stringAttr(decidingGuard, ATTR.policyDigest) ?? null) : null,
     startedAt: times.length > 0 ? nanosToRfc3339(times[0]!) : null,
     endedAt: times.length > 0 ? nanosToRfc3339(times[times.length - 1]!) : null,
     toolRan: ofKind('tool_result').length > 0 || executions.length > 0,
     executed: executions.length > 0,
     closureByAbsence: closingResults.length === 0 && nonExecutionProof,
   };
-}
-
-/** A receipt's own digest: over everything but the digest field. */
-export function receiptDigest(receipt: Omit<Receipt, 'digest'> | Receipt): string {
-  const { checkpoint, index, status, observations, facts, previous } = receipt;
-  return canonicalDigest({ checkpoint, index, status, observations, facts, previous });
 }
 
 export function observationRef(obs: Observation): ObservationRef {
@@ -183,16 +178,16 @@ function missing(sought: ObservationKind[]): ReceiptDraft {
 
 function admissibilityReceipt(guards: readonly Observation[], deciding: Observation): ReceiptDraft {
   // Stored only when the operator opted into content; absent, the facts (and their digest) are as before.
-  const request = jsonAttr(deciding, 'proofline.guard.request');
+  const request = jsonAttr(deciding, ATTR.guardRequest);
   return {
     observations: guards,
     facts: {
-      route: stringAttr(deciding, 'proofline.route') ?? null,
-      verdict: stringAttr(deciding, 'proofline.verdict') ?? null,
-      reason: stringAttr(deciding, 'proofline.reason') ?? null,
-      deciding_rule: stringAttr(deciding, 'proofline.rule') ?? null,
-      matched_rules: jsonAttr(deciding, 'proofline.matched_rules') ?? [],
-      policy_digest: stringAttr(deciding, 'proofline.policy.digest') ?? null,
+      route: stringAttr(deciding, ATTR.route) ?? null,
+      verdict: stringAttr(deciding, ATTR.verdict) ?? null,
+      reason: stringAttr(deciding, ATTR.reason) ?? null,
+      deciding_rule: stringAttr(deciding, ATTR.rule) ?? null,
+      matched_rules: jsonAttr(deciding, ATTR.matchedRules) ?? [],
+      policy_digest: stringAttr(deciding, ATTR.policyDigest) ?? null,
       decision_observation: deciding.id,
       ...(request === undefined ? {} : { request }),
     },
@@ -203,7 +198,7 @@ function admissibilityReceipt(guards: readonly Observation[], deciding: Observat
 function openReceipt(observations: readonly Observation[]): ReceiptDraft {
   const started = observations.filter((o) => o.kind === 'tool_started');
   const approved = observations.filter(
-    (o) => o.kind === 'approval' && stringAttr(o, 'proofline.approval.decision') === 'approved',
+    (o) => o.kind === 'approval' && stringAttr(o, ATTR.approvalDecision) === 'approved',
   );
   const proposed = observations.filter((o) => o.kind === 'tool_proposed');
   const via =
@@ -222,8 +217,8 @@ function openReceipt(observations: readonly Observation[]): ReceiptDraft {
     observations: supporting,
     facts: {
       via,
-      tool_name: firstString(supporting, 'proofline.tool.name'),
-      input_digest: firstString(supporting, 'proofline.input.digest'),
+      tool_name: firstString(supporting, ATTR.toolName),
+      input_digest: firstString(supporting, ATTR.inputDigest),
     },
   };
 }
@@ -235,13 +230,13 @@ function assumptionReceipt(assumptions: readonly Observation[], authority: Autho
   return {
     observations: assumptions,
     facts: {
-      cwd: firstString(assumptions, 'proofline.cwd'),
-      git_head: firstString(assumptions, 'proofline.git.head'),
-      permission_mode: firstString(assumptions, 'proofline.permission_mode'),
+      cwd: firstString(assumptions, ATTR.cwd),
+      git_head: firstString(assumptions, ATTR.gitHead),
+      permission_mode: firstString(assumptions, ATTR.permissionMode),
       approval_policy: authority.approval_policy,
       sandbox_policy: authority.sandbox_policy,
-      model: firstString(assumptions, 'proofline.model'),
-      files: assumptions.map((a) => jsonAttr(a, 'proofline.files')).find((f) => f !== undefined) ?? [],
+      model: firstString(assumptions, ATTR.model),
+      files: assumptions.map((a) => jsonAttr(a, ATTR.files)).find((f) => f !== undefined) ?? [],
     },
   };
 }
@@ -270,14 +265,14 @@ function executionClosure(
   results: readonly Observation[],
   resultRecords: readonly Observation[],
 ): ReceiptDraft {
-  const successes = results.map((r) => boolAttr(r, 'proofline.success')).filter((s) => s !== undefined);
+  const successes = results.map((r) => boolAttr(r, ATTR.success)).filter((s) => s !== undefined);
   return {
     observations: resultRecords,
     facts: {
       kind: 'execution',
-      executed: results.some((r) => boolAttr(r, 'proofline.execution') === true),
+      executed: results.some((r) => boolAttr(r, ATTR.execution) === true),
       success: successes.length === 0 ? null : successes.every((s) => s),
-      output_digest: firstString(results, 'proofline.output.digest'),
+      output_digest: firstString(results, ATTR.outputDigest),
       duration_ms: firstString(results, 'duration_ms'),
     },
   };
@@ -303,14 +298,14 @@ function nonExecutionClosure(
 }
 
 function toApproval(obs: Observation): Approval[] {
-  const decision = stringAttr(obs, 'proofline.approval.decision');
+  const decision = stringAttr(obs, ATTR.approvalDecision);
   if (decision !== 'approved' && decision !== 'denied' && decision !== 'expired') return [];
-  const source = stringAttr(obs, 'proofline.approval.source') ?? obs.name;
+  const source = stringAttr(obs, ATTR.approvalSource) ?? obs.name;
   return [
     {
       source,
       decision,
-      approver: stringAttr(obs, 'proofline.approval.approver') ?? null,
+      approver: stringAttr(obs, ATTR.approvalApprover) ?? null,
       enforceability: approvalEnforceability(obs, source),
       observation: obs.id,
     },
@@ -320,7 +315,7 @@ function toApproval(obs: Observation): Approval[] {
 // A PermissionRequest hook answers on the runtime's behalf but proofline cannot see it enforced; a decision
 // the runtime records itself (Codex's tool_decision, source Config) is enforced by the runtime.
 function approvalEnforceability(obs: Observation, source: string): EnforceabilityClass {
-  const explicit = stringAttr(obs, 'proofline.enforceability');
+  const explicit = stringAttr(obs, ATTR.enforceability);
   if (isEnforceability(explicit)) return explicit;
   return source === 'PermissionRequest hook' ? 'approval_orchestrated' : 'runtime_enforced';
 }
@@ -337,7 +332,7 @@ function enforceabilityOf(
       ? 'approval_orchestrated'
       : 'runtime_enforced';
   }
-  const explicit = stringAttr(guard, 'proofline.enforceability');
+  const explicit = stringAttr(guard, ATTR.enforceability);
   if (isEnforceability(explicit)) return explicit;
   // warn lets the call through with a message: nothing is enforced.
   return route === 'warn' ? 'advisory' : 'runtime_enforced';
@@ -345,7 +340,7 @@ function enforceabilityOf(
 
 function outcomeOf(results: readonly Observation[], nonExecutionProof: boolean): Outcome {
   if (results.length === 0) return nonExecutionProof ? 'blocked' : 'unknown';
-  const successes = results.map((r) => boolAttr(r, 'proofline.success'));
+  const successes = results.map((r) => boolAttr(r, ATTR.success));
   if (successes.includes(false)) return 'failed';
   return successes.includes(true) ? 'succeeded' : 'unknown';
 }
@@ -354,7 +349,7 @@ function outcomeOf(results: readonly Observation[], nonExecutionProof: boolean):
 function strictestRoute(guards: readonly Observation[]): Route | null {
   let route: Route | null = null;
   for (const guard of guards) {
-    const value = stringAttr(guard, 'proofline.route');
+    const value = stringAttr(guard, ATTR.route);
     if (!isRoute(value)) continue;
     route = route === null ? value : stricterRoute(route, value);
   }

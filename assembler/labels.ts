@@ -3,6 +3,7 @@
 // them in SQL, so every rule must stay a plain predicate over one observation's attributes.
 import type { Observation } from '../schemas/observation.js';
 import { jsonAttr, stringAttr } from './attrs.js';
+import { ATTR } from '../schemas/attributes.js';
 
 export type FlowLabel = 'untrusted_input' | 'sensitive';
 
@@ -32,7 +33,7 @@ export function ownLabels(obs: Observation): FlowLabel[] {
 }
 
 function isExternalResult(obs: Observation): boolean {
-  const tool = stringAttr(obs, 'proofline.tool.name') ?? stringAttr(obs, 'tool_name');
+  const tool = stringAttr(obs, ATTR.toolName) ?? stringAttr(obs, 'tool_name');
   if (tool !== undefined && NETWORK_TOOLS.has(tool)) return true;
   // Codex sets mcp_server on results of MCP tools; any MCP server is outside the runtime's own tool set.
   const mcpServer = stringAttr(obs, 'mcp_server');
@@ -44,7 +45,7 @@ function namedPaths(obs: Observation): string[] {
   const paths: string[] = [];
   const direct = stringAttr(obs, 'file_path');
   if (direct !== undefined) paths.push(direct);
-  const files = jsonAttr(obs, 'proofline.files');
+  const files = jsonAttr(obs, ATTR.files);
   if (Array.isArray(files)) {
     for (const entry of files as unknown[]) {
       const path = (entry as { path?: unknown } | null)?.path;

@@ -13,37 +13,16 @@
 // runtime time, so a bundle states what its action's own time knew and is a pure function of the records.
 import type { Obligation, ObligationStatus, VerificationCheck } from '../schemas/bundle.js';
 import type { Observation } from '../schemas/observation.js';
-import { jsonAttr } from './attrs.js';
-import { InvalidObservationError } from './errors.js';
+import {
+  readDecisionObligations,
+  type DecisionObligations,
+  type RecordedObligation,
+} from '../schemas/decision.js';
 import { resolveActions } from './session.js';
 import { byTimeThenId, nanosToRfc3339 } from './time.js';
 import { buildTimeline, type Timeline } from './timeline.js';
 
-/** An obligation as a guard decision records it (`proofline.obligations`). */
-export interface RecordedObligation {
-  id: string;
-  rule_id: string;
-  duty: string;
-  within_ms: number;
-}
-
-/** What one guard decision says about obligations; absent keys read as empty lists. */
-export interface DecisionObligations {
-  created: RecordedObligation[];
-  discharges: string[];
-  waives: string[];
-}
-
 const NANOS_PER_MS = 1_000_000n;
-
-/** Throws InvalidObservationError (the record is dead-lettered at intake) when a key is present but malformed. */
-export function readDecisionObligations(obs: Observation): DecisionObligations {
-  return {
-    created: listAttr(obs, 'proofline.obligations', isRecordedObligation, '{id, rule_id, duty, within_ms}'),
-    discharges: listAttr(obs, 'proofline.discharges', isString, 'obligation ids'),
-    waives: listAttr(obs, 'proofline.waives', isString, 'obligation ids'),
-  };
-}
 
 interface Settlement {
   kind: 'discharge' | 'waive';
@@ -84,7 +63,7 @@ export class ObligationLedger {
       if (action === undefined) continue;
       if (at > (this.actionTime.get(action) ?? 0n)) this.actionTime.set(action, at);
       if (obs.kind === 'guard_decision')
-        decisions.push({ obs, action, at, said: readDecisionObligations(obs) });
+        decisions.push({ obs, action, at, said: readDecisionObligations(obs.attrs) });
     }
     this.latest = latest;
     // Creations first: at equal runtime times the timeline orders by id, which may put a discharge first.
@@ -132,7 +111,7 @@ export class ObligationLedger {
  * was before obligation tracking). Builds the timeline only when there is something to judge. */
 export function sessionObligations(observations: readonly Observation[]): Obligation[] | undefined {
   const creates = observations.some(
-    (o) => o.kind === 'guard_decision' && readDecisionObligations(o).created.length > 0,
+    (o) => o.kind === 'guard_decision' && readDecisionObligations(o.attrs).created.length > 0,
   );
   if (!creates) return undefined;
   const actionOf = resolveActions(observations);
@@ -186,35 +165,4 @@ function obligationsCheck(known: readonly Tracked[], asOf: bigint): Verification
     ok: violated.count === 0,
     detail: `${known.length} known; open: ${open.text}; violated: ${violated.text}`,
   };
-}
-
-function listAttr<T>(
-  obs: Observation,
-  key: string,
-  isItem: (value: unknown) => value is T,
-  shape: string,
-): T[] {
-  if (obs.attrs[key] === undefined) return [];
-  const value = jsonAttr(obs, key);
-  if (!Array.isArray(value) || !value.every(isItem))
-    throw new InvalidObservationError(`${key} is not a JSON array of ${shape}`);
-  return value;
-}
-
-function isString(value: unknown): value is string {
-  return typeof value === 'string' && value !== '';
-}
-
-function isRecordedObligation(value: unknown): value is RecordedObligation {
-  const o = value as Partial<RecordedObligation> | null;
-  return (
-    typeof o === 'object' &&
-    o !== null &&
-    isString(o.id) &&
-    isString(o.rule_id) &&
-    typeof o.duty === 'string' &&
-    typeof o.within_ms === 'number' &&
-    Number.isSafeInteger(o.within_ms) &&
-    o.within_ms >= 0
-  );
 }

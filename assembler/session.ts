@@ -1,8 +1,10 @@
 // What the assembler holds for one session while it is open: every record received (deduplicated by
 // observation id, with where it sits in the transport log so commits can be held back for it), the runtime
 // clock of its last activity, and which of its actions are already bundled.
+import { approvalRuleId } from '../schemas/decision.js';
 import type { Observation } from '../schemas/observation.js';
 import type { Delivery } from '../schemas/transport.js';
+import { ATTR } from '../schemas/attributes.js';
 
 export interface HeldRecord {
   observation: Observation;
@@ -110,7 +112,7 @@ export function resolveActions(observations: readonly Observation[]): Map<string
   const byApprovalId = actionsByApprovalId(observations);
   for (const obs of observations) {
     if (obs.action_id !== undefined || obs.kind !== 'approval') continue;
-    const granted = byApprovalId.get(String(obs.attrs['proofline.approval.id']));
+    const granted = byApprovalId.get(String(obs.attrs[ATTR.approvalId]));
     if (granted !== undefined) {
       actionOf.set(obs.id, granted);
       continue;
@@ -130,16 +132,16 @@ export function resolveActions(observations: readonly Observation[]): Map<string
 function actionsByApprovalId(observations: readonly Observation[]): Map<string, string> {
   const byId = new Map<string, string>();
   for (const obs of observations) {
-    const id = obs.attrs['proofline.approval.id'];
+    const id = obs.attrs[ATTR.approvalId];
     if (obs.kind !== 'guard_decision' || obs.action_id === undefined || typeof id !== 'string') continue;
-    const lifted = obs.attrs['proofline.rule'] === `approval:${id}`;
+    const lifted = obs.attrs[ATTR.rule] === approvalRuleId(id);
     if (lifted || !byId.has(id)) byId.set(id, obs.action_id);
   }
   return byId;
 }
 
 function joinKey(obs: Observation): string | undefined {
-  const digest = obs.attrs['proofline.input.digest'];
+  const digest = obs.attrs[ATTR.inputDigest];
   if (obs.turn_id === undefined || typeof digest !== 'string') return undefined;
   return `${obs.turn_id}\u0000${digest}`;
 }

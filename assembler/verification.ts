@@ -1,9 +1,15 @@
 // The checks the assembler ran on a certificate before signing it, recorded in the bundle so a reader sees
 // what was established and what was not (DESIGN §5, verification section). A failed check does not stop the
 // bundle: an incomplete or suspicious record is exactly what an auditor needs to see.
-import type { Receipt, SessionSeal, Verification, VerificationCheck } from '../schemas/bundle.js';
+import {
+  receiptDigest,
+  type Receipt,
+  type SessionSeal,
+  type Verification,
+  type VerificationCheck,
+} from '../schemas/bundle.js';
 import type { Route } from '../schemas/guard.js';
-import { receiptDigest, type ActionCertificate } from './checkpoints.js';
+import type { ActionCertificate } from './checkpoints.js';
 
 /** `forcedBy` is set when the session closed the action before its closure evidence arrived; `sessionChecks`
  * are what the session adds about this action (its obligations, obligations.ts). */

@@ -1,14 +1,8 @@
 #!/usr/bin/env node
 // The `proofline` command. `proofline hook` runs before every tool call, so it takes a fast path that loads
 // only the hook client; everything else goes through the commander program in commands.ts.
-import { CliError } from './errors.js';
-
-/** Stages raise typed errors that carry their own exit code (the verifier's usage errors are 2, say). */
-function exitCodeOf(error: unknown): number {
-  if (error instanceof CliError) return error.exitCode;
-  const code = (error as { exitCode?: unknown } | null)?.exitCode;
-  return typeof code === 'number' && code > 0 ? code : 1;
-}
+// Stages raise ProoflineErrors that carry their own exit code (the verifier's usage errors are 2, say).
+import { exitCodeOf } from '../schemas/errors.js';
 
 const args = process.argv.slice(2);
 const isHookCall = args[0] === 'hook' && !args.includes('--help') && !args.includes('-h');

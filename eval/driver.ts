@@ -4,17 +4,16 @@
 // decision in the resulting bundles is made live by the server, never read from the corpus.
 import type { GuardDecision } from '../schemas/guard.js';
 import type { CorpusAction, CorpusTrace, Decide, Telemetry } from './corpus/trace.js';
+import { ProoflineError } from '../schemas/errors.js';
 
 export interface Endpoint {
   url: string;
   token?: string;
 }
 
-export class DriverError extends Error {
-  readonly code = 'EVAL_DRIVER';
+export class DriverError extends ProoflineError<'EVAL_DRIVER'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'DriverError';
+    super('EVAL_DRIVER', message);
   }
 }
 

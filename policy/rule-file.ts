@@ -1,13 +1,9 @@
 // The simple guard: a YAML rule file of allow/deny rules over the hook event, the tool name, the shell command
 // and the cwd.
 // It sits behind the `Guard` interface so a richer engine can replace it without touching ingest or bundles.
-import { readFileSync } from 'node:fs';
-
-import { Ajv, type ErrorObject } from 'ajv';
-import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
-
 import { canonicalDigest } from '../schemas/digest.js';
 import type { Guard, GuardDecision, GuardRequest } from '../schemas/guard.js';
+import { policySchemaValidator, PolicySource } from './source.js';
 
 export type RuleDecision = 'allow' | 'deny';
 
@@ -32,55 +28,19 @@ export interface RuleFile {
 /** What an empty or absent rule file means: every call is allowed, and the bundles say so by its digest. */
 export const ALLOW_ALL: RuleFile = { version: 1, default: 'allow', rules: [] };
 
-export class RuleFileError extends Error {
-  readonly code = 'RULE_FILE_INVALID';
-  constructor(
-    readonly source: string,
-    readonly problem: string,
-    /** 1-based line in the rule file, when the problem can be pinned to one. */
-    readonly line?: number,
-  ) {
-    super(`${source}${line === undefined ? '' : `:${line}`}: ${problem}`);
-    this.name = 'RuleFileError';
-  }
-}
+const validateRuleFile = policySchemaValidator<RuleFile>('rule-file.schema.json');
 
-const ruleFileSchema = JSON.parse(
-  readFileSync(new URL('../schemas/json/rule-file.schema.json', import.meta.url), 'utf8'),
-) as object;
-// useDefaults fills `default: allow` and `rules: []`, so the digest covers the policy as it is applied.
-const validateRuleFile = new Ajv({ useDefaults: true }).compile<RuleFile>(ruleFileSchema);
-
-/** Parses and validates rule-file text; `source` names the file in error messages. */
-export function parseRuleFile(text: string, source: string): RuleFile {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  const syntaxError = doc.errors[0];
-  if (syntaxError) {
-    throw new RuleFileError(
-      source,
-      syntaxError.message.split('\n')[0] ?? 'YAML syntax error',
-      lineCounter.linePos(syntaxError.pos[0]).line,
-    );
-  }
-  const value: unknown = doc.toJS();
+/** Parses and validates rule-file text; `name` names the file in error messages. */
+export function parseRuleFile(input: PolicySource | string, name = 'rule file'): RuleFile {
+  const source: PolicySource = typeof input === 'string' ? PolicySource.parse(input, name) : input;
+  const value = source.value;
   if (value === null || value === undefined) return ALLOW_ALL;
-
-  const lineOf = (path: readonly (string | number)[]): number | undefined => nodeLine(doc, lineCounter, path);
-  if (!validateRuleFile(value)) {
-    const error = validateRuleFile.errors?.[0];
-    throw new RuleFileError(
-      source,
-      describeSchemaError(error),
-      error ? lineOf(schemaErrorPath(error)) : undefined,
-    );
-  }
-
+  source.validate(validateRuleFile, value, 'rule file');
   const seen = new Set<string>();
   value.rules.forEach((rule, index) => {
     // matched_rules and deciding_rule name rules by id, so an id must name exactly one rule.
     if (seen.has(rule.id))
-      throw new RuleFileError(source, `duplicate rule id "${rule.id}"`, lineOf(['rules', index, 'id']));
+      source.fail('POLICY_INVALID', `duplicate rule id "${rule.id}"`, ['rules', index, 'id']);
     seen.add(rule.id);
     for (const field of ['event', 'tool', 'command', 'cwd'] as const) {
       const pattern = rule[field];
@@ -89,57 +49,11 @@ export function parseRuleFile(text: string, source: string): RuleFile {
         compilePattern(pattern);
       } catch (error) {
         const why = error instanceof Error ? error.message : String(error);
-        throw new RuleFileError(
-          source,
-          `rule "${rule.id}": ${field}: ${why}`,
-          lineOf(['rules', index, field]),
-        );
+        source.fail('POLICY_INVALID', `rule "${rule.id}": ${field}: ${why}`, ['rules', index, field]);
       }
     }
   });
   return value;
-}
-
-function schemaErrorPath(error: ErrorObject): (string | number)[] {
-  const path = error.instancePath
-    .split('/')
-    .slice(1)
-    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((segment) => (/^\d+$/.test(segment) ? Number(segment) : segment));
-  // Point at the offending key itself, not at the map that holds it.
-  if (error.keyword === 'additionalProperties') path.push(String(error.params.additionalProperty));
-  return path;
-}
-
-function describeSchemaError(error: ErrorObject | undefined): string {
-  if (!error) return 'does not match the rule-file schema';
-  const where = error.instancePath === '' ? 'rule file' : error.instancePath.slice(1).replace(/\//g, '.');
-  if (error.keyword === 'additionalProperties')
-    return `${where}: unknown field "${String(error.params.additionalProperty)}"`;
-  if (error.keyword === 'enum')
-    return `${where}: must be one of ${(error.params.allowedValues as unknown[]).join(', ')}`;
-  if (error.keyword === 'const') return `${where}: must be ${JSON.stringify(error.params.allowedValue)}`;
-  return `${where} ${error.message ?? 'is invalid'}`;
-}
-
-/** The line of the deepest YAML node on `path`: a map entry's key, a sequence item (a missing key falls back to
- * its parent's line). */
-function nodeLine(
-  doc: Document,
-  lineCounter: LineCounter,
-  path: readonly (string | number)[],
-): number | undefined {
-  for (let depth = path.length; depth > 0; depth--) {
-    const parent = depth === 1 ? doc.contents : doc.getIn(path.slice(0, depth - 1), true);
-    const step = path[depth - 1];
-    const node = isMap(parent)
-      ? parent.items.find((pair) => isScalar(pair.key) && String(pair.key.value) === String(step))?.key
-      : isSeq(parent)
-        ? parent.items[Number(step)]
-        : undefined;
-    if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
-  }
-  return doc.contents?.range ? lineCounter.linePos(doc.contents.range[0]).line : undefined;
 }
 
 type Matcher = (value: string) => boolean;

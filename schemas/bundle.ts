@@ -1,6 +1,7 @@
 // The contract between the assembler and the verifier (DESIGN §5): a DSSE envelope over an in-toto
 // Statement v1 whose predicate is the action's proof, plus a per-session seal. All digests are sha256 hex
 // over RFC 8785 canonical JSON (schemas/digest.ts) unless a field says otherwise.
+import { canonicalDigest } from './digest.js';
 import type { EnforceabilityClass, Route } from './guard.js';
 import type { ObservationKind, RuntimeFamily } from './observation.js';
 
@@ -37,13 +38,15 @@ export interface Statement<P> {
 
 // ---- Action proof ---------------------------------------------------------------------------------------
 
-export type Outcome =
-  | 'succeeded'
-  | 'failed'
+export const OUTCOMES = [
+  'succeeded',
+  'failed',
   /** Blocked before execution, and no execution record exists: non-execution proof. */
-  | 'blocked'
+  'blocked',
   /** Closed at session end or idle timeout with no outcome seen. */
-  | 'unknown';
+  'unknown',
+] as const;
+export type Outcome = (typeof OUTCOMES)[number];
 
 export interface Completeness {
   expected: Checkpoint[];
@@ -92,6 +95,12 @@ export interface Receipt {
   digest: string;
 }
 
+/** A receipt's own digest (what the next receipt's `previous` names): over everything but the digest field. */
+export function receiptDigest(receipt: Omit<Receipt, 'digest'> | Receipt): string {
+  const { checkpoint, index, status, observations, facts, previous } = receipt;
+  return canonicalDigest({ checkpoint, index, status, observations, facts, previous });
+}
+
 export interface GraphNode {
   id: string;
   kind: ObservationKind;
@@ -99,16 +108,22 @@ export interface GraphNode {
   labels: string[];
 }
 
+export const EDGE_TYPES = ['causal', 'parent_child', 'depends_on', 'same_action'] as const;
+export type EdgeType = (typeof EDGE_TYPES)[number];
+
 export interface GraphEdge {
   from: string;
   to: string;
-  type: 'causal' | 'parent_child' | 'depends_on' | 'same_action';
+  type: EdgeType;
 }
+
+export const APPROVAL_DECISIONS = ['approved', 'denied', 'expired'] as const;
+export type ApprovalDecision = (typeof APPROVAL_DECISIONS)[number];
 
 export interface Approval {
   source: string;
   /** `expired`: the runtime stopped waiting for an answer (proofline/sdk's waitForApproval timed out). */
-  decision: 'approved' | 'denied' | 'expired';
+  decision: ApprovalDecision;
   approver: string | null;
   enforceability: EnforceabilityClass;
   observation: string;
@@ -120,7 +135,8 @@ export interface Approval {
  * action discharged it at or before the due time; `waived` when a dispensation waived it; `violated` when the
  * session's runtime time passed the due time first, or the discharge came after it; otherwise `open`.
  */
-export type ObligationStatus = 'open' | 'discharged' | 'violated' | 'waived';
+export const OBLIGATION_STATUSES = ['open', 'discharged', 'violated', 'waived'] as const;
+export type ObligationStatus = (typeof OBLIGATION_STATUSES)[number];
 
 export interface Obligation {
   id: string;
@@ -184,6 +200,9 @@ export interface ActionProof {
   manifest: Manifest;
 }
 
+export const SEAL_REASONS = ['session_end', 'idle_timeout', 'flush'] as const;
+export type SealReason = (typeof SEAL_REASONS)[number];
+
 // ---- Session seal ---------------------------------------------------------------------------------------
 
 export interface SessionSeal {
@@ -201,7 +220,7 @@ export interface SessionSeal {
    * ascending, so an acknowledged record that went missing is detectable. */
   observations: { count: number; merkle_root: string };
   /** Why the session was sealed. */
-  reason: 'session_end' | 'idle_timeout' | 'flush';
+  reason: SealReason;
   /** Every obligation the session's actions created, with its final status as of the session's latest runtime
    * time (one not yet due then stays `open`), in creation order. Absent when the session created none, and in
    * seals made before obligation tracking. */

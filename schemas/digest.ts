@@ -3,8 +3,6 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 
-import { OBSERVATION_ID_EXCLUDES, type Observation } from './observation.js';
-
 // The package is CommonJS with an ESM-style `export default` typing; load it the way Node actually does.
 const canonicalizeJson = createRequire(import.meta.url)('canonicalize') as (
   input: unknown,
@@ -22,12 +20,6 @@ export function sha256Hex(data: string | Uint8Array): string {
 
 export function canonicalDigest(value: unknown): string {
   return sha256Hex(canonicalize(value));
-}
-
-export function observationId(obs: Omit<Observation, 'id'> | Observation): string {
-  const identity: Record<string, unknown> = { ...obs };
-  for (const key of OBSERVATION_ID_EXCLUDES) delete identity[key];
-  return canonicalDigest(identity);
 }
 
 /**

@@ -15,8 +15,13 @@ export function stricterRoute(a: Route, b: Route): Route {
   return routeRank(a) >= routeRank(b) ? a : b;
 }
 
-export type EnforceabilityClass =
-  'runtime_enforced' | 'approval_orchestrated' | 'advisory' | 'post_hoc_observed';
+export const ENFORCEABILITY_CLASSES = [
+  'runtime_enforced',
+  'approval_orchestrated',
+  'advisory',
+  'post_hoc_observed',
+] as const;
+export type EnforceabilityClass = (typeof ENFORCEABILITY_CLASSES)[number];
 
 /** Every externality field may be `unknown`: the classifier says so rather than guess. */
 export type Unknown = 'unknown';

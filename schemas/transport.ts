@@ -1,16 +1,16 @@
 // The seam between ingest and the assembler. An embedded (DuckDB) and a Kafka transport implement it; the
 // stages on either side see only these interfaces and the Observation schema.
+import { ProoflineError } from './errors.js';
 import type { Observation } from './observation.js';
 
 /** Raised by a publisher that could not durably hand records on; the receiver answers 503 + Retry-After. */
-export class TransportUnavailableError extends Error {
-  readonly code = 'TRANSPORT_UNAVAILABLE';
+export class TransportUnavailableError extends ProoflineError<'TRANSPORT_UNAVAILABLE'> {
   constructor(
     message: string,
     readonly retryAfterSeconds = 5,
+    options: { cause?: unknown } = {},
   ) {
-    super(message);
-    this.name = 'TransportUnavailableError';
+    super('TRANSPORT_UNAVAILABLE', message, options);
   }
 }
 

@@ -9,6 +9,7 @@ import { isSpanContextValid, SpanStatusCode, trace, type Attributes, type Span }
 import { toolInputDigest } from '../schemas/digest.js';
 import { outputDigest } from './digest.js';
 import { ProoflineError } from './errors.js';
+import { ATTR, SPAN } from '../schemas/attributes.js';
 
 const TRACER_NAME = 'proofline/sdk';
 
@@ -81,11 +82,11 @@ export function createAction(options: CreateActionOptions): Action {
     'gen_ai.tool.name': tool,
     'gen_ai.tool.call.id': id,
     'gen_ai.conversation.id': sessionId,
-    'proofline.action.id': id,
-    'proofline.session.id': sessionId,
-    'proofline.input.digest': toolInputDigest(input),
-    ...(turnId === undefined ? {} : { 'proofline.turn.id': turnId }),
-    ...(refs.length === 0 ? {} : { 'proofline.depends_on': refs }),
+    [SPAN.actionId]: id,
+    [SPAN.sessionId]: sessionId,
+    [ATTR.inputDigest]: toolInputDigest(input),
+    ...(turnId === undefined ? {} : { [SPAN.turnId]: turnId }),
+    ...(refs.length === 0 ? {} : { [SPAN.dependsOn]: refs }),
     ...(storeContent ? { 'gen_ai.tool.call.arguments': JSON.stringify(input) } : {}),
   };
   // startSpan parents the span on the active context by default.
@@ -100,12 +101,12 @@ export function recordAssumption(action: Action, facts: AssumptionFacts): void {
   const { cwd, gitHead, files, model, permissionMode, ...rest } = facts;
   const attributes: Attributes = {};
   for (const [key, value] of Object.entries(rest)) if (typeof value === 'string') attributes[key] = value;
-  if (cwd !== undefined) attributes['proofline.cwd'] = cwd;
-  if (gitHead !== undefined) attributes['proofline.git.head'] = gitHead;
-  if (files !== undefined) attributes['proofline.files'] = JSON.stringify(files.map(fileFact));
-  if (model !== undefined) attributes['proofline.model'] = model;
-  if (permissionMode !== undefined) attributes['proofline.permission_mode'] = permissionMode;
-  action.span.addEvent('proofline.assumption', attributes);
+  if (cwd !== undefined) attributes[ATTR.cwd] = cwd;
+  if (gitHead !== undefined) attributes[ATTR.gitHead] = gitHead;
+  if (files !== undefined) attributes[ATTR.files] = JSON.stringify(files.map(fileFact));
+  if (model !== undefined) attributes[ATTR.model] = model;
+  if (permissionMode !== undefined) attributes[ATTR.permissionMode] = permissionMode;
+  action.span.addEvent(SPAN.assumptionEvent, attributes);
 }
 
 /** Records how the action ended and ends its span; an action has one outcome. */
@@ -115,10 +116,10 @@ export function updateOutcome(action: Action, outcome: ActionOutcome): void {
   if (typeof executed !== 'boolean')
     throw new ProoflineError('INVALID_ARGUMENT', 'outcome.executed must be a boolean');
   const { span } = action;
-  span.setAttribute('proofline.execution', executed);
-  if (executed && success !== undefined) span.setAttribute('proofline.success', success);
+  span.setAttribute(ATTR.execution, executed);
+  if (executed && success !== undefined) span.setAttribute(ATTR.success, success);
   if (output !== undefined) {
-    span.setAttribute('proofline.output.digest', outputDigest(output));
+    span.setAttribute(ATTR.outputDigest, outputDigest(output));
     if (state.storeContent)
       span.setAttribute(
         'gen_ai.tool.call.result',

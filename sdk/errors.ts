@@ -1,6 +1,10 @@
-// The SDK's failures, each with a stable `code` a caller can branch on. A server that cannot decide is not an
-// error for `guard()` (it fails closed with a deny decision); these are what is left: misuse of an action, and
-// the approval poll meeting a server that refuses it outright.
+// The SDK's failures, each with a stable `code` a caller can branch on (the project's one error base,
+// schemas/errors.ts). A server that cannot decide is not an error for `guard()` (it fails closed with a deny
+// decision); these are what is left: misuse of an action, and the approval poll meeting a server that refuses
+// it outright.
+import { ProoflineError } from '../schemas/errors.js';
+
+export { ProoflineError };
 
 export type ProoflineErrorCode =
   /** An argument is missing or has the wrong shape. */
@@ -10,16 +14,6 @@ export type ProoflineErrorCode =
   /** An `approval_gate` decision without the `approval_id` to wait for. */
   | 'APPROVAL_ID_MISSING';
 
-export class ProoflineError extends Error {
-  constructor(
-    readonly code: ProoflineErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ProoflineError';
-  }
-}
-
 export type ProoflineServerErrorCode =
   /** No answer: connection refused, reset, or timed out. */
   | 'SERVER_UNREACHABLE'
@@ -28,15 +22,14 @@ export type ProoflineServerErrorCode =
   /** A 2xx status whose body is not the documented answer. */
   | 'SERVER_BAD_ANSWER';
 
-export class ProoflineServerError extends Error {
+export class ProoflineServerError extends ProoflineError<ProoflineServerErrorCode> {
   constructor(
-    readonly code: ProoflineServerErrorCode,
+    code: ProoflineServerErrorCode,
     message: string,
     /** The HTTP status, when the server answered. */
     readonly status?: number,
   ) {
-    super(message);
-    this.name = 'ProoflineServerError';
+    super(code, message);
   }
 
   /** Worth asking again: the server was unreachable, overloaded, or could not record (503). */

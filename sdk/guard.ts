@@ -8,6 +8,7 @@ import { openState, type Action } from './action.js';
 import { getApprovalStatus, postDecide, type ApprovalStatus } from './client.js';
 import { currentConfig } from './config.js';
 import { ProoflineError, ProoflineServerError } from './errors.js';
+import { ATTR, SPAN } from '../schemas/attributes.js';
 
 export interface GuardOptions {
   /** The directory the tool runs in; part of what an approval is bound to. Default: `process.cwd()`. */
@@ -128,10 +129,10 @@ export async function waitForApproval(
     if (status === 'unknown' || Date.now() >= deadline) break;
     await sleep(Math.min(pollMs, Math.max(deadline - Date.now(), 0)));
   }
-  action.span.addEvent('proofline.approval', {
-    'proofline.approval.decision': 'expired',
-    'proofline.approval.id': id,
-    'proofline.approval.source': APPROVAL_SOURCE,
+  action.span.addEvent(SPAN.approvalEvent, {
+    [ATTR.approvalDecision]: 'expired',
+    [ATTR.approvalId]: id,
+    [ATTR.approvalSource]: APPROVAL_SOURCE,
   });
   return { status: 'expired' };
 }

@@ -8,6 +8,7 @@ import { NodeSDK, resources, tracing } from '@opentelemetry/sdk-node';
 
 import type { RuntimeFamily } from '../schemas/observation.js';
 import { configureProofline } from './config.js';
+import { SPAN } from '../schemas/attributes.js';
 
 export interface StartOptions {
   /** The proofline server, e.g. `http://127.0.0.1:4318`. */
@@ -39,7 +40,7 @@ export function startProofline(options: StartOptions): ProoflineTelemetry {
     ...(serviceName === undefined ? {} : { serviceName }),
     resource: resources
       .defaultResource()
-      .merge(resources.resourceFromAttributes({ 'proofline.runtime.family': runtimeFamily })),
+      .merge(resources.resourceFromAttributes({ [SPAN.runtimeFamily]: runtimeFamily })),
     spanProcessors: [processor],
     // Without these NodeSDK would start OTLP metric and log exporters to the default endpoint of its own.
     metricReaders: [],

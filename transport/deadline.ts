@@ -1,10 +1,10 @@
 // Bounds how long a caller waits for an operation it cannot cancel (a kafkajs connect or send): the promise
 // rejects after `ms` while the operation itself is abandoned to finish or fail on its own.
-export class DeadlineExceededError extends Error {
-  readonly code = 'DEADLINE_EXCEEDED';
+import { ProoflineError } from '../schemas/errors.js';
+
+export class DeadlineExceededError extends ProoflineError<'DEADLINE_EXCEEDED'> {
   constructor(what: string, ms: number) {
-    super(`${what} did not finish within ${ms} ms`);
-    this.name = 'DeadlineExceededError';
+    super('DEADLINE_EXCEEDED', `${what} did not finish within ${ms} ms`);
   }
 }
 

@@ -3,10 +3,11 @@
 // through another connection (the shared one) are picked up too.
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
+import { InvalidObservationError } from '../schemas/observation.js';
 import type { Delivery, ObservationSubscriber } from '../schemas/transport.js';
 
 import { EMBEDDED_PARTITION } from './embedded-schema.js';
-import { InvalidObservationError, TransportUsageError } from './errors.js';
+import { TransportUsageError } from './errors.js';
 import { decodeObservation } from './observation-codec.js';
 import type { Wakeup } from './wakeup.js';
 

@@ -2,16 +2,17 @@
 // whose value is not an Observation never reach the handler: they go straight to the dead-letter topic.
 import type { EachBatchPayload, IHeaders, Kafka } from 'kafkajs';
 
+import { InvalidObservationError } from '../schemas/observation.js';
 import {
   TransportUnavailableError,
   type Delivery,
   type ObservationSubscriber,
 } from '../schemas/transport.js';
 
-import { InvalidObservationError } from './errors.js';
 import { ConsumerLoop } from './kafka-consumer-loop.js';
 import type { ReliableProducer } from './kafka-producer.js';
-import type { ProoflineTopics, TopicSpec } from './kafka-topics.js';
+import type { ProoflineTopics } from '../schemas/topics.js';
+import type { TopicSpec } from './kafka-topics.js';
 import { decodeObservation, encodeObservation } from './observation-codec.js';
 
 export const DLQ_REASON_HEADER = 'proofline-dlq-reason';

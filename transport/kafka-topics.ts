@@ -1,18 +1,8 @@
-// The topics proofline reads and writes on Kafka, and creating the missing ones. Brokers in production often
+// The topics' partitioning (their names are in schemas/topics.ts), and creating the missing ones. Brokers in production often
 // forbid auto-creation (ours does), so each client makes sure its topics exist before first use.
 import type { Kafka } from 'kafkajs';
 
-export interface ProoflineTopics {
-  observations: string;
-  deadLetters: string;
-  bundles: string;
-}
-
-export const DEFAULT_TOPICS: ProoflineTopics = {
-  observations: 'proofline.observations',
-  deadLetters: 'proofline.observations.dlq',
-  bundles: 'proofline.bundles',
-};
+import type { ProoflineTopics } from '../schemas/topics.js';
 
 export interface TopicSpec {
   topic: string;

@@ -7,7 +7,8 @@ import { KafkaBundlePublisher } from './kafka-bundles.js';
 import { ReliableProducer } from './kafka-producer.js';
 import { KafkaObservationPublisher } from './kafka-publisher.js';
 import { KafkaObservationSubscriber, type KafkaSubscriberOptions } from './kafka-subscriber.js';
-import { DEFAULT_TOPICS, prooflineTopicSpecs, type ProoflineTopics } from './kafka-topics.js';
+import { DEFAULT_TOPICS, type ProoflineTopics } from '../schemas/topics.js';
+import { prooflineTopicSpecs } from './kafka-topics.js';
 
 export interface KafkaTransportOptions extends KafkaConnectionOptions {
   topics?: Partial<ProoflineTopics>;

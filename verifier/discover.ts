@@ -27,7 +27,7 @@ export async function discoverBundleFiles(paths: readonly string[]): Promise<Bun
   };
   for (const path of paths) {
     const info = await stat(path).catch(() => undefined);
-    if (!info) throw new VerifierError('path_not_found', `no such file or directory: ${path}`);
+    if (!info) throw new VerifierError('PATH_NOT_FOUND', `no such file or directory: ${path}`);
     if (info.isFile()) {
       add(path);
       const dataDir = dataDirOfBundle(path);
@@ -46,7 +46,7 @@ export async function discoverBundleFiles(paths: readonly string[]): Promise<Bun
       .forEach(add);
   }
   if (files.length === 0)
-    throw new VerifierError('no_bundles', `no ${BUNDLE_SUFFIX} files under ${paths.join(', ')}`);
+    throw new VerifierError('NO_BUNDLES', `no ${BUNDLE_SUFFIX} files under ${paths.join(', ')}`);
   return { files, dataDirs: [...dataDirs] };
 }
 

@@ -1,5 +1,6 @@
 // How the verifier fails as a program (as opposed to a bundle failing a check, which is a result, not an
 // error): bad input from the operator. The CLI prints `message` as one line and exits with `exitCode`.
+import { ProoflineError } from '../schemas/errors.js';
 
 /**
  * Exit codes of `proofline verify` and `proofline report`, the CI contract:
@@ -11,24 +12,19 @@ export const EXIT_CODES = { ok: 0, checkFailed: 1, usage: 2, belowThreshold: 3 }
 export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
 
 export type VerifierErrorCode =
-  | 'path_not_found'
-  | 'no_bundles'
-  | 'no_trusted_keys'
-  | 'invalid_key_set'
-  | 'policy_invalid'
-  | 'report_not_chosen'
-  | 'unknown_report'
-  | 'sql_file_unreadable'
-  | 'sql_failed';
+  | 'PATH_NOT_FOUND'
+  | 'NO_BUNDLES'
+  | 'NO_TRUSTED_KEYS'
+  | 'INVALID_KEY_SET'
+  | 'POLICY_INVALID'
+  | 'REPORT_NOT_CHOSEN'
+  | 'UNKNOWN_REPORT'
+  | 'SQL_FILE_UNREADABLE'
+  | 'SQL_FAILED';
 
-export class VerifierError extends Error {
-  readonly exitCode: ExitCode = EXIT_CODES.usage;
-
-  constructor(
-    readonly code: VerifierErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'VerifierError';
+/** Bad input from the operator: nothing was verified, exit 2. */
+export class VerifierError extends ProoflineError<VerifierErrorCode> {
+  constructor(code: VerifierErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(code, message, { ...options, exitCode: EXIT_CODES.usage });
   }
 }

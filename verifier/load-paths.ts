@@ -36,7 +36,7 @@ async function producerKeys(
   const { files, keys } = await producerKeySets(dataDirs);
   if (files.length === 0 && options.requireKeys) {
     throw new VerifierError(
-      'no_trusted_keys',
+      'NO_TRUSTED_KEYS',
       'no --keys given and no keys/public-keys.json in the data directory',
     );
   }

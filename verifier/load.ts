@@ -2,8 +2,7 @@
 // is flattened into rows. An unreadable or malformed file becomes failed check rows, never an exception.
 import { readFile } from 'node:fs/promises';
 
-import type { ActionProof, Obligation, SessionSeal } from '../schemas/bundle.js';
-import { canonicalDigest } from '../schemas/digest.js';
+import { receiptDigest, type ActionProof, type Obligation, type SessionSeal } from '../schemas/bundle.js';
 import type { CheckResult } from './checks/check.js';
 import { verifyBundleFile, type VerifiedFile } from './checks/file-checks.js';
 import type { TrustedKeys } from './checks/signature.js';
@@ -93,7 +92,7 @@ function addAction(rows: Rows, file: string, loaded: Loaded, proof: ActionProof)
     manifest.assembler_version,
   ]);
   evidence.receipts.forEach((receipt, position) => {
-    const { digest, ...covered } = receipt;
+    const { digest } = receipt;
     rows.receipts.push([
       ...owner,
       receipt.checkpoint,
@@ -104,7 +103,7 @@ function addAction(rows: Rows, file: string, loaded: Loaded, proof: ActionProof)
       JSON.stringify(receipt.facts),
       receipt.previous,
       digest,
-      canonicalDigest(covered),
+      receiptDigest(receipt),
     ]);
   });
   for (const root of evidence.slice.roots) rows.slice_roots.push([...owner, root]);

@@ -1,9 +1,8 @@
 // The policies the operator says were in force (`proofline verify --policy FILE`, repeatable), compiled by the
 // same loader the receiver uses, keyed by the digest bundles pin. A file that does not load is a usage error:
 // replaying under a policy the verifier could not read would prove nothing.
-import { PolicyError } from '../policy/engine/index.js';
+import { PolicyError } from '../policy/errors.js';
 import { loadGuard } from '../policy/load.js';
-import { RuleFileError } from '../policy/rule-file.js';
 import type { PolicyInForce } from './checks/route-rederive.js';
 import { VerifierError } from './errors.js';
 
@@ -14,8 +13,8 @@ export function loadPoliciesInForce(files: readonly string[]): Map<string, Polic
     try {
       guard = loadGuard(file);
     } catch (error) {
-      if (error instanceof PolicyError || error instanceof RuleFileError)
-        throw new VerifierError('policy_invalid', `--policy ${error.message}`);
+      if (error instanceof PolicyError)
+        throw new VerifierError('POLICY_INVALID', `--policy ${error.message}`, { cause: error });
       throw error;
     }
     // Two files with one digest are the same policy; the first named stands for both.

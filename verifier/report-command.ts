@@ -47,7 +47,7 @@ export async function runReport(options: ReportOptions, output: Output = process
   try {
     await loadPaths(db, { paths: options.paths, requireKeys: false }, output);
     const result = await db.query(sql).catch((error: Error) => {
-      throw new VerifierError('sql_failed', `query failed: ${error.message.split('\n')[0]}`);
+      throw new VerifierError('SQL_FAILED', `query failed: ${error.message.split('\n')[0]}`);
     });
     output.stdout.write(render(result, options.format));
     return EXIT_CODES.ok;
@@ -58,18 +58,18 @@ export async function runReport(options: ReportOptions, output: Output = process
 
 async function chosenSql({ builtin, sql }: ReportOptions): Promise<string> {
   if ((builtin === undefined) === (sql === undefined)) {
-    throw new VerifierError('report_not_chosen', 'choose one of --builtin NAME or --sql FILE (see --list)');
+    throw new VerifierError('REPORT_NOT_CHOSEN', 'choose one of --builtin NAME or --sql FILE (see --list)');
   }
   if (sql !== undefined) {
     return readFile(sql, 'utf8').catch((error: Error) => {
-      throw new VerifierError('sql_file_unreadable', `cannot read ${sql}: ${error.message}`);
+      throw new VerifierError('SQL_FILE_UNREADABLE', `cannot read ${sql}: ${error.message}`);
     });
   }
   const reports = await builtinReports();
   const report = reports.find((r) => r.name === builtin);
   if (!report) {
     throw new VerifierError(
-      'unknown_report',
+      'UNKNOWN_REPORT',
       `no built-in report ${builtin}; there are ${reports.map((r) => r.name).join(', ')}`,
     );
   }

@@ -12,10 +12,10 @@ export async function readKeySet(file: string): Promise<Map<string, KeyObject>> 
   try {
     set = JSON.parse(await readFile(file, 'utf8')) as PublicKeySet;
   } catch (error) {
-    throw new VerifierError('invalid_key_set', `cannot read key set ${file}: ${(error as Error).message}`);
+    throw new VerifierError('INVALID_KEY_SET', `cannot read key set ${file}: ${(error as Error).message}`);
   }
   if (!Array.isArray(set?.keys))
-    throw new VerifierError('invalid_key_set', `${file}: expected {"keys": [...]}`);
+    throw new VerifierError('INVALID_KEY_SET', `${file}: expected {"keys": [...]}`);
   const keys = new Map<string, KeyObject>();
   for (const [index, entry] of set.keys.entries()) {
     let key: KeyObject;
@@ -23,14 +23,14 @@ export async function readKeySet(file: string): Promise<Map<string, KeyObject>> 
       key = createPublicKey(entry.public_key);
     } catch (error) {
       throw new VerifierError(
-        'invalid_key_set',
+        'INVALID_KEY_SET',
         `${file}: keys[${index}] is not a public key: ${(error as Error).message}`,
       );
     }
     // A keyid that is not the key's own would let one key pass for another.
     if (entry.alg !== 'ed25519' || key.asymmetricKeyType !== 'ed25519' || keyIdOf(key) !== entry.keyid) {
       throw new VerifierError(
-        'invalid_key_set',
+        'INVALID_KEY_SET',
         `${file}: keys[${index}] is not an ed25519 key with keyid = sha256(SPKI)`,
       );
     }

@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { CHECKPOINTS, type Checkpoint } from '../../schemas/bundle.js';
 import { ROUTES, type Route } from '../../schemas/guard.js';
 import type { ApprovalAnswer, GoldObligation, ObligationStatus, Tamper, TamperHow } from './trace.js';
+import { ProoflineError } from '../../schemas/errors.js';
 
 export const COVERS = [
   'benign',
@@ -61,10 +62,9 @@ export interface Seed {
   obligations: GoldObligation[];
 }
 
-export class SeedError extends Error {
+export class SeedError extends ProoflineError<'SEED_INVALID'> {
   constructor(file: string, problem: string) {
-    super(`${file}: ${problem}`);
-    this.name = 'SeedError';
+    super('SEED_INVALID', `${file}: ${problem}`);
   }
 }
 

@@ -6,6 +6,7 @@ import type { Observation } from '../../schemas/observation.js';
 import { makeObservation } from '../normalize/observation.js';
 import { redactSecrets } from '../normalize/redact.js';
 import type { ApprovalGrant } from './approvals.js';
+import { ATTR } from '../../schemas/attributes.js';
 
 export const APPROVAL_SOURCE = 'proofline approve';
 
@@ -21,14 +22,14 @@ export function approvalObservation(grant: ApprovalGrant, observedUnixNano: stri
       // idempotent (approvals.ts) and publishes nothing new.
       time_unix_nano: (BigInt(grant.granted_at_ms) * 1_000_000n).toString(),
       attrs: {
-        'proofline.approval.source': APPROVAL_SOURCE,
-        'proofline.approval.approver': redactSecrets(grant.approver),
-        'proofline.approval.decision': grant.decision,
-        'proofline.approval.id': grant.id,
-        'proofline.action.digest': grant.action_digest,
-        'proofline.enforceability': 'approval_orchestrated',
-        'proofline.tool.name': grant.tool_name,
-        ...(grant.rule === undefined ? {} : { 'proofline.approval.rule': grant.rule }),
+        [ATTR.approvalSource]: APPROVAL_SOURCE,
+        [ATTR.approvalApprover]: redactSecrets(grant.approver),
+        [ATTR.approvalDecision]: grant.decision,
+        [ATTR.approvalId]: grant.id,
+        [ATTR.actionDigest]: grant.action_digest,
+        [ATTR.enforceability]: 'approval_orchestrated',
+        [ATTR.toolName]: grant.tool_name,
+        ...(grant.rule === undefined ? {} : { [ATTR.approvalRule]: grant.rule }),
       },
       raw_digest: canonicalDigest(grant),
     },

@@ -8,6 +8,7 @@
 import { canonicalDigest, sha256Hex } from '../../schemas/digest.js';
 import type { GuardRequest } from '../../schemas/guard.js';
 import type { RuntimeFamily } from '../../schemas/observation.js';
+import { ProoflineError } from '../../schemas/errors.js';
 
 export const DEFAULT_APPROVAL_TTL_MS = 60 * 60 * 1000;
 const DEFAULT_MAX_PENDING = 10_000;
@@ -62,15 +63,7 @@ export interface ApprovalGrant extends ApprovalSubject {
 
 export type ApprovalErrorCode = 'APPROVAL_UNKNOWN' | 'APPROVAL_ANSWERED';
 
-export class ApprovalError extends Error {
-  constructor(
-    readonly code: ApprovalErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApprovalError';
-  }
-}
+export class ApprovalError extends ProoflineError<ApprovalErrorCode> {}
 
 export interface ApprovalStoreOptions {
   ttlMs?: number;

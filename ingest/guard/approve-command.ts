@@ -3,18 +3,10 @@
 import { userInfo } from 'node:os';
 
 import type { ApprovalGrant } from './approvals.js';
+import { ProoflineError } from '../../schemas/errors.js';
 
 /** The approval was not recorded; `exitCode` is what the CLI exits with. */
-export class ApproveCommandError extends Error {
-  readonly exitCode = 1;
-  constructor(
-    readonly code: 'APPROVAL_SERVER_UNREACHABLE' | 'APPROVAL_REFUSED',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApproveCommandError';
-  }
-}
+export class ApproveCommandError extends ProoflineError<'APPROVAL_SERVER_UNREACHABLE' | 'APPROVAL_REFUSED'> {}
 
 export interface ApproveCommandOptions {
   id: string;

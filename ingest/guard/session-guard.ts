@@ -8,34 +8,12 @@ import {
   type ObligationSettlement,
   type OpenObligation,
 } from '../../policy/engine/index.js';
+import { approvalRuleId, type DecisionContext, type RecordedObligation } from '../../schemas/decision.js';
 import { canonicalDigest } from '../../schemas/digest.js';
-import type { Guard, GuardDecision, GuardRequest, SessionContext } from '../../schemas/guard.js';
+import type { Guard, GuardDecision, GuardRequest } from '../../schemas/guard.js';
 import { redactSecrets } from '../normalize/redact.js';
 import { actionDigest, approvalIdOf, ApprovalStore, type ApprovalGrant } from './approvals.js';
 import { SessionContexts } from './session-context.js';
-
-/** An obligation as its guard_decision observation records it (`proofline.obligations`). */
-export interface RecordedObligation {
-  id: string;
-  rule_id: string;
-  duty: string;
-  within_ms: number;
-}
-
-/** What a guard_decision observation records beside the decision itself (schemas/observations.md, "Guard
- * decisions from the policy engine"). */
-export interface DecisionContext {
-  /** The question exactly as the guard was asked, ancestry included: what a verifier replays the policy on. */
-  request: GuardRequest;
-  /** The ancestry the decision was made against. */
-  session: SessionContext;
-  action_digest: string;
-  /** For an approval_gate: the id to approve; for a call a grant let through: the grant's id. */
-  approval_id?: string;
-  obligations: RecordedObligation[];
-  discharges: string[];
-  waives: string[];
-}
 
 export interface SessionDecision {
   /** What the runtime is told, and what is recorded. */
@@ -142,7 +120,7 @@ function approvedDecision(judged: GuardDecision, grant: ApprovalGrant): GuardDec
     ...judged,
     route: 'allow',
     verdict: 'allow',
-    deciding_rule: `approval:${grant.id}`,
+    deciding_rule: approvalRuleId(grant.id),
     reason: `approved by ${grant.approver} (proofline approve ${grant.id}); the policy asked: ${judged.reason}`,
     enforceability: 'approval_orchestrated',
   };

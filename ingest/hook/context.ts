@@ -7,19 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 
 import { parse as parseShell } from 'shell-quote';
 
-export interface FileDigest {
-  /** Absolute path, resolved against the hook's cwd. */
-  path: string;
-  /** null when the file does not exist (yet), or is larger than the cap (then `too_large`). */
-  sha256: string | null;
-  too_large?: true;
-}
-
-export interface HookContext {
-  /** The commit checked out in the repository holding cwd; null outside a repository or before the first commit. */
-  git_head: string | null;
-  files: FileDigest[];
-}
+import { shellCommand, type FileDigest, type HookContext } from '../../schemas/hook.js';
 
 export const MAX_FILES = 16;
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -33,14 +21,6 @@ export async function collectHookContext(payload: Record<string, unknown>): Prom
     command === undefined ? [] : digestNamedFiles(payload.cwd, command),
   ]);
   return { git_head: gitHead, files };
-}
-
-/** The shell command a tool call runs, when it runs one (Codex: `tool_input.command` of `Bash`). */
-export function shellCommand(payload: Record<string, unknown>): string | undefined {
-  const toolInput = payload.tool_input as { command?: unknown } | null | undefined;
-  return typeof toolInput === 'object' && toolInput !== null && typeof toolInput.command === 'string'
-    ? toolInput.command
-    : undefined;
 }
 
 /** The commit HEAD points at, read from `.git` the way git itself resolves it: loose ref, then packed-refs. */

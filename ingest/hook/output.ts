@@ -2,6 +2,7 @@
 // code"; hook-schemas/*.command.output.schema.json). The server builds the answer and the hook client only
 // prints it, so this module stays pure and import-free: the client runs before every tool call.
 import type { GuardDecision } from '../../schemas/guard.js';
+import { GUARDED_EVENTS } from '../../schemas/hook.js';
 
 export interface HookAnswer {
   stdout: string;
@@ -12,9 +13,6 @@ export interface HookAnswer {
 /** The part of a decision the runtime is told. The hook client builds one itself when the server is away. */
 export type HookVerdict = Pick<GuardDecision, 'verdict' | 'reason'> &
   Partial<Pick<GuardDecision, 'deciding_rule' | 'updated_input' | 'system_message'>>;
-
-/** The events where proofline's answer can stop or change a tool call; every other event is only recorded. */
-export const GUARDED_EVENTS: ReadonlySet<string> = new Set(['PreToolUse', 'PermissionRequest']);
 
 const NO_OPINION: HookAnswer = { stdout: '', exitCode: 0 };
 

@@ -1,12 +1,15 @@
 // A request the receiver refuses before decoding it (media type, encoding, size), with the HTTP status to answer.
-export class IngestHttpError extends Error {
+import { ProoflineError } from '../../schemas/errors.js';
+
+export type IngestHttpErrorCode =
+  'UNSUPPORTED_MEDIA_TYPE' | 'UNSUPPORTED_CONTENT_ENCODING' | 'BODY_TOO_LARGE' | 'INVALID_COMPRESSION';
+
+export class IngestHttpError extends ProoflineError<IngestHttpErrorCode> {
   constructor(
     readonly statusCode: number,
-    readonly code:
-      'UNSUPPORTED_MEDIA_TYPE' | 'UNSUPPORTED_CONTENT_ENCODING' | 'BODY_TOO_LARGE' | 'INVALID_COMPRESSION',
+    code: IngestHttpErrorCode,
     message: string,
   ) {
-    super(message);
-    this.name = 'IngestHttpError';
+    super(code, message);
   }
 }

@@ -5,18 +5,18 @@
 // i.e. per receiver).
 import type { FastifyInstance } from 'fastify';
 
-import type { Guard, GuardDecision } from '../../schemas/guard.js';
+import type { Guard } from '../../schemas/guard.js';
 import type { ObservationPublisher } from '../../schemas/transport.js';
 import { SessionGuard } from '../guard/session-guard.js';
-import type { FileDigest, HookContext } from '../hook/context.js';
-import { GUARDED_EVENTS, hookAnswer } from '../hook/output.js';
 import {
-  assertHookPayload,
-  guardRequestFromHook,
+  GUARDED_EVENTS,
   HookPayloadError,
-  normalizeHookCall,
-  type HookPayload,
-} from '../normalize/hooks.js';
+  readGuardRequestBody,
+  type GuardRequestBody,
+  type GuardResponseBody,
+} from '../../schemas/hook.js';
+import { hookAnswer } from '../hook/output.js';
+import { guardRequestFromHook, normalizeHookCall } from '../normalize/hooks.js';
 import { nowUnixNano } from '../normalize/observation.js';
 import { registerApprovalRoutes } from './approval-routes.js';
 import { registerDecideRoute } from './decide-route.js';
@@ -29,19 +29,6 @@ export interface GuardRouteDeps {
   storeContent: boolean;
   /** Session ancestry, open obligations and approvals; default: fresh, in this process's memory. */
   sessionGuard?: SessionGuard;
-}
-
-/** The body `proofline hook` sends: the hook's stdin object unchanged, and what it saw locally. */
-export interface GuardRequestBody {
-  hook: HookPayload;
-  context?: HookContext;
-}
-
-export interface GuardResponseBody {
-  stdout: string;
-  exit_code: number;
-  stderr?: string;
-  decision?: GuardDecision;
 }
 
 export async function guardRoutes(app: FastifyInstance, deps: GuardRouteDeps): Promise<void> {
@@ -85,39 +72,4 @@ export async function guardRoutes(app: FastifyInstance, deps: GuardRouteDeps): P
     };
     return reply.send(response);
   });
-}
-
-function readGuardRequestBody(body: unknown): GuardRequestBody {
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new HookPayloadError('body must be a JSON object { hook, context? }');
-  const { hook, context } = body as Record<string, unknown>;
-  assertHookPayload(hook);
-  return context === undefined ? { hook } : { hook, context: readHookContext(context) };
-}
-
-// The client's local observations end up in the assumption receipt, so their shape is checked, not trusted.
-function readHookContext(value: unknown): HookContext {
-  const context = value as Partial<HookContext> | null;
-  const validFile = (file: Partial<FileDigest> | null) =>
-    typeof file === 'object' &&
-    file !== null &&
-    typeof file.path === 'string' &&
-    (typeof file.sha256 === 'string' || file.sha256 === null);
-  if (
-    typeof context !== 'object' ||
-    context === null ||
-    (typeof context.git_head !== 'string' && context.git_head !== null) ||
-    !Array.isArray(context.files) ||
-    !context.files.every(validFile)
-  ) {
-    throw new HookPayloadError(
-      'context must be { git_head: string | null, files: [{ path, sha256 | null }] }',
-    );
-  }
-  const files = context.files.map(({ path, sha256, too_large }) => ({
-    path,
-    sha256,
-    ...(too_large === true ? { too_large } : {}),
-  }));
-  return { git_head: context.git_head, files: files as FileDigest[] };
 }

@@ -6,6 +6,7 @@ import type { OtlpKeyValue } from '../otlp/model.js';
 import { stringAttribute, type FlatAttributes } from './attributes.js';
 import { argumentsDigest } from './input-digest.js';
 import { redactSecrets } from './redact.js';
+import { ATTR } from '../../schemas/attributes.js';
 
 const EVENT_KINDS: Readonly<Record<string, ObservationKind>> = {
   'codex.conversation_starts': 'config',
@@ -38,30 +39,29 @@ export function codexEventFacts(
   const kind = EVENT_KINDS[eventName] ?? 'other';
   const attrs: Record<string, AttrValue> = {};
   const toolName = stringAttribute(attributes, 'tool_name');
-  if (TOOL_KINDS.has(kind) && toolName) attrs['proofline.tool.name'] = redactSecrets(toolName);
+  if (TOOL_KINDS.has(kind) && toolName) attrs[ATTR.toolName] = redactSecrets(toolName);
 
   switch (eventName) {
     case 'codex.conversation_starts':
-      copyString(raw, 'approval_policy', attrs, 'proofline.approval_policy');
-      copyString(raw, 'sandbox_policy', attrs, 'proofline.sandbox_policy');
+      copyString(raw, 'approval_policy', attrs, ATTR.approvalPolicy);
+      copyString(raw, 'sandbox_policy', attrs, ATTR.sandboxPolicy);
       break;
     case 'codex.tool_decision':
       if (typeof raw.decision === 'string')
-        attrs['proofline.approval.decision'] = raw.decision.startsWith('approved') ? 'approved' : 'denied';
-      copyString(raw, 'source', attrs, 'proofline.approval.source');
+        attrs[ATTR.approvalDecision] = raw.decision.startsWith('approved') ? 'approved' : 'denied';
+      copyString(raw, 'source', attrs, ATTR.approvalSource);
       // Codex itself enforces its tool decision (approval policy + sandbox): the call cannot run without it.
-      attrs['proofline.enforceability'] = 'runtime_enforced';
+      attrs[ATTR.enforceability] = 'runtime_enforced';
       break;
     case 'codex.tool_result': {
       // Codex writes `success` as the string "true"/"false" in logs.
       const success = raw.success === undefined ? undefined : raw.success === true || raw.success === 'true';
-      if (success !== undefined) attrs['proofline.success'] = success;
+      if (success !== undefined) attrs[ATTR.success] = success;
       // Only a success proves the tool ran: Codex also logs a failed result for a call its approval
       // refused before spawning anything (PermissionRequest deny), so a failure proves nothing either way.
-      if (success === true) attrs['proofline.execution'] = true;
-      if (contents.output !== undefined) attrs['proofline.output.digest'] = sha256Hex(contents.output);
-      if (contents.arguments !== undefined)
-        attrs['proofline.input.digest'] = argumentsDigest(contents.arguments);
+      if (success === true) attrs[ATTR.execution] = true;
+      if (contents.output !== undefined) attrs[ATTR.outputDigest] = sha256Hex(contents.output);
+      if (contents.arguments !== undefined) attrs[ATTR.inputDigest] = argumentsDigest(contents.arguments);
       break;
     }
   }

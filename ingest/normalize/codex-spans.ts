@@ -11,6 +11,7 @@ import { redactSecrets } from './redact.js';
 import { runtimeFamily } from './runtime-family.js';
 import { joinKeys, ownSessionId } from './session.js';
 import { spanDraft } from './span-draft.js';
+import { ATTR } from '../../schemas/attributes.js';
 
 const STORED_SPANS: Readonly<Record<string, ObservationKind>> = {
   exec_command: 'tool_started',
@@ -47,16 +48,16 @@ function codexSpanAttrs(span: OtlpSpan): Record<string, AttrValue> {
       // The dispatch span exists for blocked calls too: it is no proof that the command ran.
       const toolName = stringAttribute(span.attributes, 'tool_name');
       return {
-        ...(toolName ? { 'proofline.tool.name': redactSecrets(toolName) } : {}),
-        'proofline.execution': false,
+        ...(toolName ? { [ATTR.toolName]: redactSecrets(toolName) } : {}),
+        [ATTR.execution]: false,
       };
     }
     case 'unified_exec.exec_command':
       // Only opened once the process is being started: the exec_command tool ran.
-      return { 'proofline.tool.name': 'exec_command', 'proofline.execution': true };
+      return { [ATTR.toolName]: 'exec_command', [ATTR.execution]: true };
     case 'codex.hooks.command': {
       const event = stringAttribute(span.attributes, 'hook.event_name');
-      return event ? { 'proofline.hook.event': redactSecrets(event) } : {};
+      return event ? { [ATTR.hookEvent]: redactSecrets(event) } : {};
     }
     default:
       return {};

@@ -4,11 +4,13 @@
 import { canonicalDigest, toolInputDigest } from '../../schemas/digest.js';
 import type { GuardDecision, GuardRequest } from '../../schemas/guard.js';
 import { RUNTIME_FAMILIES, type Observation, type RuntimeFamily } from '../../schemas/observation.js';
-import type { DecisionContext } from '../guard/session-guard.js';
+import type { DecisionContext } from '../../schemas/decision.js';
 import { contentJsonAttr, type ContentPolicy } from './content.js';
 import { decisionAttrs } from './decision-attrs.js';
 import { makeObservation } from './observation.js';
 import { redactSecrets } from './redact.js';
+import { ATTR } from '../../schemas/attributes.js';
+import { ProoflineError } from '../../schemas/errors.js';
 
 export type DecideMode = 'enforce' | 'post_hoc';
 
@@ -27,11 +29,9 @@ export interface DecideRequest {
   mode: DecideMode;
 }
 
-export class DecideRequestError extends Error {
-  readonly code = 'DECIDE_REQUEST_INVALID';
+export class DecideRequestError extends ProoflineError<'DECIDE_REQUEST_INVALID'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'DecideRequestError';
+    super('DECIDE_REQUEST_INVALID', message);
   }
 }
 
@@ -105,11 +105,11 @@ export function decisionObservation(
       name: `decide:${request.mode}`,
       time_unix_nano: request.time_unix_nano,
       attrs: {
-        'proofline.tool.name': redactSecrets(request.tool_name),
-        'proofline.input.digest': toolInputDigest(request.tool_input),
-        ...(request.cwd === undefined ? {} : { 'proofline.cwd': redactSecrets(request.cwd) }),
+        [ATTR.toolName]: redactSecrets(request.tool_name),
+        [ATTR.inputDigest]: toolInputDigest(request.tool_input),
+        ...(request.cwd === undefined ? {} : { [ATTR.cwd]: redactSecrets(request.cwd) }),
         ...decisionAttrs(decision, enforceability, context),
-        ...contentJsonAttr('proofline.guard.request', context.request, options),
+        ...contentJsonAttr(ATTR.guardRequest, context.request, options),
       },
       raw_digest: canonicalDigest(request),
     },

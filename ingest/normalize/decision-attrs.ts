@@ -3,8 +3,9 @@
 import { canonicalize } from '../../schemas/digest.js';
 import type { EnforceabilityClass, GuardDecision } from '../../schemas/guard.js';
 import type { AttrValue } from '../../schemas/observation.js';
-import type { DecisionContext } from '../guard/session-guard.js';
+import type { DecisionContext } from '../../schemas/decision.js';
 import { redactSecrets } from './redact.js';
+import { ATTR } from '../../schemas/attributes.js';
 
 /** `defaultEnforceability` applies when the guard does not classify it (the simple rule file). */
 export function decisionAttrs(
@@ -13,28 +14,28 @@ export function decisionAttrs(
   context: DecisionContext | undefined,
 ): Record<string, AttrValue> {
   return {
-    'proofline.route': decision.route,
-    'proofline.verdict': decision.verdict,
-    'proofline.reason': redactSecrets(decision.reason),
-    ...(decision.deciding_rule ? { 'proofline.rule': decision.deciding_rule } : {}),
-    'proofline.matched_rules': canonicalize(decision.matched_rules),
-    'proofline.policy.digest': decision.policy_digest,
-    'proofline.enforceability': decision.enforceability ?? defaultEnforceability,
-    ...(decision.externality ? { 'proofline.externality': canonicalize(decision.externality) } : {}),
-    ...(decision.labels ? { 'proofline.labels': canonicalize(decision.labels) } : {}),
-    ...(decision.data_classes ? { 'proofline.data_classes': canonicalize(decision.data_classes) } : {}),
+    [ATTR.route]: decision.route,
+    [ATTR.verdict]: decision.verdict,
+    [ATTR.reason]: redactSecrets(decision.reason),
+    ...(decision.deciding_rule ? { [ATTR.rule]: decision.deciding_rule } : {}),
+    [ATTR.matchedRules]: canonicalize(decision.matched_rules),
+    [ATTR.policyDigest]: decision.policy_digest,
+    [ATTR.enforceability]: decision.enforceability ?? defaultEnforceability,
+    ...(decision.externality ? { [ATTR.externality]: canonicalize(decision.externality) } : {}),
+    ...(decision.labels ? { [ATTR.labels]: canonicalize(decision.labels) } : {}),
+    ...(decision.data_classes ? { [ATTR.dataClasses]: canonicalize(decision.data_classes) } : {}),
     ...(context ? decisionContextAttrs(context) : {}),
   };
 }
 
 function decisionContextAttrs(context: DecisionContext): Record<string, AttrValue> {
   return {
-    'proofline.session.labels': canonicalize(context.session.labels),
-    'proofline.session.data_classes': canonicalize(context.session.data_classes),
-    'proofline.obligations': canonicalize(context.obligations),
-    'proofline.discharges': canonicalize(context.discharges),
-    'proofline.waives': canonicalize(context.waives),
-    'proofline.action.digest': context.action_digest,
-    ...(context.approval_id === undefined ? {} : { 'proofline.approval.id': context.approval_id }),
+    [ATTR.sessionLabels]: canonicalize(context.session.labels),
+    [ATTR.sessionDataClasses]: canonicalize(context.session.data_classes),
+    [ATTR.obligations]: canonicalize(context.obligations),
+    [ATTR.discharges]: canonicalize(context.discharges),
+    [ATTR.waives]: canonicalize(context.waives),
+    [ATTR.actionDigest]: context.action_digest,
+    ...(context.approval_id === undefined ? {} : { [ATTR.approvalId]: context.approval_id }),
   };
 }

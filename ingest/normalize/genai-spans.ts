@@ -11,6 +11,7 @@ import { redactSecrets } from './redact.js';
 import { runtimeFamily } from './runtime-family.js';
 import { genericSource, joinKeys, ownSessionId } from './session.js';
 import { spanDraft } from './span-draft.js';
+import { ATTR, SPAN } from '../../schemas/attributes.js';
 
 const TOOL_CALL_OPERATION = 'execute_tool';
 const MODEL_OPERATIONS = new Set(['chat', 'text_completion', 'generate_content', 'embeddings']);
@@ -18,8 +19,8 @@ const MODEL_OPERATIONS = new Set(['chat', 'text_completion', 'generate_content',
 const STATUS_ERROR = 2;
 
 const EVENT_KINDS: Readonly<Record<string, ObservationKind>> = {
-  'proofline.assumption': 'assumption',
-  'proofline.approval': 'approval',
+  [SPAN.assumptionEvent]: 'assumption',
+  [SPAN.approvalEvent]: 'approval',
 };
 
 export function normalizeGenAiSpan(
@@ -53,14 +54,14 @@ function normalizeToolCall(
     stringAttribute(span.attributes, 'gen_ai.tool.name') ?? name.slice(TOOL_CALL_OPERATION.length + 1);
   const argumentsText = contents['gen_ai.tool.call.arguments'];
   const inputDigest =
-    stringAttribute(span.attributes, 'proofline.input.digest') ??
+    stringAttribute(span.attributes, ATTR.inputDigest) ??
     (argumentsText === undefined ? undefined : argumentsDigest(argumentsText));
   // GenAI semantics: the span is the execution. Only an explicit false says the call never ran.
-  const executed = boolAttribute(span.attributes, 'proofline.execution') ?? true;
+  const executed = boolAttribute(span.attributes, ATTR.execution) ?? true;
   const tool: Record<string, AttrValue> = {
-    'proofline.tool.name': redactSecrets(toolName),
-    ...(inputDigest === undefined ? {} : { 'proofline.input.digest': inputDigest }),
-    'proofline.execution': executed,
+    [ATTR.toolName]: redactSecrets(toolName),
+    ...(inputDigest === undefined ? {} : { [ATTR.inputDigest]: inputDigest }),
+    [ATTR.execution]: executed,
   };
   const source = genericSource(span.attributes);
   const opened = spanDraft(
@@ -76,7 +77,7 @@ function normalizeToolCall(
 
   const resultText = contents['gen_ai.tool.call.result'];
   const outputDigest =
-    stringAttribute(span.attributes, 'proofline.output.digest') ??
+    stringAttribute(span.attributes, ATTR.outputDigest) ??
     (resultText === undefined ? undefined : sha256Hex(resultText));
   batch.add({
     ...opened,
@@ -85,9 +86,8 @@ function normalizeToolCall(
     time_unix_nano: span.endTimeUnixNano ?? opened.time_unix_nano,
     attrs: {
       ...opened.attrs,
-      'proofline.success':
-        boolAttribute(span.attributes, 'proofline.success') ?? span.status?.code !== STATUS_ERROR,
-      ...(outputDigest === undefined ? {} : { 'proofline.output.digest': outputDigest }),
+      [ATTR.success]: boolAttribute(span.attributes, ATTR.success) ?? span.status?.code !== STATUS_ERROR,
+      ...(outputDigest === undefined ? {} : { [ATTR.outputDigest]: outputDigest }),
     },
   });
 }

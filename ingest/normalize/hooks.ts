@@ -3,33 +3,20 @@
 import { canonicalDigest, canonicalize, sha256Hex } from '../../schemas/digest.js';
 import { ROUTES, type GuardDecision, type GuardRequest } from '../../schemas/guard.js';
 import type { AttrValue, Observation, ObservationKind, RuntimeFamily } from '../../schemas/observation.js';
-import type { DecisionContext } from '../guard/session-guard.js';
-import { shellCommand, type HookContext } from '../hook/context.js';
+import type { DecisionContext } from '../../schemas/decision.js';
+import {
+  assertHookPayload,
+  HookPayloadError,
+  shellCommand,
+  type HookContext,
+  type HookPayload,
+} from '../../schemas/hook.js';
 import { permissionBehavior } from '../hook/output.js';
 import { contentAttrs, contentJsonAttr, type ContentPolicy } from './content.js';
 import { decisionAttrs } from './decision-attrs.js';
 import { makeObservation } from './observation.js';
 import { redactJson, redactSecrets } from './redact.js';
-
-export class HookPayloadError extends Error {
-  readonly code = 'HOOK_PAYLOAD_INVALID';
-  constructor(message: string) {
-    super(message);
-    this.name = 'HookPayloadError';
-  }
-}
-
-/** A hook's stdin object: Codex always sends these two; everything else depends on the event. */
-export type HookPayload = Record<string, unknown> & { hook_event_name: string; session_id: string };
-
-export function assertHookPayload(value: unknown): asserts value is HookPayload {
-  if (!isObject(value)) throw new HookPayloadError('hook payload must be a JSON object');
-  for (const field of ['hook_event_name', 'session_id'] as const) {
-    if (typeof value[field] !== 'string' || value[field] === '') {
-      throw new HookPayloadError(`hook payload needs a non-empty string ${field}`);
-    }
-  }
-}
+import { ATTR, SPAN } from '../../schemas/attributes.js';
 
 export interface HookNormalizeOptions {
   runtimeFamily?: RuntimeFamily;
@@ -64,11 +51,11 @@ export function normalizeHookCall(
   const content: ContentPolicy = { storeContent: options.storeContent };
   const input = toolInputDigest(payload);
   const rawDigest = canonicalDigest(payload);
-  const sourceAttrs = { ...flattenPayload(payload, content), 'proofline.hook.event': event };
+  const sourceAttrs = { ...flattenPayload(payload, content), [ATTR.hookEvent]: event };
   const toolAttrs: Record<string, AttrValue> =
     input === undefined
       ? {}
-      : { 'proofline.tool.name': stringField(payload, 'tool_name') ?? null, 'proofline.input.digest': input };
+      : { [ATTR.toolName]: stringField(payload, 'tool_name') ?? null, [ATTR.inputDigest]: input };
 
   const observe = (
     kind: ObservationKind,
@@ -105,7 +92,7 @@ export function normalizeHookCall(
                   ...decisionAttrs(options.decision, 'runtime_enforced', options.decisionContext),
                   // The question the guard answered, so the verifier can replay the policy on it.
                   ...(options.decisionContext
-                    ? contentJsonAttr('proofline.guard.request', options.decisionContext.request, content)
+                    ? contentJsonAttr(ATTR.guardRequest, options.decisionContext.request, content)
                     : {}),
                 },
                 input,
@@ -125,12 +112,10 @@ export function normalizeHookCall(
             ...(options.decision
               ? decisionAttrs(options.decision, 'approval_orchestrated', options.decisionContext)
               : {}),
-            'proofline.enforceability': 'approval_orchestrated',
-            'proofline.approval.source': 'PermissionRequest hook',
+            [ATTR.enforceability]: 'approval_orchestrated',
+            [ATTR.approvalSource]: 'PermissionRequest hook',
             // Absent when proofline left the decision to the runtime's own approval flow.
-            ...(behavior
-              ? { 'proofline.approval.decision': behavior === 'allow' ? 'approved' : 'denied' }
-              : {}),
+            ...(behavior ? { [ATTR.approvalDecision]: behavior === 'allow' ? 'approved' : 'denied' } : {}),
           },
           input,
         ),
@@ -141,7 +126,7 @@ export function normalizeHookCall(
       return [
         observe(
           'tool_result',
-          { ...toolAttrs, 'proofline.execution': true, 'proofline.output.digest': output ?? null },
+          { ...toolAttrs, [ATTR.execution]: true, [ATTR.outputDigest]: output ?? null },
           output,
         ),
       ];
@@ -185,15 +170,15 @@ export interface HookSpanInput {
 
 /** A `proofline.hook` span from a tool that runs hooks itself: normalized exactly like `proofline hook` calls. */
 export function normalizeHookSpan(span: HookSpanInput): Observation[] {
-  const event = span.attributes['proofline.hook.event'];
-  const payload = parseJsonObject(span.attributes['proofline.hook.payload'], 'proofline.hook.payload');
+  const event = span.attributes[ATTR.hookEvent];
+  const payload = parseJsonObject(span.attributes[SPAN.hookPayload], SPAN.hookPayload);
   if (typeof event === 'string' && payload.hook_event_name === undefined) payload.hook_event_name = event;
   if (typeof event === 'string' && payload.hook_event_name !== event) {
     throw new HookPayloadError(
       `proofline.hook.event "${event}" disagrees with the payload's hook_event_name`,
     );
   }
-  const decisionText = span.attributes['proofline.hook.decision'];
+  const decisionText = span.attributes[SPAN.hookDecision];
   return normalizeHookCall(payload, {
     runtimeFamily: span.runtimeFamily,
     decision:
@@ -250,16 +235,16 @@ function flattenPayload(payload: Record<string, unknown>, content: ContentPolicy
 function assumptionAttrs(payload: HookPayload, context: HookContext | undefined): Record<string, AttrValue> {
   const attrs: Record<string, AttrValue> = {};
   for (const [key, field] of [
-    ['proofline.cwd', 'cwd'],
-    ['proofline.permission_mode', 'permission_mode'],
-    ['proofline.model', 'model'],
+    [ATTR.cwd, 'cwd'],
+    [ATTR.permissionMode, 'permission_mode'],
+    [ATTR.model, 'model'],
   ] as const) {
     const value = stringField(payload, field);
     if (value !== undefined) attrs[key] = redactSecrets(value);
   }
   if (context) {
-    attrs['proofline.git.head'] = context.git_head;
-    attrs['proofline.files'] = canonicalize(context.files);
+    attrs[ATTR.gitHead] = context.git_head;
+    attrs[ATTR.files] = canonicalize(context.files);
   }
   return attrs;
 }
@@ -277,7 +262,7 @@ function parseJsonObject(text: AttrValue | undefined, what: string): Record<stri
 }
 
 function parseGuardDecision(text: AttrValue): GuardDecision {
-  const value = parseJsonObject(text, 'proofline.hook.decision');
+  const value = parseJsonObject(text, SPAN.hookDecision);
   const valid =
     ROUTES.includes(value.route as never) &&
     (value.verdict === 'allow' || value.verdict === 'deny') &&

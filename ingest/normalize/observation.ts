@@ -1,5 +1,5 @@
 // Builds a schema-conformant Observation: fixes the schema tag, stamps the receive time, derives the id.
-import { observationId } from '../../schemas/digest.js';
+import { observationId } from '../../schemas/observation.js';
 import { OBSERVATION_SCHEMA, type Observation } from '../../schemas/observation.js';
 
 export type ObservationDraft = Omit<Observation, 'schema' | 'id' | 'observed_unix_nano'>;

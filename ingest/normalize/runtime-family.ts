@@ -4,8 +4,9 @@
 import { RUNTIME_FAMILIES, type RuntimeFamily } from '../../schemas/observation.js';
 import type { OtlpKeyValue } from '../otlp/model.js';
 import { stringAttribute } from './attributes.js';
+import { SPAN } from '../../schemas/attributes.js';
 
-const RUNTIME_FAMILY_KEY = 'proofline.runtime.family';
+const RUNTIME_FAMILY_KEY = SPAN.runtimeFamily;
 const DEFAULT_RUNTIME_FAMILY: RuntimeFamily = 'framework_sdk';
 
 /** `codex_exec` (codex exec), `codex-cli` (older builds), `codex_tui`, ... */

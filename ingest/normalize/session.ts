@@ -1,15 +1,10 @@
 // Which session a record belongs to (schemas/observations.md, "Session attribution of spans").
 import type { OtlpKeyValue, OtlpSpan } from '../otlp/model.js';
 import { stringAttribute } from './attributes.js';
+import { SPAN } from '../../schemas/attributes.js';
 
 /** In order of preference: proofline's own key, GenAI semconv, then Codex's three spellings. */
-const SESSION_KEYS = [
-  'proofline.session.id',
-  'gen_ai.conversation.id',
-  'conversation.id',
-  'thread_id',
-  'thread.id',
-];
+const SESSION_KEYS = [SPAN.sessionId, 'gen_ai.conversation.id', 'conversation.id', 'thread_id', 'thread.id'];
 
 export function ownSessionId(attributes: readonly OtlpKeyValue[] | undefined): string | undefined {
   for (const key of SESSION_KEYS) {
@@ -46,8 +41,7 @@ export function attributeSpanSessions(spans: readonly OtlpSpan[]): Map<OtlpSpan,
 
 /** Where a non-Codex record's session came from: GenAI semantic conventions, or proofline's SDK keys. */
 export function genericSource(attributes: readonly OtlpKeyValue[] | undefined): 'genai' | 'sdk' {
-  return !stringAttribute(attributes, 'proofline.session.id') &&
-    stringAttribute(attributes, 'gen_ai.conversation.id')
+  return !stringAttribute(attributes, SPAN.sessionId) && stringAttribute(attributes, 'gen_ai.conversation.id')
     ? 'genai'
     : 'sdk';
 }
@@ -59,7 +53,7 @@ export function joinKeys(attributes: readonly OtlpKeyValue[] | undefined): {
 } {
   const first = (keys: string[]) => keys.map((key) => stringAttribute(attributes, key)).find(Boolean);
   return {
-    turn_id: first(['proofline.turn.id', 'turn.id', 'turn_id']),
-    action_id: first(['proofline.action.id', 'call_id', 'gen_ai.tool.call.id']),
+    turn_id: first([SPAN.turnId, 'turn.id', 'turn_id']),
+    action_id: first([SPAN.actionId, 'call_id', 'gen_ai.tool.call.id']),
   };
 }

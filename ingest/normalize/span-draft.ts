@@ -9,6 +9,7 @@ import type { NormalizedBatch } from './batch.js';
 import type { ObservationDraft } from './observation.js';
 import { runtimeFamily } from './runtime-family.js';
 import { joinKeys } from './session.js';
+import { SPAN } from '../../schemas/attributes.js';
 
 export interface SpanFacts {
   source: ObservationSource;
@@ -26,7 +27,7 @@ export function spanDraft(
   /** The span's attributes already flattened, when the caller needed them first. */
   flat: FlatAttributes = flattenAttributes(span.attributes, batch.options),
 ): ObservationDraft {
-  const dependsOn = stringListAttribute(span.attributes, 'proofline.depends_on');
+  const dependsOn = stringListAttribute(span.attributes, SPAN.dependsOn);
   return {
     source: facts.source,
     runtime_family: runtimeFamily(resource?.attributes, span.attributes),

@@ -4,13 +4,15 @@ import type { OtlpResource, OtlpResourceSpans, OtlpSpan } from '../otlp/model.js
 import { rawAttributes } from './attributes.js';
 import type { NormalizedBatch } from './batch.js';
 import { normalizeCodexSpan } from './codex-spans.js';
-import { HookPayloadError, normalizeHookSpan } from './hooks.js';
+import { HookPayloadError } from '../../schemas/hook.js';
+import { normalizeHookSpan } from './hooks.js';
 import { isCodexService, runtimeFamily } from './runtime-family.js';
 import { normalizeGenAiSpan } from './genai-spans.js';
 import { attributeSpanSessions } from './session.js';
+import { SPAN } from '../../schemas/attributes.js';
 
 /** Hook calls made by a tool that runs hooks itself (schemas/observations.md, "Hook spans from other tools"). */
-const HOOK_SPAN_NAME = 'proofline.hook';
+const HOOK_SPAN_NAME = SPAN.hookSpan;
 
 export function normalizeSpans(resourceSpans: readonly OtlpResourceSpans[], batch: NormalizedBatch): void {
   const entries = resourceSpans.flatMap(({ resource, scopeSpans }) =>

@@ -1,14 +1,26 @@
 // The data class hierarchy: `secret: [credentials]`, `credentials: [aws_credentials]` makes a rule on
 // `secret` cover `aws_credentials`, and any class declared under it later, without touching the rule.
-export class ClassCycleError extends Error {
-  readonly code = 'POLICY_CLASS_CYCLE';
+import { ProoflineError } from '../../schemas/errors.js';
+
+export class ClassCycleError extends ProoflineError<'POLICY_CLASS_CYCLE'> {
   constructor(readonly className: string) {
-    super(`class hierarchy has a cycle through "${className}"`);
-    this.name = 'ClassCycleError';
+    super('POLICY_CLASS_CYCLE', `class hierarchy has a cycle through "${className}"`);
   }
 }
 
+/** One hierarchy per `classes` object: loading validates it and compiling uses it, without building it twice. */
+const built = new WeakMap<object, ClassHierarchy>();
+
 export class ClassHierarchy {
+  static of(children: Readonly<Record<string, readonly string[]>>): ClassHierarchy {
+    let hierarchy = built.get(children);
+    if (!hierarchy) {
+      hierarchy = new ClassHierarchy(children);
+      built.set(children, hierarchy);
+    }
+    return hierarchy;
+  }
+
   /** class → itself and every class above it. */
   private readonly ancestors = new Map<string, ReadonlySet<string>>();
   private readonly parents = new Map<string, string[]>();

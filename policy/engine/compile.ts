@@ -55,7 +55,7 @@ export class CompiledPolicy implements Guard {
     options: CompileOptions = {},
   ) {
     this.policyDigest = canonicalDigest(document);
-    const classes = new ClassHierarchy(document.classes);
+    const classes = ClassHierarchy.of(document.classes);
     this.classes = classes;
     this.classifier = new ExternalityClassifier({
       owned: document.owned,

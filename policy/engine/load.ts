@@ -1,62 +1,28 @@
-// Policy text → a validated PolicyDocument. YAML is parsed with positions kept, so every schema or semantic
-// error names the line and column of the value at fault.
-import { readFileSync } from 'node:fs';
-
-import { Ajv, type ErrorObject } from 'ajv';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-
+// Policy-engine text → a validated PolicyDocument (policy/source.ts reads the file and places every error).
+import { PolicySource, policySchemaValidator, type YamlPath } from '../source.js';
 import { ClassHierarchy, ClassCycleError } from './classes.js';
 import type { PolicyDocument } from './document.js';
-import { PolicyError } from './errors.js';
 
-const policySchema = JSON.parse(
-  readFileSync(new URL('../../schemas/json/policy.schema.json', import.meta.url), 'utf8'),
-) as object;
-// useDefaults fills in what the author left out, so the digest covers the policy as it is applied.
-const validatePolicy = new Ajv({ allErrors: false, useDefaults: true }).compile<PolicyDocument>(policySchema);
-
-type Path = ReadonlyArray<string | number>;
+const validatePolicy = policySchemaValidator<PolicyDocument>('policy.schema.json');
 
 export function loadPolicyFile(path: string): PolicyDocument {
-  return parsePolicy(readFileSync(path, 'utf8'), path);
+  return parsePolicy(PolicySource.read(path));
 }
 
-/** Parses and validates policy text; `source` names the file in error messages. */
-export function parsePolicy(text: string, source = 'policy'): PolicyDocument {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const syntaxError = doc.errors[0];
-  if (syntaxError) {
-    const { line, col } = lineCounter.linePos(syntaxError.pos[0]);
-    throw new PolicyError(
-      'POLICY_YAML_SYNTAX',
-      source,
-      syntaxError.message.split('\n')[0] ?? 'YAML syntax error',
-      line,
-      col,
-    );
-  }
-  const locate = (path: Path): { line?: number; column?: number } => position(doc, lineCounter, path);
-  const fail = (code: 'POLICY_SCHEMA' | 'POLICY_INVALID', problem: string, path: Path): never => {
-    const { line, column } = locate(path);
-    throw new PolicyError(code, source, problem, line, column);
-  };
-
-  const value: unknown = doc.toJS();
-  if (!validatePolicy(value)) {
-    const error = validatePolicy.errors?.[0];
-    return fail('POLICY_SCHEMA', describe(error), error ? errorPath(error) : []);
-  }
-  checkSemantics(value, fail);
+/** Parses and validates a policy; `name` names the file in error messages when given text. */
+export function parsePolicy(input: PolicySource | string, name = 'policy'): PolicyDocument {
+  const source: PolicySource = typeof input === 'string' ? PolicySource.parse(input, name) : input;
+  const value = source.value;
+  source.validate(validatePolicy, value, 'policy');
+  checkSemantics(value, source);
   return value;
 }
 
-function checkSemantics(
-  policy: PolicyDocument,
-  fail: (code: 'POLICY_INVALID', problem: string, path: Path) => never,
-): void {
+function checkSemantics(policy: PolicyDocument, source: PolicySource): void {
+  const fail = (code: 'POLICY_INVALID', problem: string, path: YamlPath): never =>
+    source.fail(code, problem, path);
   try {
-    new ClassHierarchy(policy.classes);
+    ClassHierarchy.of(policy.classes);
   } catch (error) {
     if (error instanceof ClassCycleError) fail('POLICY_INVALID', error.message, ['classes', error.className]);
     throw error;
@@ -99,55 +65,4 @@ function checkSemantics(
       }
     });
   });
-}
-
-function describe(error: ErrorObject | undefined): string {
-  if (error === undefined) return 'does not match the policy schema';
-  const where = error.instancePath === '' ? 'policy' : error.instancePath;
-  switch (error.keyword) {
-    case 'additionalProperties':
-      return `${where}: unknown key "${String(error.params.additionalProperty)}"`;
-    case 'enum':
-      return `${where}: must be one of ${(error.params.allowedValues as unknown[]).map(String).join(', ')}`;
-    case 'required':
-      return `${where}: missing "${String(error.params.missingProperty)}"`;
-    default:
-      return `${where}: ${error.message ?? 'invalid'}`;
-  }
-}
-
-function errorPath(error: ErrorObject): Path {
-  const segments = error.instancePath
-    .split('/')
-    .slice(1)
-    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
-  const path: Array<string | number> = segments.map((segment) =>
-    /^\d+$/.test(segment) ? Number(segment) : segment,
-  );
-  if (error.keyword === 'additionalProperties') path.push(String(error.params.additionalProperty));
-  return path;
-}
-
-/** Line and column of the deepest node along `path` that exists (a key when the value is missing). */
-function position(doc: Document, lineCounter: LineCounter, path: Path): { line?: number; column?: number } {
-  let node: unknown = doc.contents;
-  let offset: number | undefined = (doc.contents as Node | null)?.range?.[0];
-  for (const segment of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((item) => isScalar(item.key) && item.key.value === segment);
-      if (pair === undefined) break;
-      offset = (pair.key as Node).range?.[0] ?? offset;
-      node = pair.value;
-      if (isScalar(node) || isMap(node) || isSeq(node)) offset = node.range?.[0] ?? offset;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      node = node.items[segment];
-      if (isScalar(node) || isMap(node) || isSeq(node)) offset = node.range?.[0] ?? offset;
-      else break;
-    } else {
-      break;
-    }
-  }
-  if (offset === undefined) return {};
-  const { line, col } = lineCounter.linePos(offset);
-  return { line, column: col };
 }

@@ -5,6 +5,7 @@
 import sh from 'mvdan-sh';
 
 import { unwrapCommand } from './wrappers.js';
+import { ProoflineError } from '../../schemas/errors.js';
 
 /** One shell word after quote removal. `literal` is false when any part is only known at run time. */
 export interface ShellWord {
@@ -40,11 +41,9 @@ export interface SimpleCommand {
   pipedFrom: string[];
 }
 
-export class ShellParseError extends Error {
-  readonly code = 'SHELL_UNPARSEABLE';
+export class ShellParseError extends ProoflineError<'SHELL_UNPARSEABLE'> {
   constructor(readonly detail: string) {
-    super(`cannot parse shell command: ${detail}`);
-    this.name = 'ShellParseError';
+    super('SHELL_UNPARSEABLE', `cannot parse shell command: ${detail}`);
   }
 }
 

@@ -1,4 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { assertObservation, InvalidObservationError, observationId } from '../../schemas/observation.js';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
@@ -390,23 +391,13 @@ describe('durability and the commit rule', () => {
     expect(rows.getRowObjectsJson()).toEqual([{ sequence: 0 }, { sequence: 1 }]);
   });
 
-  it('dead-letters a record that fails intake and goes on with the rest', async () => {
-    const r = await open();
+  it('a record whose id is not its digest never passes the observation gate a transport applies', () => {
     const good = allowScenario();
     const forged = { ...good[0]!, attrs: { injected: true } };
-    const report = await r.assembler.handle([
-      ...deliveries(good),
-      { observation: forged, partition: 0, offset: '99' },
-    ]);
-    expect(report.deadLetters).toEqual([
-      {
-        delivery: { observation: forged, partition: 0, offset: '99' },
-        reason: 'invalid observation: id is not the digest of the record',
-      },
-    ]);
-    expect(r.assembler.stats()).toMatchObject({ deadLettered: 1, received: good.length + 1 });
-    expect((await r.assembler.flush()).bundled).toHaveLength(1);
-    expect(r.assembler.committableOffsets().get(0)).toBe('100');
+    expect(() => assertObservation(forged)).toThrow(
+      new InvalidObservationError('id is not the digest of the record'),
+    );
+    for (const record of good) expect(() => assertObservation(record)).not.toThrow();
   });
 });
 
@@ -433,8 +424,10 @@ describe('runAssembler', () => {
   it('dead-letters rejected records before committing, and commits after each batch', async () => {
     const r = await open();
     const good = deliveries(allowScenario());
+    const decision = good.find((d) => d.observation.kind === 'guard_decision')!.observation;
+    const broken = { ...decision, attrs: { ...decision.attrs, 'proofline.obligations': '{"not":"a list"}' } };
     const bad: Delivery = {
-      observation: { ...good[0]!.observation, kind: 'bogus' } as unknown as Observation,
+      observation: { ...broken, id: observationId(broken) },
       partition: 0,
       offset: String(good.length),
     };
@@ -459,7 +452,7 @@ describe('runAssembler', () => {
     };
     await runAssembler(subscriber, r.assembler, { tickIntervalMs: 60_000 });
     expect(events).toEqual([
-      `dead ${good.length} invalid observation: kind bogus`,
+      `dead ${good.length} proofline.obligations is not a JSON array of {id, rule_id, duty, within_ms}`,
       'commit [[0,"0"]]',
       `commit [[0,"${good.length + 1}"]]`,
     ]);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { certifyAction, receiptDigest } from '../../assembler/checkpoints.js';
+import { certifyAction } from '../../assembler/checkpoints.js';
+import { receiptDigest } from '../../schemas/bundle.js';
 import { SessionGraph } from '../../assembler/graph.js';
 import { groupByAction, resolveActions } from '../../assembler/session.js';
 import { verifyCertificate } from '../../assembler/verification.js';

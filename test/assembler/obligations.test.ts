@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { SEAL_FILE_NAME, type ActionProof, type SessionSeal } from '../../schemas/bundle.js';
-import { observationId } from '../../schemas/digest.js';
+import { assertObservation, InvalidObservationError, observationId } from '../../schemas/observation.js';
 import { readEnvelope, rig, SETTLE_MS, statementOf, type Rig } from './harness.js';
 import { GuardedSession, MINUTE_MS, REVIEW_RULE } from './guarded-session.js';
 import { deliveries } from './scenarios.js';
@@ -175,16 +175,17 @@ describe('obligations', () => {
     expect(obligationsCheck(proofs.get('ls'))).toBeUndefined();
   });
 
-  it('a malformed obligations attribute is dead-lettered at intake', async () => {
+  it('a malformed obligations attribute never passes the observation gate a transport applies', () => {
     const session = pushThen('malformed', () => undefined);
     const decision = session.records.find((o) => o.kind === 'guard_decision')!;
     const tampered = { ...decision, attrs: { ...decision.attrs, 'proofline.obligations': '[{"id":1}]' } };
     const broken = { ...tampered, id: observationId(tampered) };
-    const r = await open();
-    const report = await r.assembler.handle(deliveries([broken]));
-    expect(report.deadLetters.map((d) => d.reason)).toEqual([
-      'invalid observation: proofline.obligations is not a JSON array of {id, rule_id, duty, within_ms}',
-    ]);
+    expect(() => assertObservation(broken)).toThrow(
+      new InvalidObservationError(
+        'proofline.obligations is not a JSON array of {id, rule_id, duty, within_ms}',
+      ),
+    );
+    expect(() => assertObservation(decision)).not.toThrow();
   });
 
   it('is deterministic: the same records, in any order and batching, give the same bundles and seal', async () => {

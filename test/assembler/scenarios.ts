@@ -1,7 +1,8 @@
 // Observations for the captured Codex 0.169.0 scenarios, built by hand from the fixture facts
 // (test/fixtures/codex-0.169.0: ids, event times and attributes of json_allow, json_deny and
 // hooks_untrusted_skipped), normalized as schemas/observations.md prescribes. Hook records have time "0".
-import { observationId, sha256Hex } from '../../schemas/digest.js';
+import { sha256Hex } from '../../schemas/digest.js';
+import { observationId } from '../../schemas/observation.js';
 import {
   OBSERVATION_SCHEMA,
   type AttrValue,

@@ -172,7 +172,7 @@ describe('route_rederived through the embedded pipeline', () => {
     const broken = join(stored.pipeline.dataDir, 'broken-policy.yaml');
     writeFileSync(broken, 'version: 1\ndefault_route: sideways\n');
     await expect(verify(stored.pipeline.dataDir, [broken])).rejects.toMatchObject({
-      code: 'policy_invalid',
+      code: 'POLICY_INVALID',
       exitCode: 2,
     });
   });

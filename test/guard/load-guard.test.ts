@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 
 import { CompiledPolicy, PolicyError } from '../../policy/engine/index.js';
 import { loadGuard } from '../../policy/load.js';
-import { RuleFileError, RuleFileGuard } from '../../policy/rule-file.js';
+import { RuleFileGuard } from '../../policy/rule-file.js';
 import { EXAMPLE_POLICY } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'proofline-load-guard-'));
@@ -81,8 +81,10 @@ describe('loadGuard', () => {
 
   it('a rule-file error names file and line; a syntax error names its line', () => {
     const ruleFile = policyFile('bad-rules.yaml', 'version: 1\nrules:\n  - id: a\n    decision: maybe\n');
-    expect(loadError(ruleFile)).toBeInstanceOf(RuleFileError);
-    expect(loadError(ruleFile).message).toBe(`${ruleFile}:4: rules.0.decision: must be one of allow, deny`);
+    expect(loadError(ruleFile)).toBeInstanceOf(PolicyError);
+    expect(loadError(ruleFile).message).toBe(
+      `${ruleFile}:4:15: rules.0.decision: must be one of allow, deny`,
+    );
     const syntax = loadError(
       policyFile('syntax.yaml', 'version: 1\nrules:\n  - id: a\n    modality: [permit\n'),
     );

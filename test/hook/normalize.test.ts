@@ -5,9 +5,11 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { HookPayloadError, normalizeHookCall, normalizeHookSpan } from '../../ingest/normalize/hooks.js';
+import { normalizeHookCall, normalizeHookSpan } from '../../ingest/normalize/hooks.js';
+import { HookPayloadError } from '../../schemas/hook.js';
 import { RuleFileGuard, parseRuleFile } from '../../policy/rule-file.js';
-import { canonicalDigest, observationId } from '../../schemas/digest.js';
+import { canonicalDigest } from '../../schemas/digest.js';
+import { observationId } from '../../schemas/observation.js';
 import type { GuardDecision } from '../../schemas/guard.js';
 import type { Observation } from '../../schemas/observation.js';
 import { FIXTURES, stdinCaptures } from './support.js';

@@ -11,7 +11,7 @@ import { listScenarios, loadScenario, postOtlp, type OtlpRequest } from '../../c
 import { normalizeOtlpRequest } from '../../ingest/normalize/otlp-request.js';
 import { decodeOtlp } from '../../ingest/otlp/decode.js';
 import type { Observation } from '../../schemas/observation.js';
-import { DEFAULT_TOPICS } from '../../transport/kafka-topics.js';
+import { DEFAULT_TOPICS } from '../../schemas/topics.js';
 import {
   kafkaClient,
   readTopic,

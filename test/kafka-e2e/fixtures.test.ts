@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { BUNDLE_FILE_HEADER } from '../../transport/kafka-bundles.js';
-import { DEFAULT_TOPICS } from '../../transport/kafka-topics.js';
+import { DEFAULT_TOPICS } from '../../schemas/topics.js';
 import { actionProofs, freshDataDir, type BundleFile } from '../e2e/support.js';
 import {
   dataDirWithKeys,

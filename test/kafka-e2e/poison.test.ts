@@ -5,7 +5,7 @@ import { Partitioners } from 'kafkajs';
 import { expect, it } from 'vitest';
 
 import { DLQ_REASON_HEADER, DLQ_SOURCE_HEADER } from '../../transport/kafka-subscriber.js';
-import { DEFAULT_TOPICS } from '../../transport/kafka-topics.js';
+import { DEFAULT_TOPICS } from '../../schemas/topics.js';
 import { actionProofs, freshDataDir } from '../e2e/support.js';
 import {
   failures,

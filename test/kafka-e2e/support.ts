@@ -27,7 +27,7 @@ import type { SessionSeal } from '../../schemas/bundle.js';
 import { canonicalDigest } from '../../schemas/digest.js';
 import { merkleRoot } from '../../schemas/merkle.js';
 import type { Observation } from '../../schemas/observation.js';
-import { DEFAULT_TOPICS } from '../../transport/kafka-topics.js';
+import { DEFAULT_TOPICS } from '../../schemas/topics.js';
 import { runVerify, type VerifyReport } from '../../verifier/verify-command.js';
 import { captureOutput, freshDataDir, readBundles, type BundleFile } from '../e2e/support.js';
 import { freePort, startTestBroker, type TestBroker } from '../kafka/broker.js';

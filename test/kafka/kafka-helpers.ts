@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 
 import type { Delivery, ObservationSubscriber } from '../../schemas/transport.js';
-import type { ProoflineTopics } from '../../transport/kafka-topics.js';
+import type { ProoflineTopics } from '../../schemas/topics.js';
 
 export const quietLogger = pino({ level: 'error' });
 

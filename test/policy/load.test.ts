@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 import { compilePolicy } from '../../policy/engine/compile.js';
-import { PolicyError } from '../../policy/engine/errors.js';
+import { PolicyError } from '../../policy/errors.js';
 import { loadPolicyFile, parsePolicy } from '../../policy/engine/load.js';
 import { bash, gitRemoteUrl } from './fixtures.js';
 

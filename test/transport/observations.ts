@@ -1,6 +1,6 @@
 // Valid Observations for transport tests: real ids (sha256 of the canonical record), so they pass the
 // transports' decoding exactly as ingest's output would.
-import { observationId } from '../../schemas/digest.js';
+import { observationId } from '../../schemas/observation.js';
 import { OBSERVATION_SCHEMA, type Observation } from '../../schemas/observation.js';
 
 export function makeObservation(sessionId: string, name: string): Observation {

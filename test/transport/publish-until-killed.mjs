@@ -3,7 +3,7 @@
 // Usage: node publish-until-killed.mjs <duckdb path> <comma-separated batch sizes, cycled>
 import process from 'node:process';
 
-import { observationId } from '../../dist/schemas/digest.js';
+import { observationId } from '../../dist/schemas/observation.js';
 import { openEmbeddedTransport } from '../../dist/transport/embedded.js';
 
 const [path, sizesArg] = process.argv.slice(2);

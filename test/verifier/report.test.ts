@@ -135,11 +135,11 @@ describe('proofline report options', () => {
 
   it('usage errors: no report chosen, unknown built-in, failing SQL', async () => {
     const { dir } = await makeDataDir();
-    await expect(report({ paths: [dir] })).rejects.toMatchObject({ code: 'report_not_chosen', exitCode: 2 });
-    await expect(report({ paths: [dir], builtin: 'nope' })).rejects.toMatchObject({ code: 'unknown_report' });
+    await expect(report({ paths: [dir] })).rejects.toMatchObject({ code: 'REPORT_NOT_CHOSEN', exitCode: 2 });
+    await expect(report({ paths: [dir], builtin: 'nope' })).rejects.toMatchObject({ code: 'UNKNOWN_REPORT' });
     const sqlFile = join(dir, 'bad.sql');
     await writeFile(sqlFile, 'SELECT * FROM no_such_table');
-    await expect(report({ paths: [dir], sql: sqlFile })).rejects.toMatchObject({ code: 'sql_failed' });
+    await expect(report({ paths: [dir], sql: sqlFile })).rejects.toMatchObject({ code: 'SQL_FAILED' });
   });
 
   it('--db keeps the loaded tables in a DuckDB file', async () => {

@@ -245,7 +245,7 @@ describe('keys', () => {
     set.keys[0]!.keyid = generateSigningKey().keyid;
     await writeFile(keysFile, JSON.stringify(set));
     await expect(verify({ paths: [dir], keys: keysFile })).rejects.toMatchObject({
-      code: 'invalid_key_set',
+      code: 'INVALID_KEY_SET',
       exitCode: 2,
     });
   });
@@ -254,7 +254,7 @@ describe('keys', () => {
     const { dir } = await makeDataDir();
     await rm(join(dir, 'keys'), { recursive: true });
     await expect(verify({ paths: [dir] })).rejects.toMatchObject({
-      code: 'no_trusted_keys',
+      code: 'NO_TRUSTED_KEYS',
       exitCode: EXIT_CODES.usage,
     });
   });
@@ -388,7 +388,7 @@ describe('malformed input', () => {
     const { dir } = await makeDataDir();
     const missing = verify({ paths: [join(dir, 'nope')] });
     await expect(missing).rejects.toBeInstanceOf(VerifierError);
-    await expect(missing).rejects.toMatchObject({ code: 'path_not_found', exitCode: 2 });
-    await expect(verify({ paths: [join(dir, 'keys')] })).rejects.toMatchObject({ code: 'no_bundles' });
+    await expect(missing).rejects.toMatchObject({ code: 'PATH_NOT_FOUND', exitCode: 2 });
+    await expect(verify({ paths: [join(dir, 'keys')] })).rejects.toMatchObject({ code: 'NO_BUNDLES' });
   });
 });

@@ -1,5 +1,6 @@
 // The vocabulary of verification results. A check either passes, fails with a code, or is skipped because
 // what it inspects could not be read. Failures are data (rows in the `checks` table), never crashes.
+import { ProoflineError } from '../../schemas/errors.js';
 
 /** Checks on one file, run in TypeScript because they need crypto or canonical JSON, in this order. */
 export const FILE_CHECKS = [
@@ -46,13 +47,12 @@ export interface CheckResult {
 }
 
 /** Thrown by a file check to fail it; the runner records it and carries on with the next check. */
-export class CheckFailure extends Error {
+export class CheckFailure extends ProoflineError<'CHECK_FAILED'> {
   constructor(
-    readonly code: CheckCode,
+    readonly checkCode: CheckCode,
     message: string,
   ) {
-    super(message);
-    this.name = 'CheckFailure';
+    super('CHECK_FAILED', message);
   }
 }
 

@@ -55,7 +55,7 @@ class CheckRun {
       return value;
     } catch (error) {
       if (!(error instanceof CheckFailure)) throw error;
-      this.record(name, 'fail', error.code, error.message);
+      this.record(name, 'fail', error.checkCode, error.message);
       return undefined;
     }
   }

@@ -3,6 +3,7 @@
 // were in force (`--policy`), the policy decides the request again; a route or deciding rule other than the
 // recorded one means the decision was not what that policy says. Runs in TypeScript, not SQL: it needs the
 // policy engine.
+import { APPROVAL_RULE_PREFIX } from '../../schemas/decision.js';
 import type { Guard, GuardDecision, GuardRequest } from '../../schemas/guard.js';
 import type { Database } from '../database.js';
 import type { CheckResult, CheckStatus } from './check.js';
@@ -24,9 +25,6 @@ interface Outcome {
   status: CheckStatus;
   detail: string;
 }
-
-/** The rule id an approved call records (ingest/guard/session-guard.ts): the grant, not the policy, decided. */
-const APPROVAL_RULE_PREFIX = 'approval:';
 
 export async function routeRederived(
   db: Database,

@@ -4,12 +4,13 @@
 import type { FamilyEmitter } from '../family.js';
 import { tracesTelemetry, type SpanSource } from '../otlp.js';
 import { contentAttributes, decideBody, executeToolSpan } from './genai.js';
+import { ATTR, SPAN } from '../../../schemas/attributes.js';
 
 const GATEWAY: SpanSource = {
   resource: {
     'service.name': 'acme-mcp-gateway',
     'service.version': '0.9.4',
-    'proofline.runtime.family': 'gateway',
+    [SPAN.runtimeFamily]: 'gateway',
   },
   scope: { name: 'acme-mcp-gateway', version: '0.9.4' },
 };
@@ -28,7 +29,7 @@ export const gatewayEmitter: FamilyEmitter = {
     });
     const refused = executeToolSpan(plan, step, {
       ran: false,
-      attributes: { ...conversation, ...contentAttributes(step, false), 'proofline.execution': false },
+      attributes: { ...conversation, ...contentAttributes(step, false), [ATTR.execution]: false },
     });
     return {
       decide: { via: 'decide', body: decideBody(plan, step, 'enforce') },

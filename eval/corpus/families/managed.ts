@@ -13,10 +13,11 @@ import {
   invokeAgentSpan,
   spanEvent,
 } from './genai.js';
+import { ATTR, SPAN } from '../../../schemas/attributes.js';
 
 const AGENT = 'hosted-agent';
 const PLATFORM: SpanSource = {
-  resource: { 'service.name': AGENT, 'proofline.runtime.family': 'managed_platform' },
+  resource: { 'service.name': AGENT, [SPAN.runtimeFamily]: 'managed_platform' },
   scope: { name: AGENT, version: '2026.1' },
 };
 const DECISIONS = { approved: 'approved', denied: 'denied', expire: 'expired' } as const;
@@ -34,7 +35,7 @@ export const managedEmitter: FamilyEmitter = {
       attributes: {
         'gen_ai.conversation.id': plan.sessionId,
         ...contentAttributes(step, ran),
-        ...(ran ? {} : { 'proofline.execution': false }),
+        ...(ran ? {} : { [ATTR.execution]: false }),
       },
       events: lose.has('approval') ? [] : confirmation(step),
     });
@@ -60,11 +61,11 @@ function confirmation(step: StepPlan) {
   const approval = step.step.approval;
   if (!approval) return [];
   return [
-    spanEvent('proofline.approval', answeredAt(step), {
-      'proofline.approval.decision': DECISIONS[approval.answer],
-      'proofline.approval.source': 'hosted-agent confirmation',
-      'proofline.approval.approver': approval.answer === 'expire' ? undefined : approval.approver,
-      'proofline.enforceability': 'runtime_enforced',
+    spanEvent(SPAN.approvalEvent, answeredAt(step), {
+      [ATTR.approvalDecision]: DECISIONS[approval.answer],
+      [ATTR.approvalSource]: 'hosted-agent confirmation',
+      [ATTR.approvalApprover]: approval.answer === 'expire' ? undefined : approval.approver,
+      [ATTR.enforceability]: 'runtime_enforced',
     }),
   ];
 }

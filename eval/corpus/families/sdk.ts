@@ -8,12 +8,13 @@ import { tracesTelemetry, type AttrInput, type SpanSource } from '../otlp.js';
 import type { SessionPlan, StepPlan } from '../plan.js';
 import { CWD, inputDigest, localContext, toolInput } from '../workspace.js';
 import { answeredAt, decideBody, executeToolSpan, invokeAgentSpan, spanEvent } from './genai.js';
+import { ATTR, SPAN } from '../../../schemas/attributes.js';
 
 const AGENT = 'acme-agent';
 const RESOURCE = {
   'service.name': AGENT,
   'service.version': '1.8.2',
-  'proofline.runtime.family': 'framework_sdk',
+  [SPAN.runtimeFamily]: 'framework_sdk',
   'telemetry.sdk.language': 'nodejs',
   'telemetry.sdk.name': 'opentelemetry',
   'telemetry.sdk.version': '2.2.0',
@@ -35,23 +36,23 @@ export const sdkEmitter: FamilyEmitter = {
       parentSpanId: plan.rootSpanId,
       attributes: {
         ...createdWith(plan, step),
-        'proofline.execution': true,
-        'proofline.success': step.step.success,
-        'proofline.output.digest': sha256Hex(step.step.output),
+        [ATTR.execution]: true,
+        [ATTR.success]: step.step.success,
+        [ATTR.outputDigest]: sha256Hex(step.step.output),
       },
       events: lose.has('assumption') ? [] : [assumption(plan, step)],
     });
     const refusedSpan = executeToolSpan(plan, step, {
       ran: false,
       parentSpanId: plan.rootSpanId,
-      attributes: { ...createdWith(plan, step), 'proofline.execution': false },
+      attributes: { ...createdWith(plan, step), [ATTR.execution]: false },
       events:
         step.step.approval?.answer === 'expire'
           ? [
-              spanEvent('proofline.approval', answeredAt(step), {
-                'proofline.approval.decision': 'expired',
-                'proofline.approval.source': 'proofline approve',
-                'proofline.enforceability': 'approval_orchestrated',
+              spanEvent(SPAN.approvalEvent, answeredAt(step), {
+                [ATTR.approvalDecision]: 'expired',
+                [ATTR.approvalSource]: 'proofline approve',
+                [ATTR.enforceability]: 'approval_orchestrated',
               }),
             ]
           : [],
@@ -76,18 +77,18 @@ export const sdkEmitter: FamilyEmitter = {
 function createdWith(plan: SessionPlan, step: StepPlan): Record<string, AttrInput | undefined> {
   const refs = step.dependsOn.map((dependency) => `span:${plan.traceId}/${dependency.spanId}`);
   return {
-    'proofline.session.id': plan.sessionId,
+    [SPAN.sessionId]: plan.sessionId,
     'gen_ai.conversation.id': plan.sessionId,
-    'proofline.input.digest': inputDigest(toolInput(step.step, false)),
-    'proofline.depends_on': refs.length > 0 ? refs : undefined,
+    [ATTR.inputDigest]: inputDigest(toolInput(step.step, false)),
+    [SPAN.dependsOn]: refs.length > 0 ? refs : undefined,
   };
 }
 
 function assumption(plan: SessionPlan, step: StepPlan) {
   const context = localContext(plan.seed.id, step.step);
-  return spanEvent('proofline.assumption', step.startedAt - ASSUMED_BEFORE_RUN_MS, {
-    'proofline.cwd': CWD,
-    'proofline.git.head': context.git_head ?? undefined,
-    'proofline.files': JSON.stringify(context.files),
+  return spanEvent(SPAN.assumptionEvent, step.startedAt - ASSUMED_BEFORE_RUN_MS, {
+    [ATTR.cwd]: CWD,
+    [ATTR.gitHead]: context.git_head ?? undefined,
+    [ATTR.files]: JSON.stringify(context.files),
   });
 }

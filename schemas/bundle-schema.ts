@@ -1,0 +1,217 @@
+// The bundle contract as JSON Schema (ajv), beside the types in bundle.ts: a payload is the canonical JSON of
+// an in-toto Statement v1 carrying an ActionProof or a SessionSeal, shaped as bundle.ts says. The verifier's
+// statement_format check is this parse; later checks and the SQL tables rely on the shape it guarantees.
+import { Ajv } from 'ajv';
+
+import {
+  ACTION_PREDICATE_TYPE,
+  APPROVAL_DECISIONS,
+  BUNDLE_SCHEMA_VERSION,
+  CHECKPOINTS,
+  EDGE_TYPES,
+  OBLIGATION_STATUSES,
+  OUTCOMES,
+  SEAL_PREDICATE_TYPE,
+  SEAL_REASONS,
+  STATEMENT_TYPE,
+  type ActionProof,
+  type SessionSeal,
+  type Statement,
+} from './bundle.js';
+import { canonicalize } from './digest.js';
+import { ProoflineError } from './errors.js';
+import { ENFORCEABILITY_CLASSES, ROUTES } from './guard.js';
+import { RUNTIME_FAMILIES } from './observation.js';
+
+export type ParsedStatement =
+  { kind: 'action'; statement: Statement<ActionProof> } | { kind: 'seal'; statement: Statement<SessionSeal> };
+
+/** A DSSE payload that is not a bundle statement of this schema. */
+export class StatementFormatError extends ProoflineError<'STATEMENT_FORMAT'> {
+  constructor(message: string) {
+    super('STATEMENT_FORMAT', message);
+  }
+}
+
+const string = { type: 'string' };
+const nullableString = { type: ['string', 'null'] };
+const sha256 = { type: 'string', pattern: '^[0-9a-f]{64}$' };
+const nullableSha256 = { anyOf: [sha256, { type: 'null' }] };
+const count = { type: 'integer', minimum: 0 };
+const checkpoint = { enum: CHECKPOINTS };
+const enforceability = { enum: ENFORCEABILITY_CLASSES };
+
+function object(properties: Record<string, object>): object {
+  return { type: 'object', required: Object.keys(properties), properties };
+}
+
+function arrayOf(items: object): object {
+  return { type: 'array', items };
+}
+
+/** `required` as `object` makes them, plus fields a later version added, checked only when present. */
+function withOptional(required: Record<string, object>, optional: Record<string, object>): object {
+  return { type: 'object', required: Object.keys(required), properties: { ...required, ...optional } };
+}
+
+const obligation = withOptional(
+  {
+    id: string,
+    rule_id: string,
+    status: { enum: OBLIGATION_STATUSES },
+    due_unix_nano: nullableString,
+  },
+  {
+    duty: string,
+    created_by: string,
+    discharged_by: nullableString,
+    discharged_unix_nano: nullableString,
+    waived_by: nullableString,
+  },
+);
+
+const actionProof = object({
+  summary: object({
+    session_id: string,
+    turn_id: nullableString,
+    action_id: string,
+    runtime_family: { enum: RUNTIME_FAMILIES },
+    tool_name: nullableString,
+    input_digest: nullableString,
+    route: { enum: [...ROUTES, null] },
+    enforceability: { enum: [...ENFORCEABILITY_CLASSES, null] },
+    outcome: { enum: OUTCOMES },
+    completeness: object({
+      expected: arrayOf(checkpoint),
+      observed: arrayOf(checkpoint),
+      missing: arrayOf(checkpoint),
+      rho: { type: 'number', minimum: 0, maximum: 1 },
+    }),
+    started_at: nullableString,
+    ended_at: nullableString,
+  }),
+  evidence: object({
+    receipts: arrayOf(
+      object({
+        checkpoint,
+        index: count,
+        status: { enum: ['present', 'missing'] },
+        observations: arrayOf(
+          object({ id: string, kind: string, name: string, source: string, time_unix_nano: string }),
+        ),
+        facts: { type: 'object' },
+        previous: nullableSha256,
+        digest: sha256,
+      }),
+    ),
+    slice: object({
+      roots: arrayOf(string),
+      nodes: arrayOf(object({ id: string, kind: string, name: string, labels: arrayOf(string) })),
+      edges: arrayOf(
+        object({
+          from: string,
+          to: string,
+          type: { enum: EDGE_TYPES },
+        }),
+      ),
+    }),
+    approvals: arrayOf(
+      object({
+        source: string,
+        decision: { enum: APPROVAL_DECISIONS },
+        approver: nullableString,
+        enforceability,
+        observation: string,
+      }),
+    ),
+    obligations: arrayOf(obligation),
+  }),
+  verification: object({
+    checks: arrayOf(object({ name: string, ok: { type: 'boolean' }, detail: string })),
+    completeness_verdict: { enum: ['complete', 'incomplete'] },
+  }),
+  manifest: object({
+    schema_version: { const: BUNDLE_SCHEMA_VERSION },
+    assembler_version: string,
+    policy_digest: nullableString,
+    signer_keyid: string,
+    session_id: string,
+    action_id: string,
+    sequence: count,
+    previous_bundle: nullableSha256,
+    sections: object({ summary: sha256, evidence: sha256, verification: sha256 }),
+  }),
+});
+
+const sessionSeal = withOptional(
+  {
+    schema_version: { const: BUNDLE_SCHEMA_VERSION },
+    assembler_version: string,
+    signer_keyid: string,
+    session_id: string,
+    runtime_family: { enum: RUNTIME_FAMILIES },
+    count,
+    merkle_root: sha256,
+    last_bundle: nullableSha256,
+    observations: object({ count, merkle_root: sha256 }),
+    reason: { enum: SEAL_REASONS },
+  },
+  { obligations: arrayOf(obligation) },
+);
+
+function statementSchema(predicateType: string, predicate: object): object {
+  return object({
+    _type: { const: STATEMENT_TYPE },
+    subject: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 1,
+      items: object({ name: string, digest: object({ sha256 }) }),
+    },
+    predicateType: { const: predicateType },
+    predicate,
+  });
+}
+
+// Union types (`["string", "null"]`) are how the contract spells optional facts; allow them explicitly.
+const ajv = new Ajv({ allErrors: false, allowUnionTypes: true });
+const validateAction = ajv.compile<Statement<ActionProof>>(
+  statementSchema(ACTION_PREDICATE_TYPE, actionProof),
+);
+const validateSeal = ajv.compile<Statement<SessionSeal>>(statementSchema(SEAL_PREDICATE_TYPE, sessionSeal));
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Parses a DSSE payload into the statement it carries; throws StatementFormatError naming the first problem. */
+export function parseStatement(payload: Uint8Array): ParsedStatement {
+  let text: string;
+  let value: unknown;
+  try {
+    text = utf8.decode(payload);
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new StatementFormatError(`payload is not UTF-8 JSON: ${(error as Error).message}`);
+  }
+  // Digests are defined over canonical bytes; a payload in any other form could hide a second reading.
+  if (canonicalize(value) !== text)
+    throw new StatementFormatError('payload is not canonical JSON (RFC 8785)');
+  const predicateType = (value as { predicateType?: unknown }).predicateType;
+  if (predicateType === ACTION_PREDICATE_TYPE) {
+    if (!validateAction(value)) throw schemaError(validateAction.errors);
+    const { summary, manifest } = value.predicate;
+    if (manifest.session_id !== summary.session_id || manifest.action_id !== summary.action_id) {
+      throw new StatementFormatError('manifest and summary name different actions');
+    }
+    return { kind: 'action', statement: value };
+  }
+  if (predicateType === SEAL_PREDICATE_TYPE) {
+    if (!validateSeal(value)) throw schemaError(validateSeal.errors);
+    return { kind: 'seal', statement: value };
+  }
+  throw new StatementFormatError(`unknown predicateType ${JSON.stringify(predicateType)}`);
+}
+
+function schemaError(errors: typeof validateAction.errors): StatementFormatError {
+  const first = errors?.[0];
+  return new StatementFormatError(`${first?.instancePath || '/'} ${first?.message ?? 'is invalid'}`);
+}

@@ -1,0 +1,23 @@
+// The Kafka topics proofline reads and writes: their names are part of the contract between receivers,
+// assemblers and whoever else reads the bundles, so they are derived here, in one place, from one prefix.
+
+export const DEFAULT_TOPIC_PREFIX = 'proofline';
+
+export interface ProoflineTopics {
+  /** Observations keyed by session id (one session's records stay in order on one partition). */
+  observations: string;
+  /** Records an assembler could not process, with the reason in a header. */
+  deadLetters: string;
+  /** Signed bundles and seals, as written to the data directory. */
+  bundles: string;
+}
+
+export function topicNames(prefix: string = DEFAULT_TOPIC_PREFIX): ProoflineTopics {
+  return {
+    observations: `${prefix}.observations`,
+    deadLetters: `${prefix}.observations.dlq`,
+    bundles: `${prefix}.bundles`,
+  };
+}
+
+export const DEFAULT_TOPICS: ProoflineTopics = topicNames();
