@@ -1,4 +1,4 @@
-// The action certificate (DESIGN §5): for one tool call, the five receipts in order, each present or
+// The action certificate (ARCHITECTURE.md §5): for one tool call, the five receipts in order, each present or
 // missing, naming the observations behind it and the facts they establish, hash-linked into a chain; plus
 // what follows from them (route, enforceability, outcome, completeness).
 import {

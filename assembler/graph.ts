@@ -1,4 +1,4 @@
-// A session's dependency graph (DESIGN §6). Nodes are observations; an edge `from → to` means `to` depends
+// A session's dependency graph (ARCHITECTURE.md §6). Nodes are observations; an edge `from → to` means `to` depends
 // on `from`. Edge kinds:
 // - causal: the conversation's flow. A model request depends on everything in the model's context so far
 //   (prompts, the previous request, the latest record of each tool call since); a tool call's first record

@@ -1,4 +1,4 @@
-// The signing key (DESIGN §5): an Ed25519 private key in PKCS#8 PEM, readable by its owner only, next to
+// The signing key (ARCHITECTURE.md §5): an Ed25519 private key in PKCS#8 PEM, readable by its owner only, next to
 // the public key set a verifier trusts. Replacing a key keeps the old public keys in the set, so bundles
 // signed before a rotation still verify.
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';

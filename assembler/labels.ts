@@ -1,4 +1,4 @@
-// Flow labels an observation carries on its own, before propagation along the dependency graph (DESIGN §6).
+// Flow labels an observation carries on its own, before propagation along the dependency graph (ARCHITECTURE.md §6).
 // Kept deliberately small and in one place: another issue extends these rules, and the verifier recomputes
 // them in SQL, so every rule must stay a plain predicate over one observation's attributes.
 import type { Observation } from '../schemas/observation.js';

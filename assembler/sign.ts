@@ -1,4 +1,4 @@
-// DSSE signing (DESIGN §5): the payload is the canonical JSON of an in-toto Statement, the signature is
+// DSSE signing (ARCHITECTURE.md §5): the payload is the canonical JSON of an in-toto Statement, the signature is
 // Ed25519 over PAE(payloadType, payload). Ed25519 is deterministic, so the same Statement and key give the
 // same envelope byte for byte.
 import { createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:crypto';

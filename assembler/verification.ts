@@ -1,5 +1,5 @@
 // The checks the assembler ran on a certificate before signing it, recorded in the bundle so a reader sees
-// what was established and what was not (DESIGN §5, verification section). A failed check does not stop the
+// what was established and what was not (ARCHITECTURE.md §5, verification section). A failed check does not stop the
 // bundle: an incomplete or suspicious record is exactly what an auditor needs to see.
 import {
   receiptDigest,

@@ -8,8 +8,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import { startPipeline } from '../cli/pipeline.js';
-import { loadScenario } from '../cli/replay.js';
+import { startPipeline } from '../service/embedded.js';
+import { loadScenario } from '../service/replay.js';
 import { freshDir } from './dirs.js';
 import type { BenchRow } from './table.js';
 import { CAPTURED_SESSION, encodeProtobuf, logsRequest, sessionId } from './workload.js';
@@ -45,7 +45,7 @@ function bareSignRate(sizes: readonly number[]): number {
 export async function benchBundles(): Promise<BenchRow[]> {
   const scenario = await loadScenario('binary_allow');
   const templateLogs = logsRequest(0, 1, 20);
-  const pipeline = await startPipeline({ dataDir: await freshDir('bench-bundles-'), port: 0 });
+  const pipeline = await startPipeline({ dataDir: await freshDir('bench-bundles-'), ingest: { port: 0 } });
   let elapsed: number;
   let flushSeconds: number;
   try {

@@ -4,12 +4,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { codexEnv, codexExec, installCodex } from '../test/codex-e2e/codex-exec.js';
-import { writeCodexHome } from '../test/codex-e2e/codex-home.js';
-import { trustHooks } from '../test/codex-e2e/hook-trust.js';
-import { startServe, waitForSeals } from '../test/codex-e2e/proofline-serve.js';
-import { EXAMPLE_POLICY } from '../test/codex-e2e/repo.js';
-import { startResponsesServer } from '../test/codex-e2e/responses-server.js';
+import { codexEnv, codexExec, installCodex } from '../harness/codex/codex-exec.js';
+import { writeCodexHome } from '../harness/codex/codex-home.js';
+import { trustHooks } from '../harness/codex/hook-trust.js';
+import { startServe, waitForSeals } from '../harness/codex/proofline-serve.js';
+import { EXAMPLE_POLICY } from '../harness/codex/repo.js';
+import { startResponsesServer } from '../harness/codex/responses-server.js';
 import { freshDir } from './dirs.js';
 import { percentile, type BenchRow } from './table.js';
 

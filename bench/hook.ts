@@ -3,8 +3,8 @@
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 
-import { startPipeline } from '../cli/pipeline.js';
-import { loadScenario, runHookProcess } from '../cli/replay.js';
+import { startPipeline } from '../service/embedded.js';
+import { loadScenario, runHookProcess } from '../service/replay.js';
 import { freshDir } from './dirs.js';
 import { percentile, type BenchRow } from './table.js';
 
@@ -22,7 +22,7 @@ function bareNodeStartMs(): number[] {
 
 export async function benchHook(): Promise<BenchRow[]> {
   const preToolUse = (await loadScenario('binary_allow')).hooks.find((h) => h.event === 'PreToolUse')!;
-  const pipeline = await startPipeline({ dataDir: await freshDir('bench-hook-'), port: 0 });
+  const pipeline = await startPipeline({ dataDir: await freshDir('bench-hook-'), ingest: { port: 0 } });
   const times: number[] = [];
   try {
     for (let i = 0; i < RUNS; i++) {

@@ -2,7 +2,7 @@
 // beside it, as in `serve`), beside a bare protobufjs decode of the same bytes.
 import { performance } from 'node:perf_hooks';
 
-import { startPipeline } from '../cli/pipeline.js';
+import { startPipeline } from '../service/embedded.js';
 import { EXPORT_REQUEST_TYPES } from '../ingest/otlp/proto.js';
 import { freshDir } from './dirs.js';
 import type { BenchRow } from './table.js';
@@ -20,7 +20,7 @@ function bareDecodeRate(bodies: readonly Buffer[]): number {
 }
 
 async function ingestRate(bodies: readonly Buffer[], contentType: string): Promise<number> {
-  const pipeline = await startPipeline({ dataDir: await freshDir('bench-ingest-'), port: 0 });
+  const pipeline = await startPipeline({ dataDir: await freshDir('bench-ingest-'), ingest: { port: 0 } });
   try {
     const started = performance.now();
     for (const body of bodies) {

@@ -21,7 +21,9 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { Kafka, logLevel, type Message } from 'kafkajs';
 import { pino } from 'pino';
 
-import { startAssembly, startIngest } from '../cli/stages.js';
+import * as assemblerConfig from '../assembler/config.js';
+import * as ingestConfig from '../ingest/config.js';
+import { startAssembly, startIngest } from '../service/stages.js';
 import { nowUnixNano } from '../ingest/normalize/observation.js';
 import { normalizeOtlpRequest } from '../ingest/normalize/otlp-request.js';
 import { decodeOtlp } from '../ingest/otlp/decode.js';
@@ -138,16 +140,11 @@ async function pipelineRates(
   await admin.connect();
   try {
     // Timers far off: sessions are sealed by the flush below, once everything was read.
-    const assembly = await startAssembly({
-      dataDir,
-      subscriber,
-      connection,
-      settleMs: 600_000,
-      idleTimeoutMs: 600_000,
-      bundleSink: (bundles) => transport.bundles.publish(bundles),
-      logger,
-    });
-    const ingest = await startIngest({ publisher: transport.publisher, port: 0 });
+    const assembly = await startAssembly(
+      { ...assemblerConfig.createDefaultConfig(), dataDir, settleMs: 600_000, idleTimeoutMs: 600_000 },
+      { subscriber, connection, bundleSink: (bundles) => transport.bundles.publish(bundles), logger },
+    );
+    const ingest = await startIngest({ ...ingestConfig.createDefaultConfig(), port: 0 }, transport.publisher);
     await untilGroupStable(admin, group);
 
     const started = performance.now();

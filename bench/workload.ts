@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { fixturesRoot } from '../cli/replay.js';
+import { fixturesRoot } from '../service/replay.js';
 import { EXPORT_REQUEST_TYPES } from '../ingest/otlp/proto.js';
 
 const LOGS = EXPORT_REQUEST_TYPES.logs;

@@ -2,6 +2,12 @@
 // command loads only what it runs.
 import { Command, InvalidArgumentError, Option } from 'commander';
 
+import * as assemblerConfig from '../assembler/config.js';
+import * as ingestConfig from '../ingest/config.js';
+import { DEFAULT_SERVER_URL, ENV } from '../schemas/endpoints.js';
+import { topicNames } from '../schemas/topics.js';
+import * as transportConfig from '../transport/config.js';
+import { assembleServiceConfig, ingestServiceConfig, serveConfig } from './configs.js';
 import { HOOK_FLAGS } from './hook-args.js';
 
 const VERSION = '0.1.0';
@@ -30,32 +36,36 @@ export const program = new Command('proofline')
   .version(VERSION)
   .showHelpAfterError('(run with --help for usage)');
 
+const INGEST = ingestConfig.createDefaultConfig();
+const ASSEMBLER = assemblerConfig.createDefaultConfig();
+const KAFKA = transportConfig.createDefaultKafkaConfig([]);
+const COLLECTOR = transportConfig.createDefaultCollectorTopicsConfig();
+
+// Flags carry no commander defaults: an unset flag is undefined, and the stages' own defaults
+// (createDefaultConfig) fill it in (cli/configs.ts), so every default is written once.
+
 /** The receiver's flags, shared by `serve` and `ingest`. */
 function receiverOptions(command: Command): Command {
   return command
-    .option('--host <host>', 'address to bind (loopback unless told otherwise)', '127.0.0.1')
-    .option('--port <port>', 'OTLP/HTTP port', parsePort, 4318)
-    .option('--token <token>', 'require this bearer token on every request (default: $PROOFLINE_TOKEN)')
+    .option('--host <host>', `address to bind (default: ${INGEST.host})`)
+    .option('--port <port>', `OTLP/HTTP port (default: ${INGEST.port})`, parsePort)
+    .option('--token <token>', `require this bearer token on every request (default: $${ENV.token})`)
     .option(
       '--policy <file>',
       'guard policy or rule file (YAML); default: allow everything, recorded as such',
     )
-    .option('--store-content', 'keep redacted prompt/argument/output text beside its digest', false)
+    .option('--store-content', 'keep redacted prompt/argument/output text beside its digest')
     .option(
       '--max-body <bytes>',
-      'largest request body after decompression',
+      `largest request body after decompression (default: ${INGEST.maxBodyBytes})`,
       parsePositiveInt,
-      16 * 1024 * 1024,
     );
 }
 
 /** Where the Kafka topics are, for every command that can use Kafka. */
 function topicOption(command: Command): Command {
-  return command.option(
-    '--topic-prefix <prefix>',
-    'Kafka topics <prefix>.observations, <prefix>.observations.dlq, <prefix>.bundles',
-    'proofline',
-  );
+  const names = Object.values(topicNames('<prefix>')).join(', ');
+  return command.option('--topic-prefix <prefix>', `Kafka topics ${names} (default: ${KAFKA.topicPrefix})`);
 }
 
 /** The assembler's timers, shared by `serve` and `assemble`. */
@@ -63,15 +73,13 @@ function assemblerOptions(command: Command): Command {
   return command
     .option(
       '--settle-ms <ms>',
-      'quiet time after an action closes before it is bundled',
+      `quiet time after an action closes before it is bundled (default: ${ASSEMBLER.settleMs})`,
       parsePositiveInt,
-      30_000,
     )
     .option(
       '--idle-timeout-ms <ms>',
-      'seal a session after this long without records',
+      `seal a session after this long without records (default: ${ASSEMBLER.idleTimeoutMs})`,
       parsePositiveInt,
-      600_000,
     );
 }
 
@@ -82,32 +90,38 @@ assemblerOptions(
     ),
   ),
 )
-  .option('--data <dir>', 'data directory: store, bundles, keys', '.proofline')
+  .option('--data <dir>', `data directory: store, bundles, keys (default: ${ASSEMBLER.dataDir})`)
   .option('--kafka <brokers>', 'use Kafka (comma-separated brokers) instead of the embedded store')
-  .option('--group <name>', "with --kafka: the assemblers' consumer group", 'proofline-assemblers')
-  .action(async (opts) => (await import('./serve.js')).runServe(opts));
+  .option('--group <name>', `with --kafka: the assemblers' consumer group (default: ${KAFKA.group})`)
+  .action(async (flags) => (await import('../service/serve.js')).runServe(serveConfig(flags)));
 
 receiverOptions(
   topicOption(program.command('ingest'))
     .description('Receiver only: OTLP/HTTP and hook calls (or Collector topics) → Kafka')
     .requiredOption('--kafka <brokers>', 'comma-separated Kafka brokers'),
 )
-  .option('--from-kafka <topics>', 'instead of HTTP: consume the Collector kafkaexporter topics LOGS,SPANS')
-  .option('--collector-group <name>', 'with --from-kafka: the consumer group', 'proofline-ingest-collector')
-  .addOption(
-    new Option('--collector-encoding <encoding>', "the exporter's encoding")
-      .choices(['otlp_proto', 'otlp_json'])
-      .default('otlp_proto'),
+  .option(
+    '--from-kafka <topics>',
+    `instead of HTTP: consume the Collector kafkaexporter topics LOGS,SPANS (e.g. ${COLLECTOR.logsTopic},${COLLECTOR.tracesTopic})`,
   )
-  .action(async (opts) => (await import('./kafka.js')).runKafkaIngest(opts));
+  .option('--collector-group <name>', `with --from-kafka: the consumer group (default: ${COLLECTOR.group})`)
+  .addOption(
+    new Option(
+      '--collector-encoding <encoding>',
+      `the exporter's encoding (default: ${COLLECTOR.encoding})`,
+    ).choices(['otlp_proto', 'otlp_json']),
+  )
+  .action(async (flags) => (await import('../service/kafka.js')).runKafkaIngest(ingestServiceConfig(flags)));
 
 assemblerOptions(
   topicOption(program.command('assemble'))
     .description('Assembler only: a Kafka consumer group member that writes signed bundles')
     .requiredOption('--kafka <brokers>', 'comma-separated Kafka brokers')
-    .option('--group <name>', 'consumer group', 'proofline-assemblers')
-    .option('--data <dir>', 'data directory: bundles, keys, index', '.proofline'),
-).action(async (opts) => (await import('./kafka.js')).runKafkaAssemble(opts));
+    .option('--group <name>', `consumer group (default: ${KAFKA.group})`)
+    .option('--data <dir>', `data directory: bundles, keys, index (default: ${ASSEMBLER.dataDir})`),
+).action(async (flags) =>
+  (await import('../service/kafka.js')).runKafkaAssemble(assembleServiceConfig(flags)),
+);
 
 // Runs through cli/main.ts's fast path; declared here for `--help` and the command list.
 const hook = program
@@ -120,16 +134,16 @@ program
   .command('approve')
   .description('Approve (or --deny) a call the guard gated; the same call, retried unchanged, runs once')
   .argument('<id>', 'the approval id from the deny reason (or GET /v1/approvals)')
-  .option('--url <url>', 'proofline server (default: $PROOFLINE_URL, then http://127.0.0.1:4318)')
-  .option('--token <token>', 'bearer token (default: $PROOFLINE_TOKEN)')
+  .option('--url <url>', `proofline server (default: $${ENV.url}, then ${DEFAULT_SERVER_URL})`)
+  .option('--token <token>', `bearer token (default: $${ENV.token})`)
   .option('--as <name>', 'who approves, as recorded (default: the current user)')
   .option('--deny', 'refuse instead of approving', false)
   .action(async (id: string, opts) => {
     const { runApprove, defaultApprover } = await import('../ingest/guard/approve-command.js');
     await runApprove({
       id,
-      url: opts.url ?? process.env.PROOFLINE_URL ?? 'http://127.0.0.1:4318',
-      token: opts.token ?? process.env.PROOFLINE_TOKEN,
+      url: opts.url ?? process.env[ENV.url] ?? DEFAULT_SERVER_URL,
+      token: opts.token ?? process.env[ENV.token],
       approver: opts.as ?? defaultApprover(),
       deny: opts.deny,
       timeoutMs: 10_000,
@@ -189,7 +203,7 @@ program
   .command('demo')
   .description('Replay the bundled real Codex captures through the embedded pipeline and verify the result')
   .option('--data <dir>', 'keep the demo data here (default: a fresh temporary directory)')
-  .action(async (opts) => (await import('./demo.js')).runDemo(opts));
+  .action(async (opts) => (await import('../service/demo.js')).runDemo(opts));
 
 program
   .command('eval')

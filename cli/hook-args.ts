@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 
 import type { HookCommandOptions } from '../ingest/hook/command.js';
+import { DEFAULT_SERVER_URL, ENV } from '../schemas/endpoints.js';
 
 interface HookFlag {
   type: 'string' | 'boolean';
@@ -14,9 +15,9 @@ export const HOOK_FLAGS: Record<string, HookFlag> = {
   url: {
     type: 'string',
     value: '<url>',
-    description: 'proofline server (default: $PROOFLINE_URL, then http://127.0.0.1:4318)',
+    description: `proofline server (default: $${ENV.url}, then ${DEFAULT_SERVER_URL})`,
   },
-  token: { type: 'string', value: '<token>', description: 'bearer token (default: $PROOFLINE_TOKEN)' },
+  token: { type: 'string', value: '<token>', description: `bearer token (default: $${ENV.token})` },
   'fail-open': {
     type: 'boolean',
     description: 'allow tool calls when the server cannot be reached (default: deny)',
@@ -49,8 +50,8 @@ function readHookArgs(argv: string[]): HookCommandOptions {
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
     throw new Error('--timeout-ms must be a positive integer');
   return {
-    url: (values.url as string | undefined) ?? process.env.PROOFLINE_URL ?? 'http://127.0.0.1:4318',
-    token: (values.token as string | undefined) ?? process.env.PROOFLINE_TOKEN,
+    url: (values.url as string | undefined) ?? process.env[ENV.url] ?? DEFAULT_SERVER_URL,
+    token: (values.token as string | undefined) ?? process.env[ENV.token],
     failOpen: values['fail-open'] === true,
     timeoutMs,
   };

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 import { DuckDBInstance } from '@duckdb/node-api';
 
-import { startPipeline } from '../cli/pipeline.js';
+import { startPipeline } from '../service/embedded.js';
 import type { Observation } from '../schemas/observation.js';
 import { readEvidence } from './evidence.js';
 
@@ -16,7 +16,7 @@ export async function rebuildManifests(dataDir: string, keyDir: string): Promise
   const observations = await recordedObservations(join(dataDir, 'pipeline.duckdb'));
   const rebuilt = await mkdtemp(join(tmpdir(), 'proofline-eval-rebuild-'));
   await cp(keyDir, join(rebuilt, 'keys'), { recursive: true });
-  const pipeline = await startPipeline({ dataDir: rebuilt, port: 0, ...QUIET_TIMERS });
+  const pipeline = await startPipeline({ dataDir: rebuilt, ingest: { port: 0 }, assembler: QUIET_TIMERS });
   try {
     await pipeline.publisher.publish(observations);
     await pipeline.flush();

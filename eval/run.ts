@@ -6,7 +6,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-import { startPipeline } from '../cli/pipeline.js';
+import { startPipeline } from '../service/embedded.js';
 import { loadGuard } from '../policy/load.js';
 import type { ActionProof, ObligationStatus } from '../schemas/bundle.js';
 import type { Route } from '../schemas/guard.js';
@@ -67,7 +67,7 @@ export const REBUILDS = 2;
 export async function runCorpus(corpus: Corpus, options: { dataDir?: string } = {}): Promise<EvalRun> {
   const started = Date.now();
   const dataDir = resolve(options.dataDir ?? (await mkdtemp(join(tmpdir(), 'proofline-eval-'))));
-  const pipeline = await startPipeline({ dataDir, port: 0, ...QUIET_TIMERS });
+  const pipeline = await startPipeline({ dataDir, ingest: { port: 0 }, assembler: QUIET_TIMERS });
   let keyDir: string;
   try {
     pipeline.setGuard(loadGuard(corpus.policyFile));

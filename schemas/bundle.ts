@@ -1,4 +1,4 @@
-// The contract between the assembler and the verifier (DESIGN §5): a DSSE envelope over an in-toto
+// The contract between the assembler and the verifier (ARCHITECTURE.md §5): a DSSE envelope over an in-toto
 // Statement v1 whose predicate is the action's proof, plus a per-session seal. All digests are sha256 hex
 // over RFC 8785 canonical JSON (schemas/digest.ts) unless a field says otherwise.
 import { canonicalDigest } from './digest.js';

@@ -1,4 +1,4 @@
-// Which receipts are expected of an action, by runtime family and route (DESIGN §5; the table is in README →
+// Which receipts are expected of an action, by runtime family and route (ARCHITECTURE.md §5; the table is in README →
 // "Receipt completeness across runtimes"). ρ(a) counts only these, so a runtime is never punished for a
 // receipt it cannot produce, and is charged for one it can produce but did not.
 import type { Checkpoint } from './bundle.js';

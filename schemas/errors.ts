@@ -26,3 +26,10 @@ export class ProoflineError<Code extends string = string> extends Error {
 export function exitCodeOf(error: unknown): number {
   return error instanceof ProoflineError && error.exitCode > 0 ? error.exitCode : 1;
 }
+
+/** A stage's configuration that cannot work (a port out of range, a negative timer): exit 2, before any work. */
+export class ConfigError extends ProoflineError<'CONFIG_INVALID'> {
+  constructor(message: string) {
+    super('CONFIG_INVALID', message, { exitCode: 2 });
+  }
+}

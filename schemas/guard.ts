@@ -26,7 +26,7 @@ export type EnforceabilityClass = (typeof ENFORCEABILITY_CLASSES)[number];
 /** Every externality field may be `unknown`: the classifier says so rather than guess. */
 export type Unknown = 'unknown';
 
-/** The externality context X(a) of DESIGN §5: where an action's effects land and how sure proofline is of it. */
+/** The externality context X(a) of ARCHITECTURE.md §5: where an action's effects land and how sure proofline is of it. */
 export interface ExternalityContext {
   /** `none`: nothing leaves the machine. */
   destination_type:
@@ -59,7 +59,7 @@ export interface ExternalityContext {
 
 export type ExternalityField = keyof ExternalityContext;
 
-/** What the dependency graph knows of the action's backward slice (DESIGN §6), for ancestry conditions. */
+/** What the dependency graph knows of the action's backward slice (ARCHITECTURE.md §6), for ancestry conditions. */
 export interface SessionContext {
   labels: string[];
   data_classes: string[];

@@ -1,5 +1,6 @@
 // Where the SDK's guard calls go. `startProofline` sets it; an application with its own OpenTelemetry setup
 // calls `configureProofline` (or sets PROOFLINE_URL / PROOFLINE_TOKEN, the variables `proofline hook` reads).
+import { DEFAULT_SERVER_URL, ENV } from '../schemas/endpoints.js';
 import type { RuntimeFamily } from '../schemas/observation.js';
 
 export interface ProoflineConfig {
@@ -11,8 +12,6 @@ export interface ProoflineConfig {
   runtimeFamily: RuntimeFamily;
 }
 
-const DEFAULT_URL = 'http://127.0.0.1:4318';
-
 let configured: ProoflineConfig | undefined;
 
 export function configureProofline(config: Partial<ProoflineConfig> & { url: string }): void {
@@ -23,9 +22,9 @@ export function configureProofline(config: Partial<ProoflineConfig> & { url: str
  * later `configureProofline` applies to actions already created. */
 export function currentConfig(): ProoflineConfig {
   if (configured) return configured;
-  const token = process.env.PROOFLINE_TOKEN;
+  const token = process.env[ENV.token];
   return {
-    url: process.env.PROOFLINE_URL ?? DEFAULT_URL,
+    url: process.env[ENV.url] ?? DEFAULT_SERVER_URL,
     ...(token ? { token } : {}),
     runtimeFamily: 'framework_sdk',
   };

@@ -3,7 +3,7 @@
 // through another connection (the shared one) are picked up too.
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
-import { InvalidObservationError } from '../schemas/observation.js';
+import { InvalidObservationError } from '../schemas/assert-observation.js';
 import type { Delivery, ObservationSubscriber } from '../schemas/transport.js';
 
 import { EMBEDDED_PARTITION } from './embedded-schema.js';

@@ -2,7 +2,7 @@
 // whose value is not an Observation never reach the handler: they go straight to the dead-letter topic.
 import type { EachBatchPayload, IHeaders, Kafka } from 'kafkajs';
 
-import { InvalidObservationError } from '../schemas/observation.js';
+import { InvalidObservationError } from '../schemas/assert-observation.js';
 import {
   TransportUnavailableError,
   type Delivery,

@@ -1,4 +1,4 @@
-// Receipt completeness recomputed in SQL from the receipts themselves (DESIGN §5): per action, then per
+// Receipt completeness recomputed in SQL from the receipts themselves (ARCHITECTURE.md §5): per action, then per
 // session, per runtime family and overall. The views read only `bundles`, `receipts` and `expected_receipts`,
 // never the ρ a bundle claims (that one is `rho_claimed`, for comparison).
 import type { Database } from './database.js';

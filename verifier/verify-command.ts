@@ -1,14 +1,16 @@
 // `proofline verify`: the CI gate. Verifies every bundle and session, measures completeness, prints the
 // results as text, JSON or JUnit XML, and returns the exit code (see EXIT_CODES in errors.ts).
-import type { CheckResult } from './checks/check.js';
-import { completenessReport, type CompletenessReport } from './completeness.js';
+import { completenessReport } from './completeness.js';
 import { Database } from './database.js';
-import { EXIT_CODES, type ExitCode } from './errors.js';
+import type { ExitCode } from './errors.js';
 import { loadPaths } from './load-paths.js';
 import { processOutput, type Output } from './output.js';
 import { loadPoliciesInForce } from './policies.js';
 import { renderJunit } from './render/junit.js';
 import { renderVerifyText } from './render/verify-text.js';
+import { judge, type VerifyReport } from './verdict.js';
+
+export type { VerifyReport, VerifyResult } from './verdict.js';
 import { checkResults } from './verify.js';
 
 export interface VerifyOptions {
@@ -19,16 +21,6 @@ export interface VerifyOptions {
   db?: string;
   /** `--policy`: policy files in force when the bundles were made; their decisions are replayed. */
   policy?: string[];
-}
-
-export type VerifyResult = 'pass' | 'check_failed' | 'below_threshold';
-
-export interface VerifyReport {
-  result: VerifyResult;
-  exit_code: ExitCode;
-  min_completeness: number;
-  checks: CheckResult[];
-  completeness: CompletenessReport;
 }
 
 export async function runVerify(options: VerifyOptions, output: Output = processOutput): Promise<ExitCode> {
@@ -43,24 +35,6 @@ export async function runVerify(options: VerifyOptions, output: Output = process
   } finally {
     db.close();
   }
-}
-
-function judge(
-  checks: CheckResult[],
-  completeness: CompletenessReport,
-  minCompleteness: number,
-): VerifyReport {
-  const result: VerifyResult = checks.some((c) => c.status === 'fail')
-    ? 'check_failed'
-    : completeness.overall.mean_rho < minCompleteness
-      ? 'below_threshold'
-      : 'pass';
-  const exit_code = {
-    pass: EXIT_CODES.ok,
-    check_failed: EXIT_CODES.checkFailed,
-    below_threshold: EXIT_CODES.belowThreshold,
-  }[result];
-  return { result, exit_code, min_completeness: minCompleteness, checks, completeness };
 }
 
 function render(report: VerifyReport, format: VerifyOptions['format']): string {

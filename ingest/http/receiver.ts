@@ -10,6 +10,7 @@ import Fastify, {
 } from 'fastify';
 
 import { TransportUnavailableError, type ObservationPublisher } from '../../schemas/transport.js';
+import type { Config } from '../config.js';
 import { decodeOtlp } from '../otlp/decode.js';
 import { OtlpDecodeError } from '../otlp/errors.js';
 import type { OtlpSignal } from '../otlp/model.js';
@@ -21,18 +22,10 @@ import { decodedBody, OTLP_MEDIA_TYPES, otlpEncodingOf } from './body.js';
 import { IngestHttpError } from './errors.js';
 import { errorResponse, exportResponse, type EncodedBody } from './responses.js';
 
-export interface ReceiverOptions {
+export type ReceiverOptions = Pick<Config, 'token' | 'maxBodyBytes' | 'storeContent'> & {
   publisher: ObservationPublisher;
-  /** Require `Authorization: Bearer <token>` on every route but /healthz. */
-  token?: string;
-  /** Largest body accepted, before and after decompression. */
-  maxBodyBytes?: number;
-  /** Keep redacted prompt/argument/output text beside its digest. */
-  storeContent?: boolean;
   logger?: boolean | object;
-}
-
-export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+};
 
 const UNSUPPORTED_MEDIA_TYPE = 'Content-Type must be application/x-protobuf or application/json';
 
@@ -58,7 +51,7 @@ async function registerOtlpRoutes(
   options: ReceiverOptions,
   stats: ReceiverStats,
 ): Promise<void> {
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const { maxBodyBytes } = options;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     Object.values(OTLP_MEDIA_TYPES),
@@ -77,7 +70,7 @@ async function registerOtlpRoutes(
       const body = await decodedBody(request.body, request.headers['content-encoding'], maxBodyBytes);
       const otlp = decodeOtlp(body, encoding, signal);
       const batch = normalizeOtlpRequest(otlp, {
-        storeContent: options.storeContent ?? false,
+        storeContent: options.storeContent,
         observedUnixNano: nowUnixNano(),
       });
       if (batch.observations.length > 0) await options.publisher.publish(batch.observations);

@@ -1,4 +1,4 @@
-// Which runtime family a record comes from (DESIGN §3). An explicit `proofline.runtime.family` wins (the
+// Which runtime family a record comes from (ARCHITECTURE.md §3). An explicit `proofline.runtime.family` wins (the
 // record's over its resource's); otherwise Codex services are `tool_hook` (Codex CLI and its hooks) and
 // everything else is `framework_sdk`, the family of agents instrumented through an SDK.
 import { RUNTIME_FAMILIES, type RuntimeFamily } from '../../schemas/observation.js';

@@ -53,7 +53,7 @@ export function mergeContexts(contexts: CommandContext[]): CommandContext {
   return merged as unknown as CommandContext;
 }
 
-/** Which runtimes can stop an action before it runs (DESIGN §5): hooks and gateways can; SDK callbacks
+/** Which runtimes can stop an action before it runs (ARCHITECTURE.md §5): hooks and gateways can; SDK callbacks
  * only advise, and managed platforms are seen after the fact. */
 const ENFORCEABILITY: Record<RuntimeFamily, EnforceabilityClass> = {
   tool_hook: 'runtime_enforced',

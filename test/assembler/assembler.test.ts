@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { assertObservation, InvalidObservationError, observationId } from '../../schemas/observation.js';
+import { assertObservation, InvalidObservationError } from '../../schemas/assert-observation.js';
+import { observationId } from '../../schemas/observation.js';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';

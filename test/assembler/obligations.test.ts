@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { SEAL_FILE_NAME, type ActionProof, type SessionSeal } from '../../schemas/bundle.js';
-import { assertObservation, InvalidObservationError, observationId } from '../../schemas/observation.js';
+import { assertObservation, InvalidObservationError } from '../../schemas/assert-observation.js';
+import { observationId } from '../../schemas/observation.js';
 import { readEnvelope, rig, SETTLE_MS, statementOf, type Rig } from './harness.js';
 import { GuardedSession, MINUTE_MS, REVIEW_RULE } from './guarded-session.js';
 import { deliveries } from './scenarios.js';

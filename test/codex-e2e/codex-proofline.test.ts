@@ -14,13 +14,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePolicy, loadPolicyFile } from '../../policy/engine/index.js';
 import type { ActionProof, Checkpoint } from '../../schemas/bundle.js';
 import { actionProofs, readBundles, seals, type BundleFile } from '../e2e/support.js';
-import { codexEnv, codexExec, installCodex, type CodexExecResult } from './codex-exec.js';
-import { HOOK_EVENTS, writeCodexHome } from './codex-home.js';
+import { codexEnv, codexExec, installCodex, type CodexExecResult } from '../../harness/codex/codex-exec.js';
+import { HOOK_EVENTS, writeCodexHome } from '../../harness/codex/codex-home.js';
 import { startEgressTrap, type EgressTrap } from './egress-trap.js';
-import { trustHooks } from './hook-trust.js';
-import { startServe, waitForSeals, type ServeProcess } from './proofline-serve.js';
-import { FINAL_MESSAGE, startResponsesServer, type ResponsesServer } from './responses-server.js';
-import { EXAMPLE_POLICY, PROOFLINE_CLI } from './repo.js';
+import { trustHooks } from '../../harness/codex/hook-trust.js';
+import { startServe, waitForSeals, type ServeProcess } from '../../harness/codex/proofline-serve.js';
+import {
+  FINAL_MESSAGE,
+  startResponsesServer,
+  type ResponsesServer,
+} from '../../harness/codex/responses-server.js';
+import { EXAMPLE_POLICY, PROOFLINE_CLI } from '../../harness/codex/repo.js';
 import { occurrences } from './secret-scan.js';
 import { createWorkspace, pushedRefs, type Workspace } from './workspace.js';
 

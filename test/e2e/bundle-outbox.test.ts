@@ -3,8 +3,8 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { BundleOutbox, type SinkBundle } from '../../cli/bundle-outbox.js';
-import type { Pipeline } from '../../cli/pipeline.js';
+import { BundleOutbox, type SinkBundle } from '../../service/bundle-outbox.js';
+import type { Pipeline } from '../../service/embedded.js';
 import { DENY_POLICY, readBundles, replay, startTestPipeline } from './support.js';
 
 describe('bundle outbox', () => {

@@ -10,7 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 
-import { listScenarios, loadScenario } from '../../cli/replay.js';
+import { listScenarios, loadScenario } from '../../service/replay.js';
 import { decodeOtlp } from '../../ingest/otlp/decode.js';
 import { normalizeOtlpRequest } from '../../ingest/normalize/otlp-request.js';
 import { merkleRoot } from '../../schemas/merkle.js';

@@ -8,7 +8,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Pipeline } from '../../cli/pipeline.js';
+import type { Pipeline } from '../../service/embedded.js';
 import { loadGuard } from '../../policy/load.js';
 import type { ActionProof } from '../../schemas/bundle.js';
 import type { RuntimeFamily } from '../../schemas/observation.js';

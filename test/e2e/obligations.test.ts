@@ -5,7 +5,7 @@
 // eleven minutes later, runs `ls` (violated).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Pipeline } from '../../cli/pipeline.js';
+import type { Pipeline } from '../../service/embedded.js';
 import { loadGuard } from '../../policy/load.js';
 import type { ActionProof } from '../../schemas/bundle.js';
 import { runVerify } from '../../verifier/verify-command.js';

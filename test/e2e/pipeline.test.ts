@@ -2,7 +2,7 @@
 // OTLP byte for byte over HTTP, bundles signed and sealed, then the verifier and the reports over them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Pipeline } from '../../cli/pipeline.js';
+import type { Pipeline } from '../../service/embedded.js';
 import type { ActionProof } from '../../schemas/bundle.js';
 import { runReport } from '../../verifier/report-command.js';
 import { runVerify } from '../../verifier/verify-command.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { startPipeline, type Pipeline } from '../../cli/pipeline.js';
+import { startPipeline, type Pipeline } from '../../service/embedded.js';
 import { loadGuard } from '../../policy/load.js';
 import type { ActionProof } from '../../schemas/bundle.js';
 import type { Guard } from '../../schemas/guard.js';
@@ -61,8 +61,7 @@ async function runSession(guard: Guard, storeContent: boolean): Promise<Run> {
   const workspace = makeWorkspace();
   const pipeline = await startPipeline({
     dataDir: await freshDataDir('proofline-rederive-'),
-    port: 0,
-    storeContent,
+    ingest: { port: 0, storeContent },
   });
   pipeline.setGuard(guard);
   const session = new CodexSession(

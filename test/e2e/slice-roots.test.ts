@@ -3,7 +3,7 @@
 // must verify. This once failed `backward_slice`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { Pipeline } from '../../cli/pipeline.js';
+import type { Pipeline } from '../../service/embedded.js';
 import { runVerify } from '../../verifier/verify-command.js';
 import { actionProofs, captureOutput, readBundles, replay, startTestPipeline } from './support.js';
 

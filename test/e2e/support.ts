@@ -4,8 +4,8 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { startPipeline, type Pipeline } from '../../cli/pipeline.js';
-import { loadScenario, replayScenario } from '../../cli/replay.js';
+import { startPipeline, type Pipeline } from '../../service/embedded.js';
+import { loadScenario, replayScenario } from '../../service/replay.js';
 import { loadGuard } from '../../policy/load.js';
 import type { ActionProof, DsseEnvelope, SessionSeal, Statement } from '../../schemas/bundle.js';
 import type { Output } from '../../verifier/output.js';
@@ -17,7 +17,7 @@ export async function freshDataDir(prefix = 'proofline-e2e-'): Promise<string> {
 }
 
 export async function startTestPipeline(dataDir?: string): Promise<Pipeline> {
-  return startPipeline({ dataDir: dataDir ?? (await freshDataDir()), port: 0 });
+  return startPipeline({ dataDir: dataDir ?? (await freshDataDir()), ingest: { port: 0 } });
 }
 
 /** Replays one capture under a policy (a rule file path, or allow-all) and fails loudly on any non-200. */

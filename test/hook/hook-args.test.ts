@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { parseHookArgs } from '../../cli/hook-args.js';
-import { loadScenario, runHookProcess } from '../../cli/replay.js';
+import { loadScenario, runHookProcess } from '../../service/replay.js';
 
 describe('proofline hook arguments', () => {
   it('reads flags, with environment and built-in defaults', () => {

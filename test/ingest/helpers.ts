@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 import type { FastifyInstance } from 'fastify';
 
-import { loadScenario, type OtlpRequest } from '../../cli/replay.js';
+import { loadScenario, type OtlpRequest } from '../../service/replay.js';
+import { createDefaultConfig } from '../../ingest/config.js';
 import { createReceiver, type ReceiverOptions } from '../../ingest/http/receiver.js';
 import type { Observation } from '../../schemas/observation.js';
 import type { ObservationPublisher } from '../../schemas/transport.js';
@@ -38,13 +39,14 @@ export async function startReceiver(
   extend?: (app: FastifyInstance) => unknown,
 ): Promise<RunningReceiver> {
   const publisher = new FakePublisher();
-  const app = await createReceiver({ publisher, ...options });
+  const { maxBodyBytes, storeContent } = createDefaultConfig();
+  const app = await createReceiver({ publisher, maxBodyBytes, storeContent, ...options });
   extend?.(app);
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, url: address, publisher, close: () => app.close() };
 }
 
-export type { OtlpRequest as RecordedRequest } from '../../cli/replay.js';
+export type { OtlpRequest as RecordedRequest } from '../../service/replay.js';
 
 export function scenarioNames(): string[] {
   return readdirSync(SCENARIOS_DIR, { withFileTypes: true })

@@ -7,7 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 import { expect, it } from 'vitest';
 
-import { listScenarios, loadScenario, postOtlp, type OtlpRequest } from '../../cli/replay.js';
+import { listScenarios, loadScenario, postOtlp, type OtlpRequest } from '../../service/replay.js';
 import { normalizeOtlpRequest } from '../../ingest/normalize/otlp-request.js';
 import { decodeOtlp } from '../../ingest/otlp/decode.js';
 import type { Observation } from '../../schemas/observation.js';

@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 import { expect, it } from 'vitest';
 
-import { listScenarios } from '../../cli/replay.js';
+import { listScenarios } from '../../service/replay.js';
 import { freshDataDir } from '../e2e/support.js';
 import {
   expectOnTopic,

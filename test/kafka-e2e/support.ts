@@ -17,9 +17,9 @@ import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import { afterAll, beforeAll, expect } from 'vitest';
 
 import { keygen } from '../../assembler/keygen.js';
-import { demoPolicyFile } from '../../cli/demo-policies.js';
-import { startPipeline } from '../../cli/pipeline.js';
-import { listScenarios, loadScenario, replayScenario, type Scenario } from '../../cli/replay.js';
+import { demoPolicyFile } from '../../service/demo-policies.js';
+import { startPipeline } from '../../service/embedded.js';
+import { listScenarios, loadScenario, replayScenario, type Scenario } from '../../service/replay.js';
 import { normalizeOtlpRequest } from '../../ingest/normalize/otlp-request.js';
 import { decodeOtlp } from '../../ingest/otlp/decode.js';
 import { loadGuard } from '../../policy/load.js';
@@ -191,9 +191,8 @@ export async function embeddedBundles(keyDir: string): Promise<{ dataDir: string
   const dataDir = await dataDirWithKeys(keyDir);
   const pipeline = await startPipeline({
     dataDir,
-    port: 0,
-    settleMs: SETTLE_MS,
-    idleTimeoutMs: IDLE_TIMEOUT_MS,
+    ingest: { port: 0 },
+    assembler: { settleMs: SETTLE_MS, idleTimeoutMs: IDLE_TIMEOUT_MS },
   });
   try {
     await replayFixtures(

@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 
-import type { Pipeline } from '../../cli/pipeline.js';
+import type { Pipeline } from '../../service/embedded.js';
 import { loadGuard } from '../../policy/load.js';
 import type { ActionProof } from '../../schemas/bundle.js';
 import { startProofline, type ProoflineTelemetry } from '../../sdk/index.js';

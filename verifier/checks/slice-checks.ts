@@ -1,5 +1,5 @@
 // The action's backward slice and its flow labels, recomputed with recursive CTEs over the stored edges
-// (DESIGN §6). An edge from → to means `to` depends on `from`; labels flow from a dependency to its dependents.
+// (ARCHITECTURE.md §6). An edge from → to means `to` depends on `from`; labels flow from a dependency to its dependents.
 import { perBundleCheck } from './table-check.js';
 
 /**

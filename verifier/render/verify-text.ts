@@ -1,6 +1,6 @@
 // `proofline verify --format text`: a tally per check, the failures in full, completeness, and the verdict.
 import { ALL_CHECKS } from '../checks/check.js';
-import type { VerifyReport } from '../verify-command.js';
+import type { VerifyReport } from '../verdict.js';
 import { renderTable } from './table.js';
 
 export function renderVerifyText(report: VerifyReport): string {

@@ -1,4 +1,4 @@
-// The one-machine pipeline: both halves over the embedded DuckDB log (`serve`, `demo`, the e2e tests).
+// The one-machine pipeline: both halves over the embedded DuckDB log (`serve`, `demo`, `eval`, the e2e tests).
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -7,22 +7,19 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 
 import type { Assembler } from '../assembler/assembler.js';
+import * as assemblerConfig from '../assembler/config.js';
+import * as ingestConfig from '../ingest/config.js';
 import type { Guard } from '../schemas/guard.js';
 import type { ObservationPublisher } from '../schemas/transport.js';
 import { openEmbeddedTransport, type EmbeddedTransport } from '../transport/embedded.js';
 import { EMBEDDED_PARTITION } from '../transport/embedded-schema.js';
 import { startAssembly, startIngest } from './stages.js';
 
+/** The stages' configurations, each over its defaults (in-process callers set an ephemeral port, timers). */
 export interface PipelineOptions {
   dataDir: string;
-  host?: string;
-  port?: number;
-  token?: string;
-  policyFile?: string;
-  storeContent?: boolean;
-  maxBodyBytes?: number;
-  settleMs?: number;
-  idleTimeoutMs?: number;
+  ingest?: Partial<ingestConfig.Config>;
+  assembler?: Partial<Omit<assemblerConfig.Config, 'dataDir'>>;
   logger?: Logger;
 }
 
@@ -45,18 +42,19 @@ export interface Pipeline {
 
 export async function startPipeline(options: PipelineOptions): Promise<Pipeline> {
   const dataDir = resolve(options.dataDir);
+  const ingestStage = { ...ingestConfig.createDefaultConfig(), ...options.ingest };
+  const assemblerStage = { ...assemblerConfig.createDefaultConfig(), ...options.assembler, dataDir };
+  ingestConfig.validate(ingestStage);
+  assemblerConfig.validate(assemblerStage);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const transport = await openEmbeddedTransport({ path: join(dataDir, 'pipeline.duckdb') });
   const subscriber = transport.subscriber();
-  const assembly = await startAssembly({
-    dataDir,
+  const assembly = await startAssembly(assemblerStage, {
     subscriber,
     connection: transport.connection,
-    settleMs: options.settleMs,
-    idleTimeoutMs: options.idleTimeoutMs,
     logger: options.logger,
   });
-  const ingest = await startIngest({ ...options, publisher: transport.publisher });
+  const ingest = await startIngest(ingestStage, transport.publisher);
 
   return {
     url: ingest.url,

@@ -8,84 +8,37 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 
+import type * as assemblerConfig from '../assembler/config.js';
+import { isLoopback } from '../ingest/config.js';
+import type * as ingestConfig from '../ingest/config.js';
 import { decodeOtlp } from '../ingest/otlp/decode.js';
 import { normalizeOtlpRequest } from '../ingest/normalize/otlp-request.js';
 import { nowUnixNano } from '../ingest/normalize/observation.js';
+import { topicNames } from '../schemas/topics.js';
 import { TransportUnavailableError } from '../schemas/transport.js';
-import {
-  CollectorTopicConsumer,
-  type CollectorRecord,
-  type OtlpEncoding,
-} from '../transport/collector-topics.js';
+import { CollectorTopicConsumer, type CollectorRecord } from '../transport/collector-topics.js';
+import type { CollectorTopicsConfig, KafkaConfig } from '../transport/config.js';
 import { createKafkaTransport, type KafkaTransport } from '../transport/kafka.js';
-import { CliError } from './errors.js';
-import { cliLogger, untilStopped } from './process.js';
 import type { BundleSink } from './bundle-outbox.js';
+import type { AssembleServiceConfig, IngestServiceConfig, ServeConfig } from './config.js';
+import { processLogger, untilStopped } from './process.js';
 import { startAssembly, startIngest, type IngestStage } from './stages.js';
 
-export interface KafkaReceiverOptions extends KafkaConnectionFlags {
-  host: string;
-  port: number;
-  token?: string;
-  policy?: string;
-  storeContent: boolean;
-  maxBody: number;
+function openKafka(config: KafkaConfig, logger: Logger): KafkaTransport {
+  return createKafkaTransport({ brokers: config.brokers, logger, topics: topicNames(config.topicPrefix) });
 }
 
-export interface KafkaIngestOptions extends KafkaReceiverOptions {
-  fromKafka?: string;
-  collectorEncoding: OtlpEncoding;
-  /** With --from-kafka: the consumer group reading the Collector's topics. */
-  collectorGroup: string;
-}
-
-export interface KafkaAssembleOptions extends KafkaConnectionFlags {
-  group: string;
-  data: string;
-  settleMs: number;
-  idleTimeoutMs: number;
-}
-
-/** Flags every Kafka command takes. */
-export interface KafkaConnectionFlags {
-  kafka: string;
-  /** Topics are `<prefix>.observations`, `<prefix>.observations.dlq` and `<prefix>.bundles`. */
-  topicPrefix: string;
-}
-
-function openKafka(options: KafkaConnectionFlags, logger: Logger): KafkaTransport {
-  const prefix = options.topicPrefix;
-  return createKafkaTransport({
-    brokers: brokersOf(options.kafka),
-    logger,
-    topics: {
-      observations: `${prefix}.observations`,
-      deadLetters: `${prefix}.observations.dlq`,
-      bundles: `${prefix}.bundles`,
-    },
-  });
-}
-
-function brokersOf(list: string): string[] {
-  const brokers = list
-    .split(',')
-    .map((b) => b.trim())
-    .filter(Boolean);
-  if (brokers.length === 0) throw new CliError('--kafka needs at least one broker (host:port)');
-  return brokers;
-}
-
-export async function runKafkaIngest(options: KafkaIngestOptions): Promise<void> {
-  const logger = cliLogger();
-  const transport = openKafka(options, logger);
+export async function runKafkaIngest(config: IngestServiceConfig): Promise<void> {
+  const logger = processLogger();
+  const transport = openKafka(config.transport, logger);
   const stopping = untilStopped(logger);
   try {
-    if (options.fromKafka) {
-      const consumer = consumeCollectorTopics(transport, options, logger);
+    if (config.collector) {
+      const consumer = consumeCollectorTopics(transport, config, config.collector, logger);
       await stopping;
       await consumer.close();
     } else {
-      const ingest = await startKafkaReceiver(transport, options, logger);
+      const ingest = await startKafkaReceiver(transport, config.ingest, logger);
       await stopping;
       await ingest.close();
     }
@@ -96,18 +49,15 @@ export async function runKafkaIngest(options: KafkaIngestOptions): Promise<void>
 
 async function startKafkaReceiver(
   transport: KafkaTransport,
-  options: KafkaReceiverOptions,
+  config: ingestConfig.Config,
   logger: Logger,
 ): Promise<IngestStage> {
-  const ingest = await startIngest({
-    publisher: transport.publisher,
-    host: options.host,
-    port: options.port,
-    token: options.token ?? process.env.PROOFLINE_TOKEN,
-    policyFile: options.policy,
-    storeContent: options.storeContent,
-    maxBodyBytes: options.maxBody,
-  });
+  if (!isLoopback(config.host) && !config.token)
+    logger.warn(
+      { host: config.host },
+      'listening beyond loopback without --token: anyone who can reach it can write',
+    );
+  const ingest = await startIngest(config, transport.publisher);
   logger.info({ url: ingest.url, topic: transport.topics.observations }, 'proofline ingest → kafka');
   return ingest;
 }
@@ -116,19 +66,20 @@ async function startKafkaReceiver(
  * after its observations are acknowledged by Kafka. A record that does not decode is logged and skipped. */
 function consumeCollectorTopics(
   transport: KafkaTransport,
-  options: KafkaIngestOptions,
+  config: IngestServiceConfig,
+  collector: CollectorTopicsConfig,
   logger: Logger,
 ): CollectorTopicConsumer {
-  const [logsTopic, tracesTopic] = options.fromKafka!.split(',').map((t) => t.trim());
+  const { logsTopic, tracesTopic, encoding } = collector;
   const consumer = new CollectorTopicConsumer({
-    brokers: brokersOf(options.kafka),
-    groupId: options.collectorGroup,
-    logs: { topic: logsTopic || 'otlp_logs', encoding: options.collectorEncoding },
-    traces: { topic: tracesTopic || 'otlp_spans', encoding: options.collectorEncoding },
+    brokers: config.transport.brokers,
+    groupId: collector.group,
+    logs: { topic: logsTopic, encoding },
+    traces: { topic: tracesTopic, encoding },
   });
   const running = consumer.run(async (records) => {
     const observations = records.flatMap((record) =>
-      normalizeCollectorRecord(record, options.storeContent, logger),
+      normalizeCollectorRecord(record, config.ingest.storeContent, logger),
     );
     await transport.publisher.publish(observations);
   });
@@ -156,19 +107,20 @@ export function normalizeCollectorRecord(record: CollectorRecord, storeContent: 
 
 /** The assembly half on a consumer group: bundles into the data directory (indexed in its own DuckDB file)
  * and onto the bundles topic, offsets committed only after both. */
-async function startKafkaAssembly(transport: KafkaTransport, options: KafkaAssembleOptions, logger: Logger) {
-  const dataDir = resolve(options.data);
+async function startKafkaAssembly(
+  transport: KafkaTransport,
+  config: { assembler: assemblerConfig.Config; transport: KafkaConfig },
+  logger: Logger,
+) {
+  const dataDir = resolve(config.assembler.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const index = await DuckDBInstance.create(join(dataDir, 'assembler.duckdb'));
   const connection = await index.connect();
-  const subscriber = transport.subscriber({ groupId: options.group });
+  const subscriber = transport.subscriber({ groupId: config.transport.group });
   let closing = false;
-  const assembly = await startAssembly({
-    dataDir,
+  const assembly = await startAssembly(config.assembler, {
     subscriber,
     connection,
-    settleMs: options.settleMs,
-    idleTimeoutMs: options.idleTimeoutMs,
     bundleSink: publishWhenAvailable(
       (bundles) => transport.bundles.publish(bundles),
       logger,
@@ -176,7 +128,7 @@ async function startKafkaAssembly(transport: KafkaTransport, options: KafkaAssem
     ),
     logger,
   });
-  logger.info({ group: options.group, data: dataDir }, 'proofline assemble ← kafka');
+  logger.info({ group: config.transport.group, data: dataDir }, 'proofline assemble ← kafka');
   return {
     done: assembly.done,
     async close() {
@@ -208,11 +160,11 @@ function publishWhenAvailable(publish: BundleSink, logger: Logger, closing: () =
   };
 }
 
-export async function runKafkaAssemble(options: KafkaAssembleOptions): Promise<void> {
-  const logger = cliLogger();
-  const transport = openKafka(options, logger);
+export async function runKafkaAssemble(config: AssembleServiceConfig): Promise<void> {
+  const logger = processLogger();
+  const transport = openKafka(config.transport, logger);
   try {
-    const assembly = await startKafkaAssembly(transport, options, logger);
+    const assembly = await startKafkaAssembly(transport, config, logger);
     await Promise.race([untilStopped(logger), assembly.done]);
     await assembly.close();
   } finally {
@@ -220,12 +172,12 @@ export async function runKafkaAssemble(options: KafkaAssembleOptions): Promise<v
   }
 }
 
-export async function runKafkaServe(options: KafkaReceiverOptions & KafkaAssembleOptions): Promise<void> {
-  const logger = cliLogger();
-  const transport = openKafka(options, logger);
+export async function runKafkaServe(config: ServeConfig & { transport: KafkaConfig }): Promise<void> {
+  const logger = processLogger();
+  const transport = openKafka(config.transport, logger);
   try {
-    const assembly = await startKafkaAssembly(transport, options, logger);
-    const ingest = await startKafkaReceiver(transport, options, logger);
+    const assembly = await startKafkaAssembly(transport, config, logger);
+    const ingest = await startKafkaReceiver(transport, config.ingest, logger);
     await Promise.race([untilStopped(logger), assembly.done]);
     await ingest.close();
     await assembly.close();

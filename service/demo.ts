@@ -8,15 +8,15 @@ import Table from 'cli-table3';
 
 import { loadGuard } from '../policy/load.js';
 import { runVerify } from '../verifier/verify-command.js';
-import { CliError } from './errors.js';
-import { startPipeline } from './pipeline.js';
+import { ProoflineError } from '../schemas/errors.js';
+import { startPipeline } from './embedded.js';
 import { listScenarios, loadScenario, replayScenario, type Scenario } from './replay.js';
 import { demoPolicyFile } from './demo-policies.js';
 
 export async function runDemo(options: { data?: string }): Promise<void> {
   const dataDir = options.data ?? (await mkdtemp(join(tmpdir(), 'proofline-demo-')));
   const started = Date.now();
-  const pipeline = await startPipeline({ dataDir, port: 0 });
+  const pipeline = await startPipeline({ dataDir, ingest: { port: 0 } });
   const rows: string[][] = [];
   try {
     for (const name of await listScenarios()) {
@@ -44,7 +44,8 @@ export async function runDemo(options: { data?: string }): Promise<void> {
   process.stdout.write(
     `\ndemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s; data in ${dataDir}\n`,
   );
-  if (exitCode !== 0) throw new CliError('verification failed on the demo data', exitCode);
+  if (exitCode !== 0)
+    throw new ProoflineError('DEMO_FAILED', 'verification failed on the demo data', { exitCode });
 }
 
 function describe(scenario: Scenario, result: Awaited<ReturnType<typeof replayScenario>>): string[] {

@@ -7,13 +7,15 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { ENV } from '../schemas/endpoints.js';
+
 const HERE = dirname(fileURLToPath(import.meta.url));
 // The hook runs as the built CLI, as Codex runs it; from the TypeScript sources (tests) that is dist/.
-const CLI_MAIN = [join(HERE, 'main.js'), resolve(HERE, '../dist/cli/main.js')].find((path) =>
+const CLI_MAIN = [join(HERE, '../cli/main.js'), resolve(HERE, '../dist/cli/main.js')].find((path) =>
   existsSync(path),
 );
 
-/** The captures ship with the project; from `dist/cli/` they are two levels up. */
+/** The captures ship with the project; from `dist/service/` they are two levels up. */
 export function fixturesRoot(): string {
   const candidates = [
     resolve(HERE, '../../test/fixtures/codex-0.169.0'),
@@ -113,7 +115,7 @@ export function runHookProcess(
   return new Promise((resolvePromise, reject) => {
     if (!CLI_MAIN) throw new Error('the proofline CLI is not built (npm run build)');
     const args = [CLI_MAIN, 'hook', '--url', options.url, ...(options.extraArgs ?? [])];
-    const env = { ...process.env, PROOFLINE_TOKEN: options.token ?? '' };
+    const env = { ...process.env, [ENV.token]: options.token ?? '' };
     const child = spawn(process.execPath, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';

@@ -1,5 +1,5 @@
-// The repository root, from wherever this module runs: from source under vitest (test/codex-e2e/), or compiled
-// into dist/test/codex-e2e/ when the benchmark imports the harness.
+// The repository root, from wherever this module runs: from source under vitest (harness/codex/), or compiled
+// into dist/harness/codex/ when the benchmark imports it.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,8 +1,10 @@
 // What every long-running command shares: a JSON logger on stderr, and waiting for SIGINT/SIGTERM.
 import pino, { type Logger } from 'pino';
 
-export function cliLogger(): Logger {
-  return pino({ level: process.env.PROOFLINE_LOG_LEVEL ?? 'info' }, pino.destination(2));
+import { ENV } from '../schemas/endpoints.js';
+
+export function processLogger(): Logger {
+  return pino({ level: process.env[ENV.logLevel] ?? 'info' }, pino.destination(2));
 }
 
 export function untilStopped(logger: Logger): Promise<void> {

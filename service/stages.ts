@@ -1,5 +1,5 @@
 // The two halves every deployment is made of, each bound to whatever transport it is given: the ingest half
-// (OTLP receiver + guard route → a publisher) and the assembly half (a subscriber → assembler → bundle store).
+// (OTLP receiver + guard routes → a publisher) and the assembly half (a subscriber → assembler → bundle store).
 // `serve` runs both over the embedded log; `ingest --kafka` and `assemble --kafka` run one each over Kafka.
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -10,26 +10,18 @@ import pino, { type Logger } from 'pino';
 
 import { createAssembler, type Assembler, type StepReport } from '../assembler/assembler.js';
 import { BundleStore } from '../assembler/bundle-store.js';
+import type * as assemblerConfig from '../assembler/config.js';
 import { loadSigner } from '../assembler/keygen.js';
 import { runAssembler } from '../assembler/run.js';
-import { BundleOutbox, type BundleSink } from './bundle-outbox.js';
+import type * as ingestConfig from '../ingest/config.js';
 import { guardRoutes } from '../ingest/http/guard-route.js';
 import { createReceiver } from '../ingest/http/receiver.js';
 import { loadGuard } from '../policy/load.js';
 import type { Guard } from '../schemas/guard.js';
 import type { ObservationPublisher, ObservationSubscriber } from '../schemas/transport.js';
+import { BundleOutbox, type BundleSink } from './bundle-outbox.js';
 
 export const ASSEMBLER_VERSION = 'proofline-assembler/0.1.0';
-
-export interface IngestOptions {
-  publisher: ObservationPublisher;
-  host?: string;
-  port?: number;
-  token?: string;
-  policyFile?: string;
-  storeContent?: boolean;
-  maxBodyBytes?: number;
-}
 
 export interface IngestStage {
   url: string;
@@ -40,27 +32,26 @@ export interface IngestStage {
   close(): Promise<void>;
 }
 
-export async function startIngest(options: IngestOptions): Promise<IngestStage> {
-  let guard = loadGuard(options.policyFile);
-  const storeContent = options.storeContent ?? false;
+export async function startIngest(
+  config: ingestConfig.Config,
+  publisher: ObservationPublisher,
+): Promise<IngestStage> {
+  let guard = loadGuard(config.policyFile);
   const app = await createReceiver({
-    publisher: options.publisher,
-    token: options.token,
-    maxBodyBytes: options.maxBodyBytes,
-    storeContent,
+    publisher,
+    token: config.token,
+    maxBodyBytes: config.maxBodyBytes,
+    storeContent: config.storeContent,
   });
-  await app.register(guardRoutes, { guard: () => guard, publisher: options.publisher, storeContent });
-  const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 4318 });
+  await app.register(guardRoutes, { guard: () => guard, publisher, storeContent: config.storeContent });
+  const url = await app.listen({ host: config.host, port: config.port });
   return { url, app, setGuard: (next) => (guard = next), guard: () => guard, close: () => app.close() };
 }
 
-export interface AssemblyOptions {
-  dataDir: string;
+export interface AssemblyDeps {
   subscriber: ObservationSubscriber;
   /** DuckDB connection for the bundle index (the embedded log's file, or the assembler's own). */
   connection: DuckDBConnection;
-  settleMs?: number;
-  idleTimeoutMs?: number;
   bundleSink?: BundleSink;
   logger?: Logger;
 }
@@ -72,28 +63,31 @@ export interface AssemblyStage {
   done: Promise<void>;
 }
 
-export async function startAssembly(options: AssemblyOptions): Promise<AssemblyStage> {
-  const dataDir = resolve(options.dataDir);
+export async function startAssembly(
+  config: assemblerConfig.Config,
+  deps: AssemblyDeps,
+): Promise<AssemblyStage> {
+  const dataDir = resolve(config.dataDir);
   const keyDir = join(dataDir, 'keys');
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const logger = options.logger ?? pino({ level: 'silent' });
-  const store = await BundleStore.open(dataDir, options.connection);
+  const logger = deps.logger ?? pino({ level: 'silent' });
+  const store = await BundleStore.open(dataDir, deps.connection);
   const core = createAssembler({
     store,
     signer: await loadSigner(keyDir),
-    settleMs: options.settleMs ?? 30_000,
-    idleTimeoutMs: options.idleTimeoutMs ?? 600_000,
+    settleMs: config.settleMs,
+    idleTimeoutMs: config.idleTimeoutMs,
     assemblerVersion: ASSEMBLER_VERSION,
     logger,
   });
   let assembler = core;
-  if (options.bundleSink) {
-    const outbox = await BundleOutbox.open(options.connection, dataDir, options.bundleSink);
+  if (deps.bundleSink) {
+    const outbox = await BundleOutbox.open(deps.connection, dataDir, deps.bundleSink);
     const resent = await outbox.sendPending();
     if (resent > 0) logger.info({ resent }, 'bundles written before a restart handed to the sink');
     assembler = forwardingBundles(core, outbox);
   }
-  const done = runAssembler(options.subscriber, assembler, { tickIntervalMs: 250 });
+  const done = runAssembler(deps.subscriber, assembler, { tickIntervalMs: config.tickIntervalMs });
   done.catch((error: unknown) => logger.error({ err: error }, 'assembler stopped'));
   return { assembler, keyDir, done };
 }
