@@ -1,52 +1,16 @@
-// proofline's checkpoints and proofs, checked by the Go module database's own code (test/interop/go, built
-// once per source version into ~/.cache/proofline/interop): golang.org/x/mod/sumdb/note opens the signed
+// proofline's checkpoints and proofs, checked by the Go module database's own code (test/interop/go, see
+// tlogcheck.ts): golang.org/x/mod/sumdb/note opens the signed
 // checkpoints with our verifier key; golang.org/x/mod/sumdb/tlog rebuilds the tree from the leaves and runs
 // CheckRecord / CheckTree on our proofs. Every honest case must pass there and every forged one fail.
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { ed25519NoteSigner, signCheckpoint, verifierKey } from '../../schemas/checkpoint.js';
 import { MerkleLog, digestLeafHash } from '../../schemas/merkle.js';
+import { runTlogcheck, type TlogcheckCase, type TlogcheckReport } from './tlogcheck.js';
 
-const GO_DIR = fileURLToPath(new URL('./go/', import.meta.url));
 const ORIGIN = 'proofline.dev/tlog/0d5e7a51c0ffee00d5e7a51c0ffee000';
-
-/** The built checker for the current sources; building needs `go` and, the first time, the module proxy. */
-function tlogcheckBinary(): string {
-  const sources = createHash('sha256');
-  for (const file of ['go.mod', 'go.sum', 'main.go'])
-    sources.update(file).update(readFileSync(join(GO_DIR, file)));
-  const dir = join(homedir(), '.cache', 'proofline', 'interop');
-  const binary = join(dir, `tlogcheck-${sources.digest('hex').slice(0, 16)}`);
-  if (existsSync(binary)) return binary;
-  mkdirSync(dir, { recursive: true });
-  const partial = `${binary}.${process.pid}.partial`;
-  try {
-    execFileSync('go', ['build', '-mod=readonly', '-o', partial, '.'], { cwd: GO_DIR, stdio: 'pipe' });
-  } catch (error) {
-    const { stderr, message } = error as { stderr?: Buffer; message: string };
-    throw new Error(`building test/interop/go failed (is Go installed?): ${stderr?.toString() || message}`);
-  }
-  renameSync(partial, binary);
-  return binary;
-}
-
-interface Case {
-  name: string;
-  kind: 'checkpoint' | 'inclusion' | 'consistency';
-  [field: string]: unknown;
-}
-
-interface Report {
-  stored_hashes_match: boolean;
-  results: { name: string; ok: boolean; error?: string }[];
-}
 
 const b64 = (hashes: readonly Buffer[]): string[] => hashes.map((h) => h.toString('base64'));
 const flip = (hash: Buffer, bit: number): Buffer => {
@@ -70,8 +34,8 @@ describe('golang.org/x/mod/sumdb (note and tlog) accept our checkpoints and proo
   );
   const truncated = MerkleLog.fromLeafHashes(leaves.filter((_, i) => i !== 10).map(digestLeafHash));
 
-  const honest: Case[] = [];
-  const forged: Case[] = [];
+  const honest: TlogcheckCase[] = [];
+  const forged: TlogcheckCase[] = [];
   const random = (n: number): number => Math.floor(Math.random() * n);
 
   for (const size of [0, 1, 2, 3, 4, 5, 7, 8, 9, 63, 64, 65, 511, 512, 513, 999, 1000])
@@ -212,20 +176,15 @@ describe('golang.org/x/mod/sumdb (note and tlog) accept our checkpoints and proo
     proof: b64(rewritten.consistencyProof(400, 1000)),
   });
 
-  let report: Report;
+  let report: TlogcheckReport;
   beforeAll(() => {
-    const run = spawnSync(tlogcheckBinary(), {
-      input: JSON.stringify({
-        verifier_key: verifierKey(ORIGIN, createPublicKey(privateKey)),
-        origin: ORIGIN,
-        leaves,
-        stored_hashes: log.storedHashes().toString('base64'),
-        cases: [...honest, ...forged],
-      }),
-      maxBuffer: 64 * 1024 * 1024,
+    report = runTlogcheck({
+      verifier_key: verifierKey(ORIGIN, createPublicKey(privateKey)),
+      origin: ORIGIN,
+      leaves,
+      stored_hashes: log.storedHashes().toString('base64'),
+      cases: [...honest, ...forged],
     });
-    if (run.status !== 0) throw new Error(`tlogcheck exited ${run.status}: ${run.stderr.toString()}`);
-    report = JSON.parse(run.stdout.toString()) as Report;
   });
 
   it('stores node hashes in the order tlog.StoredHashes does, byte for byte', () => {
