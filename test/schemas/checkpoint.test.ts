@@ -5,6 +5,7 @@ import {
   randomBytes,
   type KeyObject,
 } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -262,6 +263,14 @@ describe('proofline checkpoints', () => {
     );
   });
 
+  it('the example in schemas/checkpoint.md opens with the verifier key printed beside it', () => {
+    const doc = readFileSync(new URL('../../schemas/checkpoint.md', import.meta.url), 'utf8');
+    const note = /```\n(proofline\.dev\/tlog\/[^]*?\n)```/.exec(doc)![1]!;
+    const vkey = /`(proofline\.dev\/tlog\/[0-9a-f]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+)`/.exec(doc)![1]!;
+    const { checkpoint } = openCheckpoint(note, [parseVerifierKey(vkey)], vkey.split('+')[0]!);
+    expect(checkpoint.size).toBe(1042);
+  });
+
   it('keeps extension lines it does not understand', () => {
     const root = randomBytes(32).toString('base64');
     expect(parseCheckpoint(`o\n7\n${root}\nextra one\n— not a signature\n`).extensions).toEqual([
@@ -358,7 +367,9 @@ describe('keys', () => {
   while (!/[a-f]/.test(verifierKey('k.example/a', key.publicKey).split('+')[1]!)) key = projectKey();
   const { privateKey, publicKey } = key;
   const vkey = verifierKey('k.example/a', publicKey);
-  const [vname, vid, vdata] = vkey.split('+') as [string, string, string];
+  // Split as a reader must: the base64 key after the second plus may hold pluses of its own.
+  const [vname, vid] = vkey.split('+') as [string, string];
+  const vdata = vkey.slice(vname.length + vid.length + 2);
 
   it('the private and the public key give the same key ID', () => {
     expect(ed25519KeyId('k.example/a', privateKey)).toBe(ed25519KeyId('k.example/a', publicKey));
@@ -377,7 +388,8 @@ describe('keys', () => {
       `${vname}+${(parseInt(vid, 16) ^ 1).toString(16).padStart(8, '0')}+${vdata}`,
     ],
     ['a key of another name', `k.example/b+${vid}+${vdata}`],
-    ['non-canonical base64', `${vname}+${vid}+${vdata.replace(/=$/, '')}`],
+    ['base64 with a space inside', `${vname}+${vid}+${vdata.slice(0, 20)} ${vdata.slice(20)}`],
+    ['base64 with padding it does not need', `${vname}+${vid}+${vdata}=`],
     [
       'another signature type',
       `${vname}+${vid}+${Buffer.from([2, ...Buffer.from(vdata, 'base64').subarray(1)]).toString('base64')}`,
