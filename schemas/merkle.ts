@@ -203,7 +203,7 @@ export class MerkleLog {
         'MERKLE_STORE_CORRUPT',
         `a tree of ${size} leaves stores ${expected} bytes of hashes, got ${storedHashes.length}`,
       );
-    const log = new MerkleLog(storedHashCount(size) * 2);
+    const log = new MerkleLog(storedHashCount(size) + 64);
     Buffer.from(storedHashes.buffer, storedHashes.byteOffset, storedHashes.length).copy(log.store);
     log.used = expected;
     log.count = size;

@@ -54,6 +54,7 @@ SECTIONS = ("summary", "evidence", "verification")
 IDENTITY_FIELDS = ("session_id", "turn_id", "action_id", "runtime_family", "tool_name", "input_digest")
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 MAX_NOTE_SIGNATURES = 100
+MAX_NOTE_BYTES = 1024 * 1024
 
 
 class CheckFailed(Exception):
@@ -166,7 +167,7 @@ class FileRun:
             return value if value is not None else True
         except CheckFailed as failure:
             self.record(name, "fail", str(failure))
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as broken:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as broken:
             self.record(name, "fail", f"cannot be read: {type(broken).__name__}: {broken}")
         return None
 
@@ -209,7 +210,7 @@ def verify_file(file: Path, keys: dict[str, Ed25519PublicKey], results: list[Res
 def parse_envelope(file: Path) -> tuple[dict[str, Any], bytes]:
     try:
         raw = json.loads(file.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise CheckFailed(f"not a JSON file: {error}") from None
     if not isinstance(raw, dict) or raw.get("payloadType") != DSSE_PAYLOAD_TYPE:
         raise CheckFailed(f"not a DSSE envelope of {DSSE_PAYLOAD_TYPE}")
@@ -240,7 +241,7 @@ def parse_statement(payload: bytes) -> tuple[str, dict[str, Any]]:
     try:
         statement = json.loads(payload.decode("utf-8"))
         canonical = rfc8785.dumps(statement)
-    except (UnicodeDecodeError, json.JSONDecodeError, rfc8785.CanonicalizationError) as error:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, rfc8785.CanonicalizationError) as error:
         raise CheckFailed(f"payload is not canonical-able UTF-8 JSON: {error}") from None
     if canonical != payload:
         raise CheckFailed("payload is not canonical JSON (RFC 8785)")
@@ -381,7 +382,17 @@ def chain_problems(chain: list[Bundle]) -> list[str]:
         sequences_of.setdefault(manifest(b)["action_id"], set()).add(manifest(b)["sequence"])
     problems += [f"action {a} appears at sequences {sorted(s)}: duplicated" for a, s in sequences_of.items() if len(s) > 1]
     if by_sequence:
-        problems += [f"no bundle with sequence {s}: removed" for s in range(max(by_sequence)) if s not in by_sequence]
+        # Counted, not enumerated: a forged sequence of 10^12 must not make this loop that long.
+        missing = max(by_sequence) + 1 - len(by_sequence)
+        shown = []
+        s = 0
+        while len(shown) < min(missing, 5):
+            if s not in by_sequence:
+                shown.append(s)
+            s += 1
+        problems += [f"no bundle with sequence {s}: removed" for s in shown]
+        if missing > len(shown):
+            problems.append(f"and {missing - len(shown)} more sequences missing")
     for b in chain:
         sequence, previous = manifest(b)["sequence"], manifest(b)["previous_bundle"]
         before = by_sequence.get(sequence - 1, [])
@@ -440,6 +451,8 @@ def parse_verifier_key(vkey: str) -> tuple[str, int, Ed25519PublicKey]:
 
 
 def open_note(message: bytes, verifier: tuple[str, int, Ed25519PublicKey]) -> str:
+    if len(message) > MAX_NOTE_BYTES:
+        raise CheckFailed(f"note is {len(message)} bytes, more than {MAX_NOTE_BYTES}")
     try:
         text = message.decode("utf-8")
     except UnicodeDecodeError:
