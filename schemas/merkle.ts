@@ -109,7 +109,7 @@ function trailingOnes(n: number): number {
 /**
  * A growing tree's compact form: the roots of the perfect subtrees its leaves decompose into (one per set bit
  * of the size, largest first). Appending is O(1) amortised, the root O(log n), and the whole state
- * (`size`, `hashes`) is ⌈log₂ n⌉ hashes — enough to continue the tree without its leaves.
+ * (`size`, `hashes`) is at most log₂ n + 1 hashes — enough to continue the tree without its leaves.
  */
 export class MerkleFrontier {
   private readonly stack: Buffer[];
