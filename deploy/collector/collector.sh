@@ -50,6 +50,17 @@ build() {
     echo "$binary"
     return
   fi
+  # One build at a time (test files start in parallel): the others wait, then find the binary built.
+  mkdir -p "$cache_root"
+  local lock
+  exec {lock}>"$cache_root/otelcol-build.lock"
+  flock "$lock"
+  if [[ -x "$binary" ]]; then
+    echo "$binary"
+    return
+  fi
+  # The standard install location, for a non-interactive shell whose PATH a profile did not extend.
+  command -v go >/dev/null || PATH="$PATH:/usr/local/go/bin"
   command -v go >/dev/null || die "go (1.26) is required to build the Collector"
   local dir staging builder
   dir="$(dirname "$binary")"
