@@ -76,9 +76,12 @@ describe('Collector → otlp_http → proofline serve --kafka', () => {
     await postExports(collector.url, exports);
     refusedWhileDown = await until(
       'proofline refusing the Collector with 503',
-      async () => ((await statusNow()).requests['503'] ?? 0) >= 2 || undefined,
+      async () => {
+        const refused = (await statusNow()).requests['503'] ?? 0;
+        return refused >= 2 ? refused : undefined;
+      },
       [serve.proc],
-    ).then(async () => (await statusNow()).requests['503']!);
+    );
     await broker.start();
 
     await waitForSeals([dataDir], CAPTURE_SESSIONS, [serve.proc]);
