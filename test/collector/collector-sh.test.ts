@@ -4,12 +4,12 @@
 // what a caller needs and fail clearly.
 import { execFile } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 import { freePort } from '../kafka/broker.js';
@@ -24,10 +24,21 @@ const SHIPPED = readdirSync(COLLECTOR_DIR)
   .map((f) => join(COLLECTOR_DIR, f));
 
 let binary: string;
+const scratch: string[] = [];
+/** A temporary directory, removed after the tests. */
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
 
 beforeAll(async () => {
   binary = await collectorBinary();
 }, 900_000);
+
+afterAll(async () => {
+  await Promise.all(scratch.map((dir) => rm(dir, { recursive: true, force: true })));
+});
 
 /** Exit code and output of a command that may fail. */
 async function attempt(
@@ -79,7 +90,7 @@ describe('the Collector distribution', () => {
   });
 
   it('otelcol validate fails on a config the Collector would not run', async () => {
-    const broken = join(await mkdtemp(join(tmpdir(), 'proofline-otelcol-config-')), 'broken.yaml');
+    const broken = join(await tempDir('proofline-otelcol-config-'), 'broken.yaml');
     const config = parse(await readFile(COLLECTOR_CONFIGS.kafka, 'utf8')) as {
       exporters: { kafka: Record<string, unknown> };
     };
@@ -104,7 +115,7 @@ describe('the Collector distribution', () => {
 describe('collector.sh', () => {
   it('starts once per port, prints only the URL, reports status, and stops', async () => {
     const port = String(await freePort());
-    const env = { PROOFLINE_OTELCOL_STATE: await mkdtemp(join(tmpdir(), 'proofline-otelcol-sh-')) };
+    const env = { PROOFLINE_OTELCOL_STATE: await tempDir('proofline-otelcol-sh-') };
     const args = ['--port', port, '--config', COLLECTOR_CONFIGS.otlphttp];
     const first = await attempt('bash', [SCRIPT, 'start', ...args], env);
     expect(first).toMatchObject({ code: 0, stdout: `http://127.0.0.1:${port}\n` });
@@ -130,7 +141,7 @@ describe('collector.sh', () => {
 
     const port = String(await freePort());
     const env = {
-      PROOFLINE_OTELCOL_STATE: await mkdtemp(join(tmpdir(), 'proofline-otelcol-sh-')),
+      PROOFLINE_OTELCOL_STATE: await tempDir('proofline-otelcol-sh-'),
       PROOFLINE_COLLECTOR_ENCODING: 'otlp_xml', // no such encoding: found when the exporter starts
     };
     const failed = await attempt(
