@@ -99,9 +99,12 @@ export function certifyAction(
 
   const observed = receipts.filter((r) => r.status === 'present').map((r) => r.checkpoint);
   const runtimeFamily = observations[0]!.runtime_family;
-  // A refused call that nonetheless executed is held to everything an executed call owes.
+  const outcome = outcomeOf(closingResults, nonExecutionProof);
+  // Only a call closed by its non-execution (outcome blocked) owes the refused set, as the verifier recomputes
+  // it: a refused call that nonetheless executed, or whose runtime reported a result for it (Codex logs a
+  // failed tool_result for a denied permission request), is held to everything an executed call owes.
   const expected = expectedReceipts(runtimeFamily, {
-    refused: nonExecutionProof,
+    refused: outcome === 'blocked',
     gated: route === 'approval_gate',
   });
   const times = observations
@@ -118,7 +121,7 @@ export function certifyAction(
     inputDigest: firstString(observations, ATTR.inputDigest),
     route,
     enforceability: enforceabilityOf(decidingGuard, route, approvals),
-    outcome: outcomeOf(closingResults, nonExecutionProof),
+    outcome,
     completeness: {
       expected,
       observed,

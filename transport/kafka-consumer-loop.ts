@@ -52,9 +52,20 @@ export class ConsumerLoop {
         return;
       }
       this.kafka.logger().warn('group coordinator not found; joining again', { groupId: options.groupId });
-      // kafkajs has disconnected the consumer before telling: it can connect and run again.
-      setTimeout(() => this.start().catch((error: unknown) => this.settle?.reject(error)), REJOIN_DELAY_MS);
+      this.rejoin();
     });
+  }
+
+  /** kafkajs has disconnected the consumer before telling: it can connect and run again. A broker that is
+   * shutting down answers "coordinator not available" before it stops answering at all, so the broker may be
+   * gone by then: keep trying until it is back, as kafkajs does for a consumer that was running. */
+  private rejoin(): void {
+    setTimeout(() => {
+      this.start().catch((error: unknown) => {
+        if (!this.closed && isConnectionError(error)) this.rejoin();
+        else this.settle?.reject(error);
+      });
+    }, REJOIN_DELAY_MS);
   }
 
   async run(eachBatch: (payload: EachBatchPayload) => Promise<void>): Promise<void> {
@@ -123,4 +134,10 @@ export class ConsumerLoop {
     );
     return this.stopping;
   }
+}
+
+/** The broker could not be reached (kafkajs gives up connecting with NumberOfRetriesExceeded around it). */
+function isConnectionError(error: unknown): boolean {
+  const { name, cause } = error as { name?: string; cause?: { name?: string } };
+  return name === 'KafkaJSConnectionError' || cause?.name === 'KafkaJSConnectionError';
 }

@@ -27,8 +27,10 @@ export interface CodexHomeOptions {
   dir: string;
   /** Provider base_url, e.g. the scripted server's `http://127.0.0.1:P/v1`. */
   modelBaseUrl: string;
-  /** proofline's root URL: OTLP goes to its /v1/logs, /v1/traces and /v1/metrics. */
+  /** proofline's root URL: hooks go there, and OTLP too unless `otlpUrl` says otherwise. */
   prooflineUrl: string;
+  /** Where OTLP goes instead (/v1/logs, /v1/traces and /v1/metrics under it): a Collector in front. */
+  otlpUrl?: string;
   /** Route every hook event through `proofline hook`. */
   hooks: boolean;
 }
@@ -40,12 +42,12 @@ export async function writeCodexHome(options: CodexHomeOptions): Promise<string>
   return options.dir;
 }
 
-function configToml({ modelBaseUrl, prooflineUrl }: CodexHomeOptions): string {
+function configToml({ modelBaseUrl, prooflineUrl, otlpUrl = prooflineUrl }: CodexHomeOptions): string {
   const str = (s: string) => JSON.stringify(s); // a JSON string is a valid TOML basic string
   // Endpoints are used verbatim (no path is appended), and metrics must be set explicitly: the default
   // exporter is OpenAI's Statsig endpoint, which would leave the machine.
   const exporter = (signal: string) =>
-    `{ otlp-http = { endpoint = ${str(`${prooflineUrl}/v1/${signal}`)}, protocol = "binary" } }`;
+    `{ otlp-http = { endpoint = ${str(`${otlpUrl}/v1/${signal}`)}, protocol = "binary" } }`;
   return `model = "mock-model"
 model_provider = "scripted"
 approval_policy = "never"

@@ -108,6 +108,38 @@ describe('action certificate', () => {
     expect(check(cert, 'block_honoured')).toMatchObject({ ok: false });
   });
 
+  it('a denied approval Codex reports a failed result for is held to what its outcome owes', () => {
+    // hook_permission_request_deny without hooks (telemetry only, as through a Collector): the user denied the
+    // permission, and Codex logs the denial and a failed tool_result, with no execution.
+    const base = { source: 'codex.log', session_id: SESSIONS.allow, action_id: CALL_ID } as const;
+    const cert = certify([
+      observation({
+        ...base,
+        kind: 'approval',
+        name: 'codex.tool_decision',
+        time: '2026-11-21T04:35:30.000Z',
+        attrs: { 'proofline.approval.decision': 'denied', 'proofline.approval.source': 'User' },
+      }),
+      observation({
+        ...base,
+        kind: 'tool_result',
+        name: 'codex.tool_result',
+        time: '2026-11-21T04:35:30.100Z',
+        attrs: { 'proofline.success': false },
+      }),
+    ]);
+    expect(cert.outcome).toBe('failed');
+    // The verifier expects the refused set only of a blocked call; the claim must be the same expectation.
+    expect(cert.completeness.expected).toEqual([
+      'admissibility',
+      'open',
+      'assumption',
+      'approval',
+      'closure',
+    ]);
+    expect(cert.completeness.rho).toBe(0.4);
+  });
+
   it('untrusted hooks skipped: rho 0.6, guard receipt flagged missing, post-hoc observed', () => {
     const cert = certify(untrustedScenario());
     expect(statusOf(cert)).toEqual({

@@ -118,15 +118,14 @@ export interface Receiver {
 
 /** `proofline ingest --kafka` on a free port, once it answers /healthz. */
 export async function startReceiver(brokers: string, policyFile?: string): Promise<Receiver> {
+  return startListening(['ingest', '--kafka', brokers, ...(policyFile ? ['--policy', policyFile] : [])]);
+}
+
+/** A `proofline` command that serves HTTP (`ingest`, `serve`) with `args`, on a free port, once it answers
+ * /healthz. */
+export async function startListening(args: readonly string[]): Promise<Receiver> {
   const port = await freePort();
-  const proc = spawnProofline([
-    'ingest',
-    '--kafka',
-    brokers,
-    '--port',
-    String(port),
-    ...(policyFile ? ['--policy', policyFile] : []),
-  ]);
+  const proc = spawnProofline([...args, '--port', String(port)]);
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300; i++) {
     if (proc.child.exitCode !== null) break;
