@@ -12,12 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { StatusSnapshot } from '../../ingest/stats.js';
 import type { ActionProof } from '../../schemas/bundle.js';
-import { codexEnv, codexExec, installCodex, type CodexExecResult } from '../codex-e2e/codex-exec.js';
-import { writeCodexHome } from '../codex-e2e/codex-home.js';
+import { codexEnv, codexExec, installCodex, type CodexExecResult } from '../../harness/codex/codex-exec.js';
+import { writeCodexHome } from '../../harness/codex/codex-home.js';
 import { startEgressTrap, type EgressTrap } from '../codex-e2e/egress-trap.js';
-import { trustHooks } from '../codex-e2e/hook-trust.js';
-import { EXAMPLE_POLICY } from '../codex-e2e/repo.js';
-import { FINAL_MESSAGE, startResponsesServer, type ResponsesServer } from '../codex-e2e/responses-server.js';
+import { trustHooks } from '../../harness/codex/hook-trust.js';
+import { EXAMPLE_POLICY } from '../../harness/codex/repo.js';
+import { FINAL_MESSAGE, startResponsesServer, type ResponsesServer } from '../../harness/codex/responses-server.js';
 import { createWorkspace, pushedRefs, type Workspace } from '../codex-e2e/workspace.js';
 import { actionProofs, freshDataDir, seals, type BundleFile } from '../e2e/support.js';
 import {

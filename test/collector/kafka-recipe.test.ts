@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { postOtlp } from '../../cli/replay.js';
+import { postOtlp } from '../../service/replay.js';
 import { freshDataDir } from '../e2e/support.js';
 import {
   failures,

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
-import { listScenarios, loadScenario, postOtlp, type OtlpRequest } from '../../cli/replay.js';
+import { listScenarios, loadScenario, postOtlp, type OtlpRequest } from '../../service/replay.js';
 import type { VerifyReport } from '../../verifier/verify-command.js';
-import { PROOFLINE_CLI, REPO_ROOT } from '../codex-e2e/repo.js';
+import { PROOFLINE_CLI, REPO_ROOT } from '../../harness/codex/repo.js';
 import { actionProofs, freshDataDir, readBundles, seals } from '../e2e/support.js';
 import { startListening, waitForSeals, type ProoflineProcess } from '../kafka-e2e/support.js';
 import { freePort } from '../kafka/broker.js';
