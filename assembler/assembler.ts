@@ -11,6 +11,10 @@
 // Commit rule: per partition, the smallest offset still held by an unsealed session, else the next offset
 // after the last one seen — so after a crash the transport redelivers exactly enough to rebuild every
 // pending session, and the store (not memory) says which of its actions are already bundled.
+// Poison: a session the assembler cannot process (its records break an invariant, the store holds something
+// else under its name) is quarantined — its records dead-lettered with the reason, later ones too — and every
+// other session goes on. Failures that pass (a read-only or full disk, run.ts#isPassingFailure) are not the
+// session's fault: they propagate, and the run loop retries the step.
 import pino, { type Logger } from 'pino';
 
 import type { SessionSeal, Verification } from '../schemas/bundle.js';
@@ -20,6 +24,7 @@ import type { Delivery } from '../schemas/transport.js';
 import { authorityByAction } from './authority.js';
 import { actionStatement, buildActionProof } from './bundle.js';
 import type { BundleStore, StoredBundle, StoredSeal } from './bundle-store.js';
+import { isPassingFailure } from './passing-failure.js';
 import { certifyAction, type ActionCertificate } from './checkpoints.js';
 import { systemClock, type Clock } from './clock.js';
 import { SessionGraph, type Slice } from './graph.js';
@@ -57,6 +62,8 @@ export interface StepReport {
 
 export interface AssemblerStats {
   openSessions: number;
+  /** Sessions set aside because they could not be processed; their records went to the dead letters. */
+  quarantined: number;
   received: number;
   duplicates: number;
   /** Records for an action already bundled, or for a session already sealed: kept out of the bundles. */
@@ -104,12 +111,14 @@ export function createAssembler(options: AssemblerOptions): Assembler {
   const sealedSessions = new RecentSet<string>(SEALED_SESSIONS_REMEMBERED);
   /** Highest offset seen per partition. */
   const seen = new Map<number, bigint>();
-  const stats = { received: 0, duplicates: 0, late: 0, deadLettered: 0 };
+  const stats = { received: 0, duplicates: 0, late: 0, deadLettered: 0, quarantined: 0 };
+  /** Why each quarantined session was set aside (most recent only, like sealedSessions). */
+  const quarantined = new Map<string, string>();
 
   const emptyReport = (): StepReport => ({ bundled: [], sealed: [], deadLetters: [] });
 
   async function sessionFor(sessionId: string): Promise<SessionState | null> {
-    if (sealedSessions.has(sessionId)) return null;
+    if (sealedSessions.has(sessionId) || quarantined.has(sessionId)) return null;
     const open = sessions.get(sessionId);
     if (open) return open;
     if (await store.seal(sessionId)) {
@@ -134,6 +143,11 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       if (highest === undefined || offset > highest) seen.set(delivery.partition, offset);
       stats.received += 1;
       const obs = delivery.observation;
+      const quarantineReason = quarantined.get(obs.session_id);
+      if (quarantineReason !== undefined) {
+        deadLetter(report, delivery, quarantineReason);
+        continue;
+      }
       // The transport's gate (schemas/observation.ts) checked the record; what the assembler parses later for
       // the whole session is read once more here, so a record delivered around that gate cannot stop it.
       const unreadable = unreadableDecision(obs);
@@ -141,7 +155,15 @@ export function createAssembler(options: AssemblerOptions): Assembler {
         deadLetter(report, delivery, unreadable);
         continue;
       }
-      const session = await sessionFor(obs.session_id);
+      let session: SessionState | null;
+      try {
+        session = await sessionFor(obs.session_id);
+      } catch (error) {
+        if (isPassingFailure(error)) throw error;
+        quarantine(obs.session_id, undefined, error, report);
+        deadLetter(report, delivery, quarantined.get(obs.session_id)!);
+        continue;
+      }
       if (session === null) {
         stats.late += 1;
         logger.warn(
@@ -180,7 +202,12 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       else if (quietFor >= idleTimeoutMs) closing.set(session, 'idle_timeout');
       else if (quietFor >= settleMs && session.takeReadyCheck()) settled.push(session);
     }
-    return finalizeSessions(settled, closing);
+    try {
+      return await finalizeSessions(settled, closing);
+    } catch (error) {
+      for (const session of settled) session.returnReadyCheck();
+      throw error;
+    }
   }
 
   async function flush(): Promise<StepReport> {
@@ -197,12 +224,48 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     const ordered = [...settled, ...closing.keys()].sort((a, b) =>
       a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0,
     );
-    for (const session of ordered) await bundleActions(session, closing.get(session) ?? null, report);
+    const failed = new Set<SessionState>();
+    const isolated = async (session: SessionState, step: () => Promise<void>): Promise<void> => {
+      if (failed.has(session)) return;
+      try {
+        await step();
+      } catch (error) {
+        if (isPassingFailure(error)) throw error;
+        failed.add(session);
+        quarantine(session.sessionId, session, error, report);
+      }
+    };
+    for (const session of ordered)
+      await isolated(session, () => bundleActions(session, closing.get(session) ?? null, report));
     for (const session of ordered) {
       const reason = closing.get(session);
-      if (reason !== undefined) await seal(session, reason, report);
+      if (reason !== undefined) await isolated(session, () => seal(session, reason, report));
     }
     return report;
+  }
+
+  /** Sets a session aside: its held records (and any that arrive later) go to the dead letters with the reason;
+   * bundles it already has stay as they are, and no seal is made, so verification reports it unsealed. */
+  function quarantine(
+    sessionId: string,
+    session: SessionState | undefined,
+    error: unknown,
+    report: StepReport,
+  ): void {
+    const reason = `session ${sessionId} quarantined: ${(error as Error).message}`;
+    stats.quarantined += 1;
+    quarantined.set(sessionId, reason);
+    if (quarantined.size > SEALED_SESSIONS_REMEMBERED) quarantined.delete(quarantined.keys().next().value!);
+    logger.error({ session_id: sessionId, err: error }, 'session quarantined');
+    if (session === undefined) return;
+    sessions.delete(sessionId);
+    for (const record of session.remove(session.observations().map((o) => o.id))) {
+      deadLetter(
+        report,
+        { observation: record.observation, partition: record.partition, offset: record.offset.toString() },
+        reason,
+      );
+    }
   }
 
   async function seal(session: SessionState, reason: SealReason, report: StepReport): Promise<void> {

@@ -11,15 +11,23 @@ export interface Config {
   idleTimeoutMs: number;
   /** How often settle and idle timers are checked while no record arrives. */
   tickIntervalMs: number;
+  /** Not ready (GET /readyz) while more acknowledged records than this wait to be read. */
+  maxLagRecords: number;
 }
 
 export function createDefaultConfig(): Config {
-  return { dataDir: '.proofline', settleMs: 30_000, idleTimeoutMs: 600_000, tickIntervalMs: 250 };
+  return {
+    dataDir: '.proofline',
+    settleMs: 30_000,
+    idleTimeoutMs: 600_000,
+    tickIntervalMs: 250,
+    maxLagRecords: 100_000,
+  };
 }
 
 export function validate(config: Config): void {
   if (config.dataDir.trim() === '') throw new ConfigError('assembler: dataDir is empty');
-  for (const key of ['settleMs', 'idleTimeoutMs', 'tickIntervalMs'] as const) {
+  for (const key of ['settleMs', 'idleTimeoutMs', 'tickIntervalMs', 'maxLagRecords'] as const) {
     if (!Number.isSafeInteger(config[key]) || config[key] <= 0)
       throw new ConfigError(`assembler: ${key} must be a positive integer`);
   }

@@ -2,26 +2,43 @@
 // Batches and timer ticks are serialized: the assembler is a single-threaded state machine. After each step
 // the rejected records are dead-lettered and only then are offsets committed, so nothing is committed past a
 // record that is neither bundled, held by an open session, nor set aside.
+//
+// A step that fails for a reason that passes (a bundle directory that is read-only or full, a lock held by
+// another writer, the broker away) is retried with backoff until it succeeds, and `onProblem` says so
+// meanwhile, so the server reports not-ready instead of looking healthy; every step is safe to run again (the
+// store finds what it already wrote, the sessions deduplicate by observation id). Anything else ends the run.
+import { setTimeout as delay } from 'node:timers/promises';
+
 import type { ObservationSubscriber } from '../schemas/transport.js';
 import type { Assembler, StepReport } from './assembler.js';
+import { isPassingFailure } from './passing-failure.js';
 
 export interface RunOptions {
   /** How often to check settle and idle timeouts while no batch arrives. */
   tickIntervalMs?: number;
+  /** Told what stops the assembler from writing while it retries, and `undefined` once it writes again. */
+  onProblem?: (problem: string | undefined) => void;
+  /** Backoff between retries of a failed step (doubling from `initialMs` up to `maxMs`). */
+  retry?: { initialMs: number; maxMs: number };
+  /** Aborted when the caller is shutting down: a step waiting to retry then gives up. */
+  signal?: AbortSignal;
 }
 
-/** Resolves when the subscriber stops; rejects with the first failure of the assembler or the subscriber. */
+/** Resolves when the subscriber stops; rejects with the first failure that does not pass. */
 export async function runAssembler(
   subscriber: ObservationSubscriber,
   assembler: Assembler,
   options: RunOptions = {},
 ): Promise<void> {
+  const backoff = options.retry ?? { initialMs: 200, maxMs: 10_000 };
+  let stopped = false;
   let queue: Promise<void> = Promise.resolve();
   let failure: unknown;
   const serialized = (step: () => Promise<void>): Promise<void> => {
     queue = queue.then(step).catch(async (error: unknown) => {
       if (failure === undefined) {
         failure = error;
+        stopped = true;
         await subscriber.close();
       }
       throw error;
@@ -29,33 +46,54 @@ export async function runAssembler(
     return queue;
   };
 
+  /** Runs `step` until it succeeds or fails for good (or the run stops). */
+  const retrying = async <T>(what: string, step: () => Promise<T>): Promise<T> => {
+    let wait = backoff.initialMs;
+    for (;;) {
+      try {
+        const result = await step();
+        if (wait !== backoff.initialMs) options.onProblem?.(undefined);
+        return result;
+      } catch (error) {
+        if (stopped || options.signal?.aborted || !isPassingFailure(error)) throw error;
+        options.onProblem?.(`${what}: ${(error as Error).message}`);
+        await delay(wait, undefined, { signal: options.signal }).catch(() => undefined);
+        wait = Math.min(wait * 2, backoff.maxMs);
+      }
+    }
+  };
+
   // While a session stays open its oldest record holds the committable offset back, so most steps would
   // commit the offsets already committed: that write (a transaction of its own) is skipped.
   let committed = '';
   const settle = async (reports: StepReport[]): Promise<void> => {
     for (const report of reports) {
-      for (const { delivery, reason } of report.deadLetters) await subscriber.deadLetter(delivery, reason);
+      for (const { delivery, reason } of report.deadLetters)
+        await retrying('dead-lettering', () => subscriber.deadLetter(delivery, reason));
     }
     const offsets = assembler.committableOffsets();
     const key = JSON.stringify([...offsets]);
     if (key === committed) return;
-    await subscriber.commit(offsets);
+    await retrying('committing offsets', () => subscriber.commit(offsets));
     committed = key;
   };
 
   const timer = setInterval(() => {
     if (failure === undefined)
-      serialized(async () => settle([await assembler.tick()])).catch(() => undefined);
+      serialized(async () => settle([await retrying('bundling', () => assembler.tick())])).catch(
+        () => undefined,
+      );
   }, options.tickIntervalMs ?? 1000);
   try {
     await subscriber.run((batch) =>
       serialized(async () => {
-        const handled = await assembler.handle(batch);
-        await settle([handled, await assembler.tick()]);
+        const handled = await retrying('reading the store', () => assembler.handle(batch));
+        await settle([handled, await retrying('bundling', () => assembler.tick())]);
       }),
     );
     await queue.catch(() => undefined);
   } finally {
+    stopped = true;
     clearInterval(timer);
   }
   if (failure !== undefined) throw failure;

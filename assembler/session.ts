@@ -56,6 +56,11 @@ export class SessionState {
     return true;
   }
 
+  /** The check taken did not get to run (the step failed and will be retried): the next tick checks again. */
+  returnReadyCheck(): void {
+    this.readyCheckedAt = -1;
+  }
+
   /** Drop records that could not be processed (they were dead-lettered). */
   remove(ids: Iterable<string>): HeldRecord[] {
     const removed: HeldRecord[] = [];

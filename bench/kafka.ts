@@ -23,6 +23,7 @@ import { pino } from 'pino';
 
 import * as assemblerConfig from '../assembler/config.js';
 import * as ingestConfig from '../ingest/config.js';
+import { loadGuard } from '../policy/load.js';
 import { startAssembly, startIngest } from '../service/stages.js';
 import { nowUnixNano } from '../ingest/normalize/observation.js';
 import { normalizeOtlpRequest } from '../ingest/normalize/otlp-request.js';
@@ -144,7 +145,13 @@ async function pipelineRates(
       { ...assemblerConfig.createDefaultConfig(), dataDir, settleMs: 600_000, idleTimeoutMs: 600_000 },
       { subscriber, connection, bundleSink: (bundles) => transport.bundles.publish(bundles), logger },
     );
-    const ingest = await startIngest({ ...ingestConfig.createDefaultConfig(), port: 0 }, transport.publisher);
+    const ingest = await startIngest(
+      { ...ingestConfig.createDefaultConfig(), port: 0 },
+      transport.publisher,
+      {
+        guard: loadGuard(),
+      },
+    );
     await untilGroupStable(admin, group);
 
     const started = performance.now();

@@ -62,10 +62,16 @@ function receiverOptions(command: Command): Command {
     );
 }
 
-/** Where the Kafka topics are, for every command that can use Kafka. */
+/** Where the Kafka topics are and what the brokers take, for every command that can use Kafka. */
 function topicOption(command: Command): Command {
   const names = Object.values(topicNames('<prefix>')).join(', ');
-  return command.option('--topic-prefix <prefix>', `Kafka topics ${names} (default: ${KAFKA.topicPrefix})`);
+  return command
+    .option('--topic-prefix <prefix>', `Kafka topics ${names} (default: ${KAFKA.topicPrefix})`)
+    .option(
+      '--max-record-bytes <bytes>',
+      `with --kafka: the largest record the brokers take (their message.max.bytes); larger observations are refused with 413 (default: ${KAFKA.maxRecordBytes})`,
+      parsePositiveInt,
+    );
 }
 
 /** The assembler's timers, shared by `serve` and `assemble`. */

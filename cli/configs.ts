@@ -32,6 +32,7 @@ interface KafkaFlags {
   kafka?: string;
   topicPrefix?: string;
   group?: string;
+  maxRecordBytes?: number;
 }
 
 interface CollectorFlags {
@@ -69,7 +70,7 @@ function assemblerFrom(flags: AssemblerFlags): assemblerConfig.Config {
 function kafkaFrom(flags: KafkaFlags & { kafka: string }): transportConfig.KafkaConfig {
   return {
     ...transportConfig.createDefaultKafkaConfig(transportConfig.parseBrokers(flags.kafka)),
-    ...given({ topicPrefix: flags.topicPrefix, group: flags.group }),
+    ...given({ topicPrefix: flags.topicPrefix, group: flags.group, maxRecordBytes: flags.maxRecordBytes }),
   };
 }
 

@@ -21,5 +21,7 @@ try {
   // One clear line, non-zero exit: internal stack traces are for --verbose logs, not for the operator.
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`proofline: ${message}\n`);
-  process.exitCode = exitCodeOf(error);
+  // Exit now: a command that failed to start may leave a client retrying in the background (a Kafka
+  // connection, a timer), and a process that cannot do its job must not linger looking alive.
+  process.exit(exitCodeOf(error));
 }

@@ -1,11 +1,13 @@
 // What one OTLP request yielded, and the receiver's running totals over all of them (GET /v1/status).
 
-export type RejectReason = 'no_session' | 'invalid_hook_span';
+export type RejectReason = 'no_session' | 'invalid_hook_span' | 'invalid_id';
 
 /** Human descriptions of each rejection reason, for partial_success.error_message. */
 export const REJECT_REASON_TEXT: Readonly<Record<RejectReason, string>> = {
   no_session: 'no session id (conversation.id, thread_id, gen_ai.conversation.id or proofline.session.id)',
   invalid_hook_span: 'proofline.hook span with an invalid payload or decision',
+  invalid_id:
+    'a session, turn or action id that is empty, too long, not well-formed Unicode, or holds a control character',
 };
 
 export type Counts = Record<string, number>;

@@ -8,6 +8,7 @@ import {
   OBSERVATION_KINDS,
   OBSERVATION_SCHEMA,
   OBSERVATION_SOURCES,
+  identifierProblem,
   observationId,
   RUNTIME_FAMILIES,
   type AttrValue,
@@ -43,6 +44,11 @@ export function assertObservation(value: unknown): asserts value is Observation 
     if (typeof value[key] !== 'string' || value[key] === '') fail(`${key} is missing`);
   if (value.action_id !== undefined && (typeof value.action_id !== 'string' || value.action_id === ''))
     fail('action_id is empty or not a string');
+  for (const key of ['session_id', 'turn_id', 'action_id'] as const) {
+    const id = value[key];
+    const problem = typeof id === 'string' ? identifierProblem(id) : undefined;
+    if (problem !== undefined) fail(`${key} ${problem}`);
+  }
   if (!OBSERVATION_SOURCES.includes(value.source as ObservationSource))
     fail(`source ${String(value.source)}`);
   if (!OBSERVATION_KINDS.includes(value.kind as ObservationKind)) fail(`kind ${String(value.kind)}`);

@@ -3,6 +3,7 @@
 // test/fixtures/codex-0.169.0/hook-schemas/.
 import { ProoflineError } from './errors.js';
 import type { GuardDecision } from './guard.js';
+import { identifierProblem } from './observation.js';
 
 /** The events where proofline's answer can stop or change a tool call; every other event is only recorded. */
 export const GUARDED_EVENTS: ReadonlySet<string> = new Set(['PreToolUse', 'PermissionRequest']);
@@ -22,6 +23,12 @@ export function assertHookPayload(value: unknown): asserts value is HookPayload 
     if (typeof value[field] !== 'string' || value[field] === '') {
       throw new HookPayloadError(`hook payload needs a non-empty string ${field}`);
     }
+  }
+  // Ids end up naming the session's evidence: only what schemas/observation.ts#identifierProblem allows.
+  for (const field of ['session_id', 'turn_id', 'tool_use_id'] as const) {
+    const id = value[field];
+    const problem = typeof id === 'string' ? identifierProblem(id) : undefined;
+    if (problem !== undefined) throw new HookPayloadError(`hook payload ${field} ${problem}`);
   }
 }
 

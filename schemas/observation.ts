@@ -61,6 +61,23 @@ export interface Observation {
   depends_on?: string[];
 }
 
+/** The longest session, turn or action id proofline takes from the wire. */
+export const MAX_ID_LENGTH = 256;
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Why an identifier from the wire is refused, or undefined when it is fine: ids are attacker-controlled and end
+ * up in file names, logs and SQL, so only printable, well-formed text of bounded length is taken. */
+export function identifierProblem(id: string): string | undefined {
+  if (id === '') return 'is empty';
+  if (id.length > MAX_ID_LENGTH) return `is longer than ${MAX_ID_LENGTH} characters`;
+  // Control characters (C0, DEL, C1) and lone surrogates (text that was not well-formed UTF-8/UTF-16).
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(id)) return 'contains a control character';
+  if (LONE_SURROGATE.test(id)) return 'is not well-formed Unicode';
+  return undefined;
+}
+
 /** Fields excluded from an observation's identity. */
 export const OBSERVATION_ID_EXCLUDES = ['id', 'observed_unix_nano'] as const;
 

@@ -14,9 +14,24 @@ export class TransportUnavailableError extends ProoflineError<'TRANSPORT_UNAVAIL
   }
 }
 
+/** Raised by a publisher for a record the transport can never take (larger than the broker accepts): retrying
+ * cannot help, so the receiver answers 413 instead of an endless 503. */
+export class RecordTooLargeError extends ProoflineError<'RECORD_TOO_LARGE'> {
+  constructor(
+    readonly bytes: number,
+    readonly limitBytes: number,
+  ) {
+    super(
+      'RECORD_TOO_LARGE',
+      `an observation of ${bytes} bytes exceeds the transport's record limit of ${limitBytes} bytes`,
+    );
+  }
+}
+
 export interface ObservationPublisher {
   /** Resolves only once every record is durable (committed to disk, or acknowledged by all in-sync replicas).
-   * Records of one session keep their order. Rejects with TransportUnavailableError when that cannot be done. */
+   * Records of one session keep their order. Rejects with TransportUnavailableError when that cannot be done
+   * now, RecordTooLargeError (nothing published) when a record can never be taken. */
   publish(observations: readonly Observation[]): Promise<void>;
   close(): Promise<void>;
 }

@@ -13,7 +13,10 @@ import type { Guard } from '../schemas/guard.js';
 import type { ObservationPublisher } from '../schemas/transport.js';
 import { openEmbeddedTransport, type EmbeddedTransport } from '../transport/embedded.js';
 import { EMBEDDED_PARTITION } from '../transport/embedded-schema.js';
-import { startAssembly, startIngest } from './stages.js';
+import { loadGuard } from '../policy/load.js';
+import { Health } from './health.js';
+import { Metrics } from './metrics.js';
+import { startAssembly, startIngest, type AssemblyStage, type IngestStage } from './stages.js';
 
 /** The stages' configurations, each over its defaults (in-process callers set an ephemeral port, timers). */
 export interface PipelineOptions {
@@ -35,6 +38,10 @@ export interface Pipeline {
   guard(): Guard;
   /** Bundle and seal everything acknowledged so far, without waiting for settle or idle timers. */
   flush(): Promise<void>;
+  /** Rejects when the assembly stage stopped for good (serve then exits non-zero). */
+  done: Promise<void>;
+  /** What GET /readyz reports. */
+  health: Health;
   /** Stop accepting, let the assembler finish its batch in flight, close the store. Pending sessions stay in
    * the durable log and are rebuilt on the next start. */
   close(): Promise<void>;
@@ -46,15 +53,39 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   const assemblerStage = { ...assemblerConfig.createDefaultConfig(), ...options.assembler, dataDir };
   ingestConfig.validate(ingestStage);
   assemblerConfig.validate(assemblerStage);
+  const guard = loadGuard(ingestStage.policyFile);
+  const health = new Health();
+  const metrics = new Metrics();
+  metrics.observeHealth(health);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const transport = await openEmbeddedTransport({ path: join(dataDir, 'pipeline.duckdb') });
   const subscriber = transport.subscriber();
-  const assembly = await startAssembly(assemblerStage, {
-    subscriber,
-    connection: transport.connection,
-    logger: options.logger,
-  });
-  const ingest = await startIngest(ingestStage, transport.publisher);
+  let assembly: AssemblyStage | undefined;
+  let ingest: IngestStage;
+  try {
+    assembly = await startAssembly(assemblerStage, {
+      subscriber,
+      connection: transport.connection,
+      health,
+      metrics,
+      logger: options.logger,
+    });
+    ingest = await startIngest(ingestStage, transport.publisher, {
+      guard,
+      health,
+      metrics,
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+  } catch (error) {
+    // Nothing half-started may keep the process alive: the caller exits with the error.
+    await subscriber.close();
+    await assembly?.done.catch(() => undefined);
+    await transport.close();
+    throw error;
+  }
+  const started = assembly;
+  const lag = watchLag(transport, started, health, assemblerStage.maxLagRecords);
+  metrics.observeAssembler(started.assembler, join(dataDir, 'pipeline.duckdb'), () => lag.records);
 
   return {
     url: ingest.url,
@@ -69,20 +100,56 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     // the log, then flush (the assembler serializes the flush with its batches itself).
     async flush() {
       const end = await logEnd(transport);
-      const { assembler } = assembly;
-      while (BigInt(assembler.readOffsets().get(EMBEDDED_PARTITION) ?? '0') < end) await delay(20);
+      const { assembler } = started;
+      let failed: unknown;
+      started.done.catch((error: unknown) => (failed = error ?? new Error('the assembler stopped')));
+      while (BigInt(assembler.readOffsets().get(EMBEDDED_PARTITION) ?? '0') < end) {
+        if (failed !== undefined) throw failed;
+        await delay(20);
+      }
       await assembler.flush();
     },
+    done: started.done,
+    health,
     // In this order: the assembler must be done with the shared DuckDB connection before the file closes
     // (a native handle used after close takes the process down).
     async close() {
+      clearInterval(lag.timer);
       await ingest.close();
-      await subscriber.close();
-      await assembly.done.catch(() => undefined);
+      await started.stop();
       await transport.close();
     },
   };
 }
+
+/** Measures how many acknowledged records the assembler has still to read, and reports it not ready while
+ * that is more than `maxLag`. */
+function watchLag(
+  transport: EmbeddedTransport,
+  assembly: AssemblyStage,
+  health: Health,
+  maxLag: number,
+): { timer: NodeJS.Timeout; records: number } {
+  const lag = { records: 0 } as { timer: NodeJS.Timeout; records: number };
+  lag.timer = setInterval(() => {
+    logEnd(transport)
+      .then((end) => {
+        const read = BigInt(assembly.assembler.readOffsets().get(EMBEDDED_PARTITION) ?? '0');
+        lag.records = Number(end - read);
+        health.report(
+          'assembler.lag',
+          lag.records > maxLag
+            ? `${lag.records} acknowledged records not yet read by the assembler`
+            : undefined,
+        );
+      })
+      .catch(() => undefined);
+  }, LAG_CHECK_MS);
+  lag.timer.unref();
+  return lag;
+}
+
+const LAG_CHECK_MS = 2000;
 
 /** The offset after the last record in the embedded log. */
 async function logEnd(transport: EmbeddedTransport): Promise<bigint> {

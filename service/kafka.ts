@@ -3,7 +3,6 @@
 // OpenTelemetry Collector's kafkaexporter writes, and `serve --kafka` runs ingest and assembly in one process.
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { Logger } from 'pino';
@@ -15,22 +14,45 @@ import { decodeOtlp } from '../ingest/otlp/decode.js';
 import { normalizeOtlpRequest } from '../ingest/normalize/otlp-request.js';
 import { nowUnixNano } from '../ingest/normalize/observation.js';
 import { topicNames } from '../schemas/topics.js';
-import { TransportUnavailableError } from '../schemas/transport.js';
+import { ProoflineError } from '../schemas/errors.js';
+import type { Guard } from '../schemas/guard.js';
+import { loadGuard } from '../policy/load.js';
 import { CollectorTopicConsumer, type CollectorRecord } from '../transport/collector-topics.js';
 import type { CollectorTopicsConfig, KafkaConfig } from '../transport/config.js';
 import { createKafkaTransport, type KafkaTransport } from '../transport/kafka.js';
-import type { BundleSink } from './bundle-outbox.js';
 import type { AssembleServiceConfig, IngestServiceConfig, ServeConfig } from './config.js';
 import { processLogger, untilStopped } from './process.js';
-import { startAssembly, startIngest, type IngestStage } from './stages.js';
+import { Health } from './health.js';
+import { Metrics } from './metrics.js';
+import { startAssembly, startIngest, type AssemblyStage, type IngestStage } from './stages.js';
 
 function openKafka(config: KafkaConfig, logger: Logger): KafkaTransport {
-  return createKafkaTransport({ brokers: config.brokers, logger, topics: topicNames(config.topicPrefix) });
+  return createKafkaTransport({
+    brokers: config.brokers,
+    logger,
+    topics: topicNames(config.topicPrefix),
+    maxRecordBytes: config.maxRecordBytes,
+  });
+}
+
+/** How long a command waits for the brokers at start before it gives up and exits non-zero. */
+const BROKER_WAIT_MS = 8000;
+
+async function openReachableKafka(config: KafkaConfig, logger: Logger): Promise<KafkaTransport> {
+  const transport = openKafka(config, logger);
+  try {
+    await transport.probe(BROKER_WAIT_MS);
+  } catch (error) {
+    await transport.close();
+    throw new ProoflineError('BROKER_UNREACHABLE', (error as Error).message, { cause: error });
+  }
+  return transport;
 }
 
 export async function runKafkaIngest(config: IngestServiceConfig): Promise<void> {
   const logger = processLogger();
-  const transport = openKafka(config.transport, logger);
+  const guard = config.collector ? undefined : loadGuard(config.ingest.policyFile);
+  const transport = await openReachableKafka(config.transport, logger);
   const stopping = untilStopped(logger);
   try {
     if (config.collector) {
@@ -38,7 +60,14 @@ export async function runKafkaIngest(config: IngestServiceConfig): Promise<void>
       await stopping;
       await consumer.close();
     } else {
-      const ingest = await startKafkaReceiver(transport, config.ingest, logger);
+      const ingest = await startKafkaReceiver(
+        transport,
+        config.ingest,
+        guard!,
+        new Health(),
+        new Metrics(),
+        logger,
+      );
       await stopping;
       await ingest.close();
     }
@@ -50,6 +79,9 @@ export async function runKafkaIngest(config: IngestServiceConfig): Promise<void>
 async function startKafkaReceiver(
   transport: KafkaTransport,
   config: ingestConfig.Config,
+  guard: Guard,
+  health: Health,
+  metrics: Metrics,
   logger: Logger,
 ): Promise<IngestStage> {
   if (!isLoopback(config.host) && !config.token)
@@ -57,7 +89,7 @@ async function startKafkaReceiver(
       { host: config.host },
       'listening beyond loopback without --token: anyone who can reach it can write',
     );
-  const ingest = await startIngest(config, transport.publisher);
+  const ingest = await startIngest(config, transport.publisher, { guard, health, metrics, logger });
   logger.info({ url: ingest.url, topic: transport.topics.observations }, 'proofline ingest → kafka');
   return ingest;
 }
@@ -110,63 +142,56 @@ export function normalizeCollectorRecord(record: CollectorRecord, storeContent: 
 async function startKafkaAssembly(
   transport: KafkaTransport,
   config: { assembler: assemblerConfig.Config; transport: KafkaConfig },
+  health: Health,
+  metrics: Metrics,
   logger: Logger,
 ) {
   const dataDir = resolve(config.assembler.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  const index = await DuckDBInstance.create(join(dataDir, 'assembler.duckdb'));
+  const indexFile = join(dataDir, 'assembler.duckdb');
+  const index = await DuckDBInstance.create(indexFile);
   const connection = await index.connect();
   const subscriber = transport.subscriber({ groupId: config.transport.group });
-  let closing = false;
-  const assembly = await startAssembly(config.assembler, {
-    subscriber,
-    connection,
-    bundleSink: publishWhenAvailable(
-      (bundles) => transport.bundles.publish(bundles),
+  // While Kafka cannot take the bundles (already durable in the data directory), the step fails as passing
+  // and the run loop retries it, offsets uncommitted meanwhile, instead of ending the assembler.
+  let assembly: AssemblyStage;
+  try {
+    assembly = await startAssembly(config.assembler, {
+      subscriber,
+      connection,
+      health,
+      metrics,
+      bundleSink: (bundles) => transport.bundles.publish(bundles),
       logger,
-      () => closing,
-    ),
-    logger,
-  });
+    });
+    metrics.observeAssembler(assembly.assembler, indexFile);
+  } catch (error) {
+    await subscriber.close();
+    connection.closeSync();
+    index.closeSync();
+    throw error;
+  }
   logger.info({ group: config.transport.group, data: dataDir }, 'proofline assemble ← kafka');
   return {
     done: assembly.done,
     async close() {
-      closing = true;
-      await subscriber.close();
-      await assembly.done.catch(() => undefined);
+      await assembly.stop();
       connection.closeSync();
       index.closeSync();
     },
   };
 }
 
-const BUNDLES_RETRY_MS = 1000;
-
-/** When bundles reach the sink they are already durable in the data directory. While Kafka cannot take them
- * the step waits and tries again, its offsets uncommitted meanwhile, instead of failing: a failed step ends
- * the assembler, and a broker outage would then take every assembler down with it. Gives up on shutdown. */
-function publishWhenAvailable(publish: BundleSink, logger: Logger, closing: () => boolean): BundleSink {
-  return async (bundles) => {
-    for (;;) {
-      try {
-        return await publish(bundles);
-      } catch (error) {
-        if (!(error instanceof TransportUnavailableError) || closing()) throw error;
-        logger.warn({ err: error, bundles: bundles.length }, 'bundles topic unavailable; retrying');
-        await delay(BUNDLES_RETRY_MS);
-      }
-    }
-  };
-}
-
 export async function runKafkaAssemble(config: AssembleServiceConfig): Promise<void> {
   const logger = processLogger();
-  const transport = openKafka(config.transport, logger);
+  const transport = await openReachableKafka(config.transport, logger);
   try {
-    const assembly = await startKafkaAssembly(transport, config, logger);
-    await Promise.race([untilStopped(logger), assembly.done]);
-    await assembly.close();
+    const assembly = await startKafkaAssembly(transport, config, new Health(), new Metrics(), logger);
+    try {
+      await Promise.race([untilStopped(logger), assembly.done]);
+    } finally {
+      await assembly.close();
+    }
   } finally {
     await transport.close();
   }
@@ -174,13 +199,24 @@ export async function runKafkaAssemble(config: AssembleServiceConfig): Promise<v
 
 export async function runKafkaServe(config: ServeConfig & { transport: KafkaConfig }): Promise<void> {
   const logger = processLogger();
-  const transport = openKafka(config.transport, logger);
+  const guard = loadGuard(config.ingest.policyFile);
+  const health = new Health();
+  const metrics = new Metrics();
+  metrics.observeHealth(health);
+  const transport = await openReachableKafka(config.transport, logger);
   try {
-    const assembly = await startKafkaAssembly(transport, config, logger);
-    const ingest = await startKafkaReceiver(transport, config.ingest, logger);
-    await Promise.race([untilStopped(logger), assembly.done]);
-    await ingest.close();
-    await assembly.close();
+    const assembly = await startKafkaAssembly(transport, config, health, metrics, logger);
+    try {
+      const ingest = await startKafkaReceiver(transport, config.ingest, guard, health, metrics, logger);
+      try {
+        // A dead assembler ends the process (non-zero), so nothing is acknowledged that nobody will bundle.
+        await Promise.race([untilStopped(logger), assembly.done]);
+      } finally {
+        await ingest.close();
+      }
+    } finally {
+      await assembly.close();
+    }
   } finally {
     await transport.close();
   }

@@ -36,6 +36,10 @@ export async function runServe(config: ServeConfig): Promise<void> {
       logger.error({ err: error }, 'policy reload failed; keeping the previous policy');
     }
   });
-  await untilStopped(logger);
-  await pipeline.close();
+  try {
+    // A dead assembler ends the process (non-zero), so nothing is acknowledged that nobody will bundle.
+    await Promise.race([untilStopped(logger), pipeline.done]);
+  } finally {
+    await pipeline.close();
+  }
 }

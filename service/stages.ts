@@ -16,10 +16,13 @@ import { runAssembler } from '../assembler/run.js';
 import type * as ingestConfig from '../ingest/config.js';
 import { guardRoutes } from '../ingest/http/guard-route.js';
 import { createReceiver } from '../ingest/http/receiver.js';
-import { loadGuard } from '../policy/load.js';
+import { ReceiverStats } from '../ingest/stats.js';
+import { ProoflineError } from '../schemas/errors.js';
 import type { Guard } from '../schemas/guard.js';
 import type { ObservationPublisher, ObservationSubscriber } from '../schemas/transport.js';
 import { BundleOutbox, type BundleSink } from './bundle-outbox.js';
+import type { Health } from './health.js';
+import type { Metrics } from './metrics.js';
 
 export const ASSEMBLER_VERSION = 'proofline-assembler/0.1.0';
 
@@ -32,24 +35,67 @@ export interface IngestStage {
   close(): Promise<void>;
 }
 
+export interface IngestDeps {
+  /** The guard, loaded before anything starts (a bad policy must stop the start, not a running server). */
+  guard: Guard;
+  health?: Health;
+  metrics?: Metrics;
+  /** Refused requests are logged here at warn. */
+  logger?: Logger;
+}
+
+/** Binds the receiver; a port in use (or any other failure to listen) rejects, with nothing left open. */
 export async function startIngest(
   config: ingestConfig.Config,
   publisher: ObservationPublisher,
+  deps: IngestDeps,
 ): Promise<IngestStage> {
-  let guard = loadGuard(config.policyFile);
+  const { metrics, health } = deps;
+  // Every decision, from whichever route, is counted and timed.
+  const metered = (next: Guard): Guard => (metrics ? metrics.meteredGuard(next) : next);
+  let guard = metered(deps.guard);
+  const stats = new ReceiverStats();
   const app = await createReceiver({
     publisher,
     token: config.token,
     maxBodyBytes: config.maxBodyBytes,
     storeContent: config.storeContent,
+    stats,
+    ...(health ? { readiness: () => health.readiness() } : {}),
+    ...(deps.logger ? { log: deps.logger } : {}),
   });
+  if (metrics) {
+    metrics.instrument(app);
+    metrics.observeReceiver(stats);
+  }
   await app.register(guardRoutes, { guard: () => guard, publisher, storeContent: config.storeContent });
-  const url = await app.listen({ host: config.host, port: config.port });
-  return { url, app, setGuard: (next) => (guard = next), guard: () => guard, close: () => app.close() };
+  let url: string;
+  try {
+    url = await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    await app.close();
+    throw new ProoflineError(
+      'LISTEN_FAILED',
+      `cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return {
+    url,
+    app,
+    setGuard: (next) => (guard = metered(next)),
+    guard: () => guard,
+    close: () => app.close(),
+  };
 }
 
 export interface AssemblyDeps {
   subscriber: ObservationSubscriber;
+  /** Told while the assembler cannot write (it retries meanwhile). */
+  health?: Health;
+  metrics?: Metrics;
   /** DuckDB connection for the bundle index (the embedded log's file, or the assembler's own). */
   connection: DuckDBConnection;
   bundleSink?: BundleSink;
@@ -59,8 +105,10 @@ export interface AssemblyDeps {
 export interface AssemblyStage {
   assembler: Assembler;
   keyDir: string;
-  /** Settles when the subscriber stops; rejects if assembling failed. */
+  /** Settles when the subscriber stops; rejects if assembling failed for good. */
   done: Promise<void>;
+  /** Stops reading (a step waiting to retry gives up) and waits for the step in flight. */
+  stop(): Promise<void>;
 }
 
 export async function startAssembly(
@@ -85,24 +133,48 @@ export async function startAssembly(
     const outbox = await BundleOutbox.open(deps.connection, dataDir, deps.bundleSink);
     const resent = await outbox.sendPending();
     if (resent > 0) logger.info({ resent }, 'bundles written before a restart handed to the sink');
-    assembler = forwardingBundles(core, outbox);
+    assembler = afterEachStep(assembler, (report) =>
+      outbox.send([...report.bundled.map((b) => b.path), ...report.sealed.map((s) => s.path)]),
+    );
   }
-  const done = runAssembler(deps.subscriber, assembler, { tickIntervalMs: config.tickIntervalMs });
+  const { metrics } = deps;
+  if (metrics) assembler = afterEachStep(assembler, async (report) => metrics.countStep(report));
+  const stopping = new AbortController();
+  const done = runAssembler(deps.subscriber, assembler, {
+    tickIntervalMs: config.tickIntervalMs,
+    signal: stopping.signal,
+    onProblem: (problem) => {
+      if (problem !== undefined) {
+        logger.warn({ problem }, 'assembler cannot write; retrying');
+        metrics?.writeFailed();
+      } else logger.info('assembler writes again');
+      deps.health?.report('assembler', problem);
+    },
+  });
   done.catch((error: unknown) => logger.error({ err: error }, 'assembler stopped'));
-  return { assembler, keyDir, done };
+  return {
+    assembler,
+    keyDir,
+    done,
+    async stop() {
+      stopping.abort();
+      await deps.subscriber.close();
+      await done.catch(() => undefined);
+    },
+  };
 }
 
-/** Hands every bundle and seal a step wrote to the sink (through the outbox) before the step returns, so the
- * run loop commits offsets only once the bundles are in the data directory and with the sink. */
-function forwardingBundles(assembler: Assembler, outbox: BundleOutbox): Assembler {
-  const forward = async (report: StepReport): Promise<StepReport> => {
-    await outbox.send([...report.bundled.map((b) => b.path), ...report.sealed.map((s) => s.path)]);
+/** Runs `after` on every step's report before the step returns: handing the bundles to the sink (through the
+ * outbox) there means the run loop commits offsets only once they are in the data directory and with the sink. */
+function afterEachStep(assembler: Assembler, after: (report: StepReport) => Promise<void>): Assembler {
+  const then = async (report: StepReport): Promise<StepReport> => {
+    await after(report);
     return report;
   };
   return {
     ...assembler,
-    handle: async (deliveries) => forward(await assembler.handle(deliveries)),
-    tick: async () => forward(await assembler.tick()),
-    flush: async () => forward(await assembler.flush()),
+    handle: async (deliveries) => then(await assembler.handle(deliveries)),
+    tick: async () => then(await assembler.tick()),
+    flush: async () => then(await assembler.flush()),
   };
 }

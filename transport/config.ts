@@ -2,6 +2,7 @@
 // the default) or Apache Kafka (receivers and assemblers scaled out).
 import { ConfigError } from '../schemas/errors.js';
 import { DEFAULT_TOPIC_PREFIX } from '../schemas/topics.js';
+import { DEFAULT_MAX_RECORD_BYTES } from './kafka-producer.js';
 
 export interface EmbeddedConfig {
   kind: 'embedded';
@@ -14,6 +15,9 @@ export interface KafkaConfig {
   topicPrefix: string;
   /** The assemblers' consumer group. */
   group: string;
+  /** The largest record the brokers take (their message.max.bytes less the batch header); a larger
+   * observation is refused with 413. */
+  maxRecordBytes: number;
 }
 
 export type Config = EmbeddedConfig | KafkaConfig;
@@ -32,7 +36,13 @@ export function createDefaultConfig(): EmbeddedConfig {
 }
 
 export function createDefaultKafkaConfig(brokers: string[]): KafkaConfig {
-  return { kind: 'kafka', brokers, topicPrefix: DEFAULT_TOPIC_PREFIX, group: 'proofline-assemblers' };
+  return {
+    kind: 'kafka',
+    brokers,
+    topicPrefix: DEFAULT_TOPIC_PREFIX,
+    group: 'proofline-assemblers',
+    maxRecordBytes: DEFAULT_MAX_RECORD_BYTES,
+  };
 }
 
 export function createDefaultCollectorTopicsConfig(): CollectorTopicsConfig {
@@ -56,6 +66,8 @@ export function validate(config: Config): void {
   if (!TOPIC_NAME.test(config.topicPrefix))
     throw new ConfigError(`kafka: invalid topic prefix "${config.topicPrefix}"`);
   if (config.group.trim() === '') throw new ConfigError('kafka: the consumer group is empty');
+  if (!Number.isSafeInteger(config.maxRecordBytes) || config.maxRecordBytes <= 0)
+    throw new ConfigError('kafka: maxRecordBytes must be a positive integer');
 }
 
 export function validateCollectorTopics(config: CollectorTopicsConfig): void {

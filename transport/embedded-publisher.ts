@@ -9,15 +9,17 @@
 // insert and publish() still resolves (the first stored copy wins). Re-delivered OTLP is thus acknowledged
 // without creating duplicates.
 //
-// Speed: almost every batch is new, so it is first appended straight into `observations`, where the UNIQUE
-// index on id refuses a stored id (the whole transaction is then rolled back). Only then does the batch take
-// the checked path: staged, and moved over with an anti-join against the stored ids. The anti-join scans the
-// whole id column (DuckDB 1.5 does not use the index for it), so doing it on every publish made each one
-// slower as the log grew.
+// Speed: almost every batch is new, so it is first moved from the staging table into `observations` as it is,
+// where the UNIQUE index on id refuses a stored id (the statement fails and the transaction is rolled back).
+// Only then does the batch take the checked path: moved over with an anti-join against the stored ids. The
+// anti-join scans the whole id column (DuckDB 1.5 does not use the index for it), so doing it on every publish
+// made each one slower as the log grew. Rows are always appended to the staging table, which has no
+// constraints: an appender whose flush failed on a constraint stays half-open, and when the garbage collector
+// finalizes it later it aborts whatever transaction this connection has open then (found by fuzzing).
 //
 // Ordering: publishes run one at a time on this connection (SerialQueue) and seq is max(seq)+1 onward, read in
 // the same transaction, so commit order equals seq order and a reader never sees seq n+1 before seq n.
-import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 
 import type { Observation } from '../schemas/observation.js';
 import { TransportUnavailableError, type ObservationPublisher } from '../schemas/transport.js';
@@ -32,13 +34,13 @@ import type { Wakeup } from './wakeup.js';
 const STAGING_DDL = `CREATE TEMP TABLE IF NOT EXISTS publish_staging (
   ord INTEGER NOT NULL, id VARCHAR NOT NULL, session_id VARCHAR NOT NULL, observation VARCHAR NOT NULL)`;
 
-const NEXT_SEQ = 'SELECT coalesce(max(seq) + 1, 0) AS next FROM observations';
-
-const MOVE_NEW_ROWS = `
+const MOVE_ALL_ROWS = `
 INSERT INTO observations (seq, id, session_id, observation)
 SELECT (SELECT coalesce(max(seq) + 1, 0) FROM observations) + row_number() OVER (ORDER BY s.ord) - 1,
        s.id, s.session_id, s.observation
-FROM temp.main.publish_staging s
+FROM temp.main.publish_staging s`;
+
+const MOVE_NEW_ROWS = `${MOVE_ALL_ROWS}
 WHERE NOT EXISTS (SELECT 1 FROM observations o WHERE o.id = s.id)`;
 
 export class EmbeddedPublisher implements ObservationPublisher {
@@ -73,15 +75,15 @@ export class EmbeddedPublisher implements ObservationPublisher {
   private async write(observations: readonly Observation[]): Promise<void> {
     const batch = firstOfEachId(observations);
     try {
-      await this.transaction(() => this.appendAll(batch));
-    } catch {
+      await this.transaction(() => this.move(batch, MOVE_ALL_ROWS));
+    } catch (fastPathError) {
       // An id already stored (a re-delivery), or a seq taken by a writer on another connection: the checked
       // path skips the stored ids and numbers the rest after whatever is there now.
       try {
-        await this.transaction(() => this.moveNewRows(batch));
+        await this.transaction(() => this.move(batch, MOVE_NEW_ROWS));
       } catch (cause) {
         const error = new TransportUnavailableError(
-          `embedded transport could not store ${observations.length} observations: ${(cause as Error).message}`,
+          `embedded transport could not store ${observations.length} observations: ${(cause as Error).message} (after: ${(fastPathError as Error).message})`,
         );
         error.cause = cause;
         throw error;
@@ -101,39 +103,19 @@ export class EmbeddedPublisher implements ObservationPublisher {
     }
   }
 
-  private async appendAll(batch: readonly Observation[]): Promise<void> {
-    const reader = await this.connection.runAndReadAll(NEXT_SEQ);
-    let seq = reader.getRowObjectsJS()[0]!.next as bigint;
-    const appender = await this.connection.createAppender('observations');
-    try {
-      for (const observation of batch) {
-        appender.appendBigInt(seq++);
-        appendObservation(appender, observation);
-      }
-      appender.flushSync();
-    } finally {
-      appender.closeSync();
-    }
-  }
-
-  private async moveNewRows(batch: readonly Observation[]): Promise<void> {
+  private async move(batch: readonly Observation[], statement: string): Promise<void> {
     const appender = await this.connection.createAppender('publish_staging', 'main', 'temp');
     batch.forEach((observation, ord) => {
       appender.appendInteger(ord);
-      appendObservation(appender, observation);
+      appender.appendVarchar(observation.id);
+      appender.appendVarchar(observation.session_id);
+      appender.appendVarchar(encodeObservation(observation));
+      appender.endRow();
     });
     appender.closeSync();
-    await this.connection.run(MOVE_NEW_ROWS);
+    await this.connection.run(statement);
     await this.connection.run('DELETE FROM temp.main.publish_staging');
   }
-}
-
-/** The columns after the first (seq or ord), which both tables share, and the end of the row. */
-function appendObservation(appender: DuckDBAppender, observation: Observation): void {
-  appender.appendVarchar(observation.id);
-  appender.appendVarchar(observation.session_id);
-  appender.appendVarchar(encodeObservation(observation));
-  appender.endRow();
 }
 
 /** The batch without ids repeated in it, first copy kept. */

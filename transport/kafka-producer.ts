@@ -9,7 +9,7 @@
 // caller retries; consumers de-duplicate by observation id.
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 
-import { TransportUnavailableError } from '../schemas/transport.js';
+import { RecordTooLargeError, TransportUnavailableError } from '../schemas/transport.js';
 
 import { withDeadline } from './deadline.js';
 import { TransportUsageError } from './errors.js';
@@ -23,7 +23,13 @@ export interface ReliableProducerOptions {
   /** Records per produce request. A request's record batch must stay under the broker's message.max.bytes
    * (1 MB by default) and kafkajs does not split batches itself. */
   maxBatchBytes?: number;
+  /** The largest single record (key + value) the broker takes (its message.max.bytes, less the batch
+   * overhead); a larger one is refused before anything is sent. */
+  maxRecordBytes?: number;
 }
+
+/** The broker's default message.max.bytes (1048588) less room for the record batch header. */
+export const DEFAULT_MAX_RECORD_BYTES = 1_000_000;
 
 export const RETRY_AFTER_SECONDS = 5;
 
@@ -46,6 +52,11 @@ export class ReliableProducer {
    * Resolves once all are acknowledged (acks=all). */
   async send(topic: string, messages: readonly Message[]): Promise<void> {
     if (this.closed) throw new TransportUsageError('kafka producer is closed');
+    const limit = this.options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    for (const message of messages) {
+      const size = byteLength(message.value) + byteLength(message.key);
+      if (size > limit) throw new RecordTooLargeError(size, limit);
+    }
     for (const chunk of chunksOf(messages, this.maxBatchBytes)) {
       try {
         const producer = await withDeadline(this.connected(), this.sendTimeoutMs, 'kafka connect');
@@ -56,6 +67,9 @@ export class ReliableProducer {
         );
       } catch (cause) {
         this.discard();
+        // The broker's own verdict on a record's size is as final as ours.
+        if ((cause as { type?: unknown }).type === 'MESSAGE_TOO_LARGE')
+          throw new RecordTooLargeError(Math.max(...chunk.map((m) => byteLength(m.value))), limit);
         const error = new TransportUnavailableError(
           `kafka did not acknowledge ${chunk.length} records on ${topic}: ${(cause as Error).message}`,
           RETRY_AFTER_SECONDS,

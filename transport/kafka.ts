@@ -1,6 +1,10 @@
 // The Kafka transport: observations on `proofline.observations` (key = session id), a dead-letter topic, and
 // signed bundles on `proofline.bundles`. Topic names are configurable; missing topics are created on first use.
-import type { ObservationPublisher, ObservationSubscriber } from '../schemas/transport.js';
+import {
+  TransportUnavailableError,
+  type ObservationPublisher,
+  type ObservationSubscriber,
+} from '../schemas/transport.js';
 
 import { createKafkaClient, type KafkaConnectionOptions } from './kafka-client.js';
 import { KafkaBundlePublisher } from './kafka-bundles.js';
@@ -8,12 +12,15 @@ import { ReliableProducer } from './kafka-producer.js';
 import { KafkaObservationPublisher } from './kafka-publisher.js';
 import { KafkaObservationSubscriber, type KafkaSubscriberOptions } from './kafka-subscriber.js';
 import { DEFAULT_TOPICS, type ProoflineTopics } from '../schemas/topics.js';
-import { prooflineTopicSpecs } from './kafka-topics.js';
+import { ensureTopics, prooflineTopicSpecs } from './kafka-topics.js';
+import { withDeadline } from './deadline.js';
 
 export interface KafkaTransportOptions extends KafkaConnectionOptions {
   topics?: Partial<ProoflineTopics>;
   /** Upper bound for one publish request before it fails with TransportUnavailableError (default 5000). */
   sendTimeoutMs?: number;
+  /** The largest record the brokers take (default kafka-producer.ts#DEFAULT_MAX_RECORD_BYTES). */
+  maxRecordBytes?: number;
 }
 
 export interface KafkaTransport {
@@ -22,6 +29,9 @@ export interface KafkaTransport {
   subscriber(options?: KafkaSubscriberOptions): ObservationSubscriber;
   bundles: KafkaBundlePublisher;
   topics: ProoflineTopics;
+  /** Connects to the brokers and makes sure the topics exist, within `timeoutMs`; rejects with
+   * TransportUnavailableError otherwise (a command checks this at start instead of hanging). */
+  probe(timeoutMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -30,7 +40,11 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
   const topics: ProoflineTopics = { ...DEFAULT_TOPICS, ...options.topics };
   const specs = prooflineTopicSpecs(topics);
   const producer = (): ReliableProducer =>
-    new ReliableProducer(kafka, { topics: specs, sendTimeoutMs: options.sendTimeoutMs });
+    new ReliableProducer(kafka, {
+      topics: specs,
+      sendTimeoutMs: options.sendTimeoutMs,
+      maxRecordBytes: options.maxRecordBytes,
+    });
   const observationsSpec = specs.find((spec) => spec.topic === topics.observations)!;
   const closables: { close(): Promise<void> }[] = [];
   const track = <T extends { close(): Promise<void> }>(closable: T): T => {
@@ -42,6 +56,17 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
     topics,
     publisher: track(new KafkaObservationPublisher(producer(), topics.observations)),
     bundles: track(new KafkaBundlePublisher(producer(), topics.bundles)),
+    async probe(timeoutMs) {
+      try {
+        await withDeadline(ensureTopics(kafka, specs), timeoutMs, 'reaching the Kafka brokers');
+      } catch (error) {
+        throw new TransportUnavailableError(
+          `Kafka brokers ${options.brokers.join(',')} unreachable: ${(error as Error).message}`,
+          undefined,
+          { cause: error },
+        );
+      }
+    },
     subscriber: (subscriberOptions) =>
       track(new KafkaObservationSubscriber(kafka, topics, observationsSpec, producer(), subscriberOptions)),
     async close() {

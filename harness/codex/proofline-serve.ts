@@ -14,6 +14,11 @@ export interface ServeOptions {
   policy?: string;
   settleMs: number;
   idleTimeoutMs: number;
+  /** More flags for `serve` (`--token`, `--kafka`, …). */
+  extraArgs?: string[];
+  /** Run as this user id (and group id) instead of the caller's: a root caller's tests of file permissions
+   * need a process the permissions apply to. Uses util-linux `setpriv`. */
+  uid?: number;
 }
 
 export interface ServeProcess {
@@ -21,14 +26,25 @@ export interface ServeProcess {
   policyDigest: string;
   /** stderr lines that are not the startup line (warnings, errors), for diagnosis. */
   log: string[];
+  /** SIGTERM, then SIGKILL after 15 s; resolves with the exit code (null when killed). */
   stop(): Promise<number | null>;
+  /** Resolves when the process exits, with its exit code. */
+  exited: Promise<number | null>;
 }
 
 export async function startServe(options: ServeOptions): Promise<ServeProcess> {
   const args = [PROOFLINE_CLI, 'serve', '--data', options.dataDir, '--port', '0'];
   if (options.policy) args.push('--policy', options.policy);
   args.push('--settle-ms', String(options.settleMs), '--idle-timeout-ms', String(options.idleTimeoutMs));
-  const child = spawn(process.execPath, args, {
+  args.push(...(options.extraArgs ?? []));
+  const [command, argv] =
+    options.uid === undefined
+      ? [process.execPath, args]
+      : [
+          'setpriv',
+          [`--reuid=${options.uid}`, `--regid=${options.uid}`, '--clear-groups', process.execPath, ...args],
+        ];
+  const child = spawn(command, argv, {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, PROOFLINE_LOG_LEVEL: 'info' },
   });
@@ -53,7 +69,13 @@ export async function startServe(options: ServeOptions): Promise<ServeProcess> {
     await stop(child, exited);
     throw error;
   });
-  return { url: serving.url, policyDigest: serving.policy_digest, log, stop: () => stop(child, exited) };
+  return {
+    url: serving.url,
+    policyDigest: serving.policy_digest,
+    log,
+    stop: () => stop(child, exited),
+    exited,
+  };
 }
 
 async function stop(child: ChildProcess, exited: Promise<number | null>): Promise<number | null> {

@@ -8,8 +8,8 @@ import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fa
 import { otlpEncodingOf } from './body.js';
 import { errorResponse } from './responses.js';
 
-/** Liveness probes carry no credentials and learn nothing from the answer. */
-const OPEN_ROUTES = new Set(['GET /healthz', 'HEAD /healthz']);
+/** Liveness and readiness probes carry no credentials (a probe is configured once, by the supervisor). */
+const OPEN_ROUTES = new Set(['GET /healthz', 'HEAD /healthz', 'GET /readyz', 'HEAD /readyz']);
 
 export function bearerTokenHook(token: string): onRequestAsyncHookHandler {
   const expected = digest(token);

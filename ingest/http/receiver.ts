@@ -3,13 +3,19 @@
 // (publisher.publish resolved); a transport that cannot take them yields 503 + Retry-After so the exporter
 // retries instead of losing them.
 import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
 
-import { TransportUnavailableError, type ObservationPublisher } from '../../schemas/transport.js';
+import {
+  RecordTooLargeError,
+  TransportUnavailableError,
+  type ObservationPublisher,
+} from '../../schemas/transport.js';
 import type { Config } from '../config.js';
 import { decodeOtlp } from '../otlp/decode.js';
 import { OtlpDecodeError } from '../otlp/errors.js';
@@ -24,7 +30,12 @@ import { errorResponse, exportResponse, type EncodedBody } from './responses.js'
 
 export type ReceiverOptions = Pick<Config, 'token' | 'maxBodyBytes' | 'storeContent'> & {
   publisher: ObservationPublisher;
-  logger?: boolean | object;
+  /** Where every refused request is logged at warn (reason, never the payload); default: nowhere. */
+  log?: FastifyBaseLogger;
+  /** Where the receiver counts what it takes (GET /v1/status); default: its own. */
+  stats?: ReceiverStats;
+  /** What GET /readyz answers: 200 when ready, else 503 with the problems (default: always ready). */
+  readiness?: () => { ready: boolean; problems: Record<string, string> };
 };
 
 const UNSUPPORTED_MEDIA_TYPE = 'Content-Type must be application/x-protobuf or application/json';
@@ -37,12 +48,36 @@ const SIGNAL_ROUTES: readonly [string, OtlpSignal | undefined][] = [
 ];
 
 export async function createReceiver(options: ReceiverOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false });
+  const app = Fastify({
+    ...(options.log ? { loggerInstance: options.log } : { logger: false }),
+    // The JSON routes (hooks, decide, approvals) take what the OTLP routes take.
+    bodyLimit: options.maxBodyBytes,
+    // No line per request: refusals are logged below, and a busy receiver would drown the rest.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
   if (options.token) app.addHook('onRequest', bearerTokenHook(options.token));
-  const stats = new ReceiverStats();
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode >= 400) {
+      request.log.warn(
+        {
+          method: request.method,
+          route: request.routeOptions.url ?? request.url.split('?')[0],
+          status: reply.statusCode,
+          reason: reasonOf(reply, payload),
+        },
+        'request refused',
+      );
+    }
+    return payload;
+  });
+  const stats = options.stats ?? new ReceiverStats();
   // Encapsulated: the OTLP body parsers and error format do not leak onto routes others register on `app`.
   await app.register(async (otlp) => registerOtlpRoutes(otlp, options, stats));
   app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const { ready, problems } = options.readiness?.() ?? { ready: true, problems: {} };
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', problems });
+  });
   return app;
 }
 
@@ -82,7 +117,12 @@ async function registerOtlpRoutes(
 }
 
 function sendError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  REFUSAL_REASON.set(reply, error.message);
   const encoding = otlpEncodingOf(request.headers['content-type']) ?? 'json';
+  if (error instanceof RecordTooLargeError) {
+    request.log.warn({ err: error }, 'record too large for the transport');
+    return send(reply, 413, errorResponse(413, error.message, encoding));
+  }
   if (error instanceof TransportUnavailableError) {
     request.log.warn({ err: error }, 'transport unavailable; asking the client to retry');
     reply.header('retry-after', String(error.retryAfterSeconds));
@@ -108,6 +148,23 @@ function clientErrorStatus(error: FastifyError | Error): number | undefined {
   const status = (error as FastifyError).statusCode;
   return status !== undefined && status >= 400 && status < 500 ? status : undefined;
 }
+
+/** The reason a refusal gave: our JSON answers carry `reason` (or `message`); an OTLP error answer's message
+ * is kept on the reply by sendError (a protobuf Status is not read back). */
+function reasonOf(reply: FastifyReply, payload: unknown): string | undefined {
+  const kept = REFUSAL_REASON.get(reply);
+  if (kept !== undefined) return kept;
+  if (typeof payload !== 'string') return undefined;
+  try {
+    const body = JSON.parse(payload) as { reason?: unknown; message?: unknown; error?: unknown };
+    const reason = body.reason ?? body.message ?? body.error;
+    return typeof reason === 'string' ? reason : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const REFUSAL_REASON = new WeakMap<FastifyReply, string>();
 
 function send(reply: FastifyReply, status: number, answer: EncodedBody): FastifyReply {
   return reply.code(status).type(answer.contentType).send(answer.body);

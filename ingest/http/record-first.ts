@@ -3,7 +3,11 @@
 // nothing the route decided takes effect: `undo` gives back what the decision took.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-import { TransportUnavailableError, type ObservationPublisher } from '../../schemas/transport.js';
+import {
+  RecordTooLargeError,
+  TransportUnavailableError,
+  type ObservationPublisher,
+} from '../../schemas/transport.js';
 import type { Observation } from '../../schemas/observation.js';
 
 /** True when recorded; false when a 503 has been sent instead. Other failures are thrown (after `undo`). */
@@ -19,6 +23,11 @@ export async function recordBeforeAnswering(
     return true;
   } catch (error) {
     undo();
+    if (error instanceof RecordTooLargeError) {
+      request.log.warn({ err: error, url: request.url }, 'not recorded: too large for the transport');
+      await reply.code(413).send({ error: error.code, reason: error.message });
+      return false;
+    }
     if (!(error instanceof TransportUnavailableError)) throw error;
     request.log.warn({ err: error, url: request.url }, 'not recorded; refusing to answer');
     await reply

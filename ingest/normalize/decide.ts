@@ -11,6 +11,7 @@ import { makeObservation } from './observation.js';
 import { redactSecrets } from './redact.js';
 import { ATTR } from '../../schemas/attributes.js';
 import { ProoflineError } from '../../schemas/errors.js';
+import { idsProblem } from './batch.js';
 
 export type DecideMode = 'enforce' | 'post_hoc';
 
@@ -46,6 +47,8 @@ export function readDecideRequest(body: unknown): DecideRequest {
   for (const field of OPTIONAL_STRINGS)
     if (body[field] !== undefined && typeof body[field] !== 'string')
       throw new DecideRequestError(`${field} must be a string`);
+  const badId = idsProblem(body as { session_id: string; action_id: string; turn_id?: string });
+  if (badId !== undefined) throw new DecideRequestError(badId);
   if (!isObject(body.tool_input)) throw new DecideRequestError('tool_input must be a JSON object');
   const family = body.runtime_family ?? 'framework_sdk';
   if (!RUNTIME_FAMILIES.includes(family as RuntimeFamily))

@@ -1,6 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { assertObservation, InvalidObservationError } from '../../schemas/assert-observation.js';
-import { observationId } from '../../schemas/observation.js';
+import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,9 +11,10 @@ import {
   type ActionProof,
   type SessionSeal,
 } from '../../schemas/bundle.js';
+import { assertObservation, InvalidObservationError } from '../../schemas/assert-observation.js';
 import { canonicalDigest, sha256Hex } from '../../schemas/digest.js';
 import { merkleRoot } from '../../schemas/merkle.js';
-import type { Observation } from '../../schemas/observation.js';
+import { observationId, type Observation } from '../../schemas/observation.js';
 import type { Delivery, ObservationSubscriber } from '../../schemas/transport.js';
 import {
   IDLE_MS,
@@ -399,6 +398,39 @@ describe('durability and the commit rule', () => {
       new InvalidObservationError('id is not the digest of the record'),
     );
     for (const record of good) expect(() => assertObservation(record)).not.toThrow();
+  });
+});
+
+describe('a session that cannot be processed', () => {
+  it('is quarantined — its records dead-lettered with the reason, later ones too — and the others go on', async () => {
+    const r = await open();
+    // Session A is sealed first; then its seal is planted under session B's name (a store conflict).
+    const first = await r.assembler.handle(deliveries(allowScenario()));
+    expect(first.deadLetters).toEqual([]);
+    await r.assembler.flush();
+    const planted = r.store.sessionDir(SESSIONS.deny);
+    await mkdir(planted, { recursive: true });
+    await copyFile(join(r.store.sessionDir(SESSIONS.allow), SEAL_FILE_NAME), join(planted, SEAL_FILE_NAME));
+
+    const deny = denyScenario();
+    const untrusted = untrustedScenario();
+    const report = await r.assembler.handle([...deliveries(deny, 100), ...deliveries(untrusted, 200)]);
+    expect(new Set(report.deadLetters.map((d) => d.delivery.observation.session_id))).toEqual(
+      new Set([SESSIONS.deny]),
+    );
+    expect(report.deadLetters).toHaveLength(deny.length);
+    expect(report.deadLetters[0]!.reason).toMatch(
+      new RegExp(`^session ${SESSIONS.deny} quarantined: .*seal of session ${SESSIONS.allow}`),
+    );
+    expect(r.assembler.stats()).toMatchObject({ quarantined: 1 });
+
+    const flushed = await r.assembler.flush();
+    expect(flushed.sealed.map((s) => s.seal.session_id)).toEqual([SESSIONS.untrusted]);
+    // Nothing of B is held back from the commit: its records are set aside, not pending.
+    expect(r.assembler.committableOffsets().get(0)).toBe(String(200 + untrusted.length));
+
+    const late = await r.assembler.handle(deliveries(deny.slice(0, 1), 300));
+    expect(late.deadLetters.map((d) => d.reason)).toEqual([report.deadLetters[0]!.reason]);
   });
 });
 

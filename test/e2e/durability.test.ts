@@ -53,8 +53,9 @@ function startServe(dataDir: string, port: number): ChildProcess {
   );
 }
 
+/** Generous: a restart after kill -9 replays DuckDB's WAL, which takes a while on a loaded machine. */
 async function waitUntilServing(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 1200; i++) {
     try {
       if ((await fetch(`${url}/healthz`)).ok) return;
     } catch {
