@@ -112,6 +112,7 @@ export class SessionGuard {
           this.sessions.record(sessionId, {
             labels: decision.labels ?? [],
             data_classes: decision.data_classes ?? [],
+            ...(decision.tainted_writes ? { tainted_writes: decision.tainted_writes } : {}),
             opened,
             settled: [...settlement.discharges, ...settlement.waives],
           });

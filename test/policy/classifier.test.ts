@@ -44,7 +44,7 @@ const ROWS: Array<[string, Expected]> = [
   ['cat "$HOME/.aws/credentials"', { labels: ['secret_read'], data_classes: ['aws_credentials'] }],
   ['head -n 3 ~/.ssh/id_rsa', { data_classes: ['private_key'] }],
   ['less certs/server.pem', { data_classes: ['private_key'] }],
-  ['grep token ~/.npmrc', { data_classes: ['npm_token'] }],
+  ['grep token ~/.npmrc', { data_classes: ['credentials', 'npm_token'] }],
   ['cat ~/.netrc', { data_classes: ['netrc_credentials'] }],
   ['cat ~/.config/gcloud/application_default_credentials.json', { data_classes: ['gcp_credentials'] }],
   ['KUBECONFIG=~/.kube/config kubectl get pods', { external_write: 'no', destination_type: 'cluster' }],

@@ -13,7 +13,7 @@ import {
   type ProgramClassifier,
   type ProgramInput,
 } from '../effect.js';
-import type { ShellWord } from '../shell.js';
+import type { ShellWord } from '../simple-command.js';
 
 type Impact = 'read' | 'write' | 'delete' | 'unknown';
 

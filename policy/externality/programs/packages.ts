@@ -12,7 +12,7 @@ import {
   type ProgramClassifier,
   type ProgramInput,
 } from '../effect.js';
-import type { ShellWord } from '../shell.js';
+import type { ShellWord } from '../simple-command.js';
 
 interface Manager {
   /** Registry used when the command names none. */
