@@ -10,7 +10,7 @@ import { hostDestination } from './destination.js';
 import { persistenceOf } from './persistence.js';
 import { CLOUD_PROGRAMS } from './programs/cloud.js';
 import { DATABASE_PROGRAMS } from './programs/database.js';
-import { FILE_PROGRAMS, METADATA_PROGRAMS } from './programs/files.js';
+import { FILE_PROGRAMS, findMatches, METADATA_PROGRAMS } from './programs/files.js';
 import { FORGE_PROGRAMS } from './programs/forge.js';
 import { classifyGit } from './programs/git.js';
 import { INTERPRETER_PROGRAMS } from './programs/interpreters.js';
@@ -112,7 +112,8 @@ export function analyseLine(commandLine: string, config: LineConfig): StaticComm
     (remote !== undefined ? remotes[remote] : undefined) ?? config.gitRemoteUrl(remote);
   const out: StaticCommand[] = [];
   for (let at = 0; at < commands.length && at < MAX_COMMANDS; at++) {
-    const command = commands[at] as SimpleCommand;
+    const command = withStdinArguments(commands[at] as SimpleCommand, commands);
+    commands[at] = command;
     const programEffect = modelOf(command, commands, config.ownership, gitRemoteUrl);
     Object.assign(remotes, programEffect.defines ?? {});
     // What a command runs itself, or leaves to run later, is judged as commands of this line.
@@ -295,6 +296,31 @@ function upstreamPrograms(command: SimpleCommand, line: readonly SimpleCommand[]
     pending.push(...(line[index]?.stdinFrom ?? []));
   }
   return [...seen].map((index) => programName(line[index]?.argv[0]) ?? '$?');
+}
+
+/** `find … | xargs CMD`: xargs appends what arrives on stdin, so CMD gets the names its upstream prints,
+ * when the line shows them (a find's matches, echoed words); otherwise argv stays open. */
+function withStdinArguments(command: SimpleCommand, line: readonly SimpleCommand[]): SimpleCommand {
+  if (!command.openArgv || command.stdinFrom.length === 0) return command;
+  const names = command.stdinFrom.flatMap((index) => {
+    const upstream = line[index];
+    const program = programName(upstream?.argv[0]);
+    if (upstream === undefined) return [];
+    if (program === 'find') return findMatches(upstream.argv.slice(1));
+    if (program === 'ls')
+      return upstream.argv
+        .slice(1)
+        .filter((word) => !word.text.startsWith('-'))
+        .map((word) => word.text);
+    const printed = printedText(upstream);
+    return printed?.literal ? printed.text.split(/\s+/).filter(Boolean) : [];
+  });
+  if (names.length === 0) return command;
+  const at = command.argv[command.argv.length - 1]?.end ?? 0;
+  return {
+    ...command,
+    argv: [...command.argv, ...names.map((text) => ({ text, literal: true, start: at, end: at }))],
+  };
 }
 
 /** `find -exec CMD {} ;`, `xargs CMD`: argv the command runs, as a command of the line sharing its inputs. */

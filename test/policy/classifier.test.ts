@@ -268,7 +268,12 @@ const ROWS: Array<[string, Expected]> = [
   ],
   ['npm ci && npm run build', { labels: ['untrusted_input'], client_provenance: 'unknown' }],
   [
+    // Installing runs the packages' own build and install code: what it does besides downloading is unknown.
     'pip install -r requirements.txt',
+    { destination_type: 'package_registry', external_write: 'unknown', labels: ['untrusted_input'] },
+  ],
+  [
+    'npm ci --ignore-scripts',
     { destination_type: 'package_registry', external_write: 'no', labels: ['untrusted_input'] },
   ],
   // cloud and clusters

@@ -306,15 +306,22 @@ const FIND_EXEC = new Set(['-exec', '-execdir', '-ok', '-okdir']);
 
 /** find lists names; `-exec CMD {} ;` runs CMD on each (a command of the line, `{}` standing for what the
  * search can find), `-delete` deletes, `-fprint FILE` writes. */
-function find({ args }: ProgramInput): CommandEffect {
+/** The paths a find can print, as globs: each root, anything below it, filtered by `-name`. */
+export function findMatches(args: readonly ShellWord[]): string[] {
   const firstExpression = args.findIndex((word) => /^[-(!]/.test(word.text));
   const roots = (firstExpression === -1 ? args : args.slice(0, firstExpression)).map((word) => word.text);
   const names = args.flatMap((word, i) => (/^-i?name$/.test(word.text) ? [args[i + 1]?.text ?? '*'] : []));
-  const found = (roots.length === 0 ? ['.'] : roots).flatMap((root) =>
+  return (roots.length === 0 ? ['.'] : roots).flatMap((root) =>
     (names.length === 0 ? [''] : names).map(
       (name) => `${root.replace(/\/+$/, '')}/**${name === '' ? '' : `/${name}`}`,
     ),
   );
+}
+
+function find({ args }: ProgramInput): CommandEffect {
+  const firstExpression = args.findIndex((word) => /^[-(!]/.test(word.text));
+  const roots = (firstExpression === -1 ? args : args.slice(0, firstExpression)).map((word) => word.text);
+  const found = findMatches(args);
   const runs: ShellWord[][] = [];
   for (let at = 0; at < args.length; at++) {
     if (!FIND_EXEC.has((args[at] as ShellWord).text)) continue;
