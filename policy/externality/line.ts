@@ -250,6 +250,8 @@ function judge(
       uploads.some((path) => config.secrets.classesOf(path).length > 0));
   if (sendsSecret) context.sensitive_payload = 'yes';
 
+  // Whether it sends anything is not known: the label lets a policy name that fact (X(a) says it too).
+  if (context.external_write === 'unknown') labels.add('unknown_egress');
   if (command.wrappers.includes('sudo') || command.wrappers.includes('doas'))
     labels.add('privilege_escalation');
   if (
