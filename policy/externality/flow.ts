@@ -45,6 +45,7 @@ export function flowLine(
   const written = new Map<string, Set<string>>();
   const received: Array<{ classes: Set<string>; unknown: boolean; labels: Set<string> }> = [];
   const reads: Array<Set<string>> = [];
+  const sent: Array<Set<string>> = [];
   for (const item of statics) {
     const { command } = item;
     const own = new Set(item.classes);
@@ -61,6 +62,9 @@ export function flowLine(
       for (const label of statics[input]?.labels ?? []) inherited.add(label);
       unknown ||= from.unknown;
     }
+    // What it may send is what it reads and what reaches it; what it prints on top goes only downstream.
+    sent[command.index] = new Set(classes);
+    for (const dataClass of item.printed) classes.add(dataClass);
     received[command.index] = { classes, unknown, labels: inherited };
     if (classes.size === 0 || item.labels.includes('deletion')) continue;
     for (const path of item.writes) {
@@ -106,14 +110,14 @@ export function flowLine(
       // What reaches a network client may go out with it; a write out of a line that read a secret may carry
       // it through a file or a variable the guard does not follow.
       const lineHeld = (through.get(item.command.step)?.size ?? 0) > 0;
-      if (got.classes.size > 0 || (context.external_write === 'yes' && lineHeld))
+      if ((sent[index]?.size ?? 0) > 0 || (context.external_write === 'yes' && lineHeld))
         context.sensitive_payload = 'yes';
       else if (got.unknown && !item.unknown) context.sensitive_payload = 'unknown';
     }
     const ancestryLabels = new Set([...earlier.labels, ...got.labels]);
     const ancestryClasses = new Set([...earlier.classes, ...got.classes]);
     const itemLabels = new Set(item.labels);
-    if ((reads[index]?.size ?? 0) > 0) itemLabels.add('secret_read');
+    if ((reads[index]?.size ?? 0) > 0 || item.printed.length > 0) itemLabels.add('secret_read');
     return {
       program: item.program,
       subcommand: item.subcommand,

@@ -96,6 +96,9 @@ export interface StaticCommand {
   /** Data classes of what it reads or prints whatever the session: secret files, key stores, secret
    * variables it expands, secrets spelled out in its words. */
   classes: string[];
+  /** Data classes of what it prints without reading a file for it (an environment dump, a key store's
+   * export, a search for secrets): received by whatever its output reaches, not sent by it. */
+  printed: string[];
   /** Secrets spelled out in what it sends (key formats, secret variables): a payload that is certainly one. */
   sendsSecret: boolean;
   /** Its effects are not modelled: whatever reaches it may go anywhere. */
@@ -214,7 +217,7 @@ function judge(
         .flatMap((word) => (unknown ? pathsIn(word.text) : [word.text.replace(/^[^=]*=|^[@<]/, '')]))
         .concat((programEffect.code ?? []).flatMap(pathsIn))
         .map(resolve);
-  const classes = new Set<string>(programEffect.secretOutput ?? []);
+  const classes = new Set<string>();
   for (const path of [...reads, ...mentioned])
     for (const dataClass of config.secrets.classesOf(path)) classes.add(dataClass);
   for (const tree of programEffect.trees ?? [])
@@ -238,7 +241,8 @@ function judge(
     .flatMap((word) => secretLiteralClasses(word.text))
     .concat((programEffect.code ?? []).flatMap(secretLiteralClasses));
   for (const dataClass of literalClasses) classes.add(dataClass);
-  if (classes.size > 0) labels.add('secret_read');
+  const printed = [...new Set(programEffect.secretOutput ?? [])].sort();
+  if (classes.size > 0 || printed.length > 0) labels.add('secret_read');
 
   const egress = labels.has('network_egress') || context.destination_type !== 'none';
   const payloadSecret = programEffect.payload.some((text) => secretVariablesIn(text).length > 0);
@@ -280,6 +284,7 @@ function judge(
     writes,
     uploads,
     classes: [...classes].sort(),
+    printed,
     sendsSecret,
     unknown,
     egress,

@@ -206,6 +206,11 @@ export class SecretPaths {
   private classesOfPattern(pattern: string): string[] {
     const matcher = globToRegExp(pattern, 'path');
     const dir = posix.dirname(pattern);
+    const base = posix.basename(pattern);
+    // `dir/*` names whatever dir holds: secret only when dir is a key directory. A name with letters in it
+    // (`id_*`, `.e*`, `*.pem`) is tested against the well-known secret names.
+    if (!/[^*?[\]]/.test(base.replace(/\[[^\]]*\]/g, '')))
+      return hasGlobMagic(dir) ? [] : this.classesOf(`${dir}/x`);
     const found = new Set<string>();
     // As in the shell, `*` at the start of a name does not match a leading dot.
     const hidden = posix.basename(pattern).startsWith('.') || posix.basename(pattern).startsWith('**');

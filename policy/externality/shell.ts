@@ -580,8 +580,8 @@ class LineBuilder {
         ? plain(value)
         : { text: value, literal: true, quoted: false, split: fields };
     }
-    // `$HOME/.aws/credentials` names the same file as `~/.aws/credentials`; keep it recognisable.
-    if (bare && name === 'HOME' && atStart && variable === undefined)
+    // `$HOME/.aws/credentials` (or `@$HOME/…`) names the same file as `~/.aws/credentials`; keep it recognisable.
+    if (bare && name === 'HOME' && variable === undefined)
       return { text: '~', literal: true, quoted: inDouble };
     return { text: `$${name ?? '?'}`, literal: false, quoted: inDouble };
   }
@@ -650,7 +650,7 @@ export function printedText(command: SimpleCommand): ShellWord | undefined {
   }
   if (name === 'printf' && args.length >= 1 && !args[0]?.text.replace(/%s/g, '').includes('%'))
     return at(
-      (args[0]?.text ?? '').replace(
+      unescapeAnsiC(args[0]?.text ?? '').replace(
         /%s/,
         args
           .slice(1)

@@ -313,10 +313,13 @@ function netcat(input: ProgramInput): CommandEffect {
   const address = args.operands.find((word) => /^(TCP|UDP|SCTP|OPENSSL|SSL)[46]?:/i.test(word.text));
   const target = address ?? args.operands.find((word) => word.text !== '-');
   const host = target?.literal ? (address ? target.text.split(':')[1] : target.text) : undefined;
-  // Whatever arrives on stdin is sent: a redirected file is the payload.
+  // Whatever arrives on stdin is sent: a redirected file is the payload, and so is a socat `FILE:` end.
   const stdinFiles = input.command.redirects
     .filter((redirect) => redirect.kind === 'read' && redirect.target)
-    .map((redirect) => redirect.target?.text ?? '');
+    .map((redirect) => redirect.target?.text ?? '')
+    .concat(
+      args.operands.flatMap((word) => /^(?:FILE|OPEN|GOPEN|CREATE):([^,]+)/i.exec(word.text)?.[1] ?? []),
+    );
   const sends =
     stdinFiles.length > 0 || input.command.stdinFrom.length > 0 || input.command.stdinText !== undefined
       ? true
