@@ -39,7 +39,8 @@ interface UnitDecision {
   route: Route;
   command: CommandFacts | undefined;
   deciding: CompiledRule | undefined;
-  reason: string | undefined;
+  /** Built only for the command that decides the action. */
+  reason: () => string | undefined;
   matched: CompiledRule[];
   waived: string[];
   obligations: PolicyRule[];
@@ -111,7 +112,7 @@ export class CompiledPolicy implements Guard {
       units.length > 1 && decided?.command !== undefined && decided.deciding !== undefined
         ? ` (in \`${decided.command.text}\`)`
         : '';
-    const reason = `${decided?.reason ?? `no rule matched; the policy default is ${route}`}${where}`;
+    const reason = `${decided?.reason() ?? `no rule matched; the policy default is ${route}`}${where}`;
     const deciding = decided?.deciding;
     const rewritten = route === 'simulate_first' ? rewriteInput(request, facts.dry_run_command) : undefined;
     return {
@@ -161,11 +162,12 @@ export class CompiledPolicy implements Guard {
       .sort((a, b) => routeRank(b.route) - routeRank(a.route) || compareRules(a, b))[0];
     const deciding = raiser ?? choice?.winner;
     const route = deciding?.route ?? this.document.default_route;
-    const reason = raiser
-      ? `${describeRule(raiser.rule)} (applied because facts it depends on are unknown, which can only raise the route)`
-      : choice
-        ? `${describeRule(choice.winner.rule)}${choice.why ? `; decided over ${choice.why}` : ''}`
-        : undefined;
+    const reason = (): string | undefined =>
+      raiser
+        ? `${describeRule(raiser.rule)} (applied because facts it depends on are unknown, which can only raise the route)`
+        : choice
+          ? `${describeRule(choice.winner.rule)}${choice.why ? `; decided over ${choice.why}` : ''}`
+          : undefined;
     const present = (id: string): boolean =>
       definite.some(({ rule }) => rule.id === id) || tentative.some(({ rule }) => rule.id === id);
     return {

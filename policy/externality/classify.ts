@@ -6,7 +6,7 @@ import type { ExternalityContext, GuardRequest, SessionContext } from '../../sch
 import { mergeContexts, withEnforceability } from './context.js';
 import { compileOwnership, type OwnedDestinations, type Ownership } from './destination.js';
 import { LOCAL_CONTEXT, UNKNOWN_CONTEXT, type CommandContext, type CommandEffect } from './effect.js';
-import { flowLine, type CommandFacts } from './flow.js';
+import { flowLine, type CommandFacts, type LineFlow } from './flow.js';
 import { gitRemoteUrlFromConfig } from './git-config.js';
 import { analyseLine, resolvePath, type StaticCommand } from './line.js';
 import { secretLiteralClasses, SecretPaths } from './secrets.js';
@@ -47,6 +47,8 @@ const DEFAULT_CACHE_SIZE = 4096;
 /** A cached line, with the git remotes its classification looked up: a changed `.git/config` is a new line. */
 interface CachedLine {
   statics: StaticCommand[] | undefined;
+  /** The flow of a session that holds no tainted file, per runtime family: most decisions. */
+  plainFlows: Map<string, LineFlow>;
   remotes: Array<[string | undefined, string | undefined]>;
   dryRun: string | undefined;
 }
@@ -88,7 +90,7 @@ export class ExternalityClassifier {
   private classifyShell(request: GuardRequest, commandLine: string): ActionFacts {
     const line = this.cachedLine(commandLine, request.cwd, request.workspace_root);
     if (line.statics === undefined) return unparsedFacts(request);
-    const flow = flowLine(line.statics, request.session, request.runtime_family);
+    const flow = this.flowOf(line, line.statics, request);
     const commands = flow.commands;
     return {
       parsed: true,
@@ -104,6 +106,17 @@ export class ExternalityClassifier {
       ...(line.dryRun === undefined ? {} : { dry_run_command: line.dryRun }),
       tainted_writes: flow.tainted_writes,
     };
+  }
+
+  private flowOf(line: CachedLine, statics: StaticCommand[], request: GuardRequest): LineFlow {
+    if (Object.keys(request.session?.tainted_files ?? {}).length > 0)
+      return flowLine(statics, request.session, request.runtime_family);
+    let flow = line.plainFlows.get(request.runtime_family);
+    if (flow === undefined) {
+      flow = flowLine(statics, request.session, request.runtime_family);
+      line.plainFlows.set(request.runtime_family, flow);
+    }
+    return flow;
   }
 
   private cachedLine(
@@ -137,6 +150,7 @@ export class ExternalityClassifier {
     }
     const entry: CachedLine = {
       statics,
+      plainFlows: new Map(),
       remotes,
       dryRun: statics === undefined ? undefined : dryRunCommand(commandLine, statics),
     };

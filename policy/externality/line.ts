@@ -195,10 +195,13 @@ function judge(
     }
     (redirect.kind === 'read' ? redirectReads : redirectWrites).push(target.text);
   }
-  const uploads = programEffect.uploads.map(resolve);
-  const reads = unique([...programEffect.reads, ...redirectReads].map(resolve).concat(uploads));
+  const uploads = programEffect.uploads.filter(isLocalPath).map(resolve);
+  const reads = unique(
+    [...programEffect.reads, ...redirectReads].filter(isLocalPath).map(resolve).concat(uploads),
+  );
   const writes = unique(
     [...programEffect.writes, ...redirectWrites]
+      .filter(isLocalPath)
       .map(resolve)
       .filter((path) => !HARMLESS_WRITE_TARGETS.test(path)),
   );
@@ -386,6 +389,11 @@ function pathsIn(text: string): string[] {
   return [...text.matchAll(/[~\w./-]*[\w.~-]/g)]
     .map((match) => match[0])
     .filter((token) => /[./~]/.test(token));
+}
+
+/** A URL (`https://…`, `s3://…`) or a remote spec is not a file on this machine. */
+function isLocalPath(path: string): boolean {
+  return path !== '' && path !== '-' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(path);
 }
 
 export function resolvePath(path: string, cwd: string | undefined): string {
