@@ -239,10 +239,12 @@ function judge(
   )
     classes.add(SECRET_VARIABLE_CLASS);
   // A secret written out in the command is the agent handing it over.
-  const literalClasses = words
+  const literalText = words
     .filter((word) => word.literal)
-    .flatMap((word) => secretLiteralClasses(word.text))
-    .concat((programEffect.code ?? []).flatMap(secretLiteralClasses));
+    .map((word) => word.text)
+    .concat(programEffect.code ?? [])
+    .join('\n');
+  const literalClasses = secretLiteralClasses(literalText);
   for (const dataClass of literalClasses) classes.add(dataClass);
   const printed = [...new Set(programEffect.secretOutput ?? [])].sort();
   if (classes.size > 0 || printed.length > 0) labels.add('secret_read');

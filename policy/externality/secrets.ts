@@ -176,8 +176,11 @@ const HOME_SECRETS = [
   '.npmrc',
 ];
 
+const MAX_REMEMBERED_PATHS = 8192;
+
 export class SecretPaths {
   private readonly classes: Array<{ dataClass: string; globs: GlobSet }>;
+  private readonly seen = new Map<string, string[]>();
 
   constructor(classPaths: Readonly<Record<string, readonly string[]>>) {
     this.classes = Object.entries(classPaths).map(([dataClass, globs]) => ({
@@ -189,9 +192,18 @@ export class SecretPaths {
   /** The data classes of the file at `path` (empty when it is not a known secret location). A glob operand
    * counts when it can name a well-known secret file in its directory. */
   classesOf(path: string): string[] {
-    if (hasGlobMagic(path)) return this.classesOfPattern(path);
-    if (NOT_SECRET.matches(path)) return [];
-    return this.classes.filter(({ globs }) => globs.matches(path)).map(({ dataClass }) => dataClass);
+    let found = this.seen.get(path);
+    if (found === undefined) {
+      found = hasGlobMagic(path)
+        ? this.classesOfPattern(path)
+        : NOT_SECRET.matches(path)
+          ? []
+          : this.classes.filter(({ globs }) => globs.matches(path)).map(({ dataClass }) => dataClass);
+      // Paths repeat from one command to the next (`origin`, `main`, `src/`): remember a bounded number.
+      if (this.seen.size >= MAX_REMEMBERED_PATHS) this.seen.clear();
+      this.seen.set(path, found);
+    }
+    return found;
   }
 
   /** Classes of what a recursive read of `dir` (an archive, a recursive copy) takes in: a key directory
