@@ -114,6 +114,7 @@ export function analyseLine(commandLine: string, config: LineConfig): StaticComm
   const gitRemoteUrl = (remote: string | undefined): string | undefined =>
     (remote !== undefined ? remotes[remote] : undefined) ?? config.gitRemoteUrl(remote);
   const out: StaticCommand[] = [];
+  const downloaded = new Set<string>();
   for (let at = 0; at < commands.length && at < MAX_COMMANDS; at++) {
     const command = withStdinArguments(commands[at] as SimpleCommand, commands);
     commands[at] = command;
@@ -123,7 +124,11 @@ export function analyseLine(commandLine: string, config: LineConfig): StaticComm
     for (const argv of programEffect.runs ?? []) commands.push(nested(argv, command, commands.length));
     const persisted = persistedScript(command, programEffect, config);
     if (persisted !== undefined) commands.push(...reparse(persisted, command, commands.length));
-    out.push(judge(command, programEffect, config, commands));
+    const judged = judge(command, programEffect, config, commands, downloaded);
+    // What a downloader saves is untrusted code if a later command of the line runs it.
+    if (judged.labels.includes('untrusted_input') && judged.labels.includes('network_egress'))
+      for (const path of judged.writes) downloaded.add(path);
+    out.push(judged);
   }
   return out;
 }
@@ -153,6 +158,7 @@ function judge(
   programEffect: CommandEffect,
   config: LineConfig,
   line: readonly SimpleCommand[],
+  downloaded: ReadonlySet<string>,
 ): StaticCommand {
   const program = command.argv.length === 0 ? '' : (programName(command.argv[0]) ?? '$?');
   const resolve = (path: string): string => resolvePath(path, config.cwd);
@@ -223,8 +229,14 @@ function judge(
   const classes = new Set<string>();
   for (const path of [...reads, ...mentioned])
     for (const dataClass of config.secrets.classesOf(path)) classes.add(dataClass);
-  for (const tree of programEffect.trees ?? [])
-    for (const dataClass of config.secrets.classesUnder(resolve(tree))) classes.add(dataClass);
+  // A key directory handed to code the guard cannot see (`docker run -v ~/.aws:/root/.aws`) is read whole.
+  if (unknown)
+    for (const path of mentioned)
+      for (const dataClass of config.secrets.classesOf(`${path}/x`)) classes.add(dataClass);
+  // A tree read whole takes its key directories, and the dotenv files of a workspace or a home.
+  for (const tree of (programEffect.trees ?? []).map(resolve))
+    for (const dataClass of config.secrets.classesUnder(tree, holdsDotenv(tree, config)))
+      classes.add(dataClass);
   // Expanding a secret variable hands its value to the program: `echo $TOKEN` prints it, `curl -d "$TOKEN"`
   // sends it. Code that names one reads it from the environment.
   const words = [...command.argv.slice(1), ...Object.values(command.assignments)];
@@ -263,10 +275,15 @@ function judge(
   if (context.external_write === 'unknown') labels.add('unknown_egress');
   if (command.wrappers.includes('sudo') || command.wrappers.includes('doas'))
     labels.add('privilege_escalation');
-  if (
-    INTERPRETERS.has(program) &&
-    upstreamPrograms(command, line).some((upstream) => DOWNLOADERS.has(upstream))
-  ) {
+  // Code from the network run as code: piped into an interpreter, handed to it through `<(…)` or `$(…)`, or
+  // saved by a download earlier on the line and then run.
+  const first = command.argv[0];
+  const runsDownload =
+    (INTERPRETERS.has(program) &&
+      (upstreamPrograms(command, line).some((upstream) => DOWNLOADERS.has(upstream)) ||
+        command.argv.some((word) => word.literal && downloaded.has(resolve(word.text))))) ||
+    (first !== undefined && first.literal && downloaded.has(resolve(first.text)));
+  if (runsDownload) {
     labels.add('remote_code_execution');
     labels.add('untrusted_input');
   }
@@ -300,7 +317,7 @@ function judge(
 /** Programs whose output reaches the command's stdin, directly or through the stages between. */
 function upstreamPrograms(command: SimpleCommand, line: readonly SimpleCommand[]): string[] {
   const seen = new Set<number>();
-  const pending = [...command.stdinFrom];
+  const pending = [...command.inputs];
   while (pending.length > 0) {
     const index = pending.pop() as number;
     if (seen.has(index)) continue;
@@ -384,6 +401,13 @@ function persistedScript(
   if (!targets.some((path) => persistenceOf(path) === 'code')) return undefined;
   const text = printedText(command) ?? command.stdinText;
   return text?.literal ? text.text : undefined;
+}
+
+/** Whether a tree read whole holds dotenv files: the workspace (or a directory above it) and home do. */
+function holdsDotenv(tree: string, config: LineConfig): boolean {
+  const root = config.workspaceRoot ?? config.cwd;
+  if (tree === '~' || tree === '/' || /^\/(root|home\/[^/]+|Users\/[^/]+)\/?$/.test(tree)) return true;
+  return root !== undefined && (root === tree || root.startsWith(`${tree.replace(/\/+$/, '')}/`));
 }
 
 /** Path-like tokens inside a word or a piece of code (`open('/home/u/.aws/credentials')`, `a,@.env,b`). */

@@ -36,6 +36,11 @@ export const DEFAULT_CLASS_PATHS: Readonly<Record<string, readonly string[]>> = 
   docker_credentials: ['**/.docker/config.json'],
   kube_credentials: ['**/.kube/**', '**/kubeconfig', '**/*.kubeconfig'],
   credentials: [
+    '**/.bash_history',
+    '**/.zsh_history',
+    '**/.python_history',
+    '**/.psql_history',
+    '**/.mysql_history',
     '**/.password-store/**',
     '**/.local/share/keyrings/**',
     '**/.pgpass',
@@ -207,11 +212,11 @@ export class SecretPaths {
   }
 
   /** Classes of what a recursive read of `dir` (an archive, a recursive copy) takes in: a key directory
-   * (`~/.ssh`) whole, a home directory's key directories, any other directory's dotenv files. */
-  classesUnder(dir: string): string[] {
+   * (`~/.ssh`) whole, a home directory's key directories, and (`withDotenv`: a workspace) its dotenv files. */
+  classesUnder(dir: string, withDotenv: boolean): string[] {
     const base = dir.replace(/\/+$/, '') || '/';
     const home = base === '~' || /^\/(root|home\/[^/]+|Users\/[^/]+)$/.test(base) || base === '/';
-    const names = home ? ['x', '.env', ...HOME_SECRETS] : ['x', '.env'];
+    const names = home ? ['x', '.env', ...HOME_SECRETS] : withDotenv ? ['x', '.env'] : ['x'];
     return [...new Set(names.flatMap((name) => this.classesOf(`${base}/${name}`)))];
   }
 

@@ -171,8 +171,24 @@ class LineBuilder {
   /** if/case/loops/`[[ … ]]`: statements inside run or not; words in their heads still expand. */
   private conditional(node: Node, context: Context): number[] {
     const produced: number[] = [];
+    // `for f in WORDS`: in the body, `$f` is each of the words in turn; the guard sees them all at once.
+    const loopVariable = node.type === 'for_statement' ? node.childForFieldName('variable')?.text : undefined;
+    const values =
+      loopVariable === undefined ? [] : node.childrenForFieldName('value').filter((value) => value !== null);
+    const skip = new Set(values.map((value) => value.id));
+    if (loopVariable !== undefined) {
+      const sources: number[] = [];
+      const words = values.flatMap((value) => this.word(value, context, sources));
+      this.vars.set(loopVariable, {
+        value:
+          words.length > 0 && words.every((word) => word.literal)
+            ? words.map((word) => word.text).join(' ')
+            : undefined,
+        sources,
+      });
+    }
     for (const child of node.namedChildren) {
-      if (child === null) continue;
+      if (child === null || skip.has(child.id)) continue;
       if (STATEMENTS.has(child.type) || child.type === 'do_group' || child.type.endsWith('_clause'))
         produced.push(...this.statement(child, context));
       else if (child.type === 'compound_statement' || child.type === 'case_item')
@@ -340,7 +356,7 @@ class LineBuilder {
     const unwrapped = unwrapCommand(args);
     const index = this.push(
       unwrapped.argv,
-      redirects,
+      [...redirects, ...unwrapped.argumentFiles.map((target) => ({ kind: 'read' as const, target }))],
       { ...context, wrappers: [...context.wrappers, ...unwrapped.wrappers] },
       sources,
       { ...assignments, ...unwrapped.assignments },

@@ -11,6 +11,8 @@ export interface Unwrapped {
   opaque: boolean;
   /** The shell runs what arrives on its stdin (`… | sh`, `bash -s`, `bash <<EOF`). */
   runsStdin: boolean;
+  /** Files a wrapper reads the command's arguments from (`xargs -a FILE`): like a redirection of stdin. */
+  argumentFiles: ShellWord[];
   openArgv: boolean;
 }
 
@@ -92,6 +94,7 @@ export function unwrapCommand(words: ShellWord[]): Unwrapped {
     opaque: false,
     runsStdin: false,
     openArgv: false,
+    argumentFiles: [],
   };
   for (;;) {
     const program = programName(result.argv[0]);
@@ -101,7 +104,12 @@ export function unwrapCommand(words: ShellWord[]): Unwrapped {
     if (program === 'command' && /^-[vV]$/.test(result.argv[1]?.text ?? '')) break;
     const rest = skipOptions(result.argv.slice(1), spec, result.assignments);
     result.wrappers.push(program);
-    if (program === 'xargs') result.openArgv = true;
+    if (program === 'xargs') {
+      result.openArgv = true;
+      const at = result.argv.findIndex((word) => word.text === '-a' || word.text === '--arg-file');
+      const file = at === -1 ? undefined : result.argv[at + 1];
+      if (file !== undefined) result.argumentFiles.push(file);
+    }
     // `sudo -i` / `sudo -s` without a command start a shell we cannot see into.
     if (rest.length === 0) {
       result.opaque = program === 'sudo' || program === 'doas';

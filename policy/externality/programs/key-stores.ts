@@ -78,7 +78,23 @@ function vault({ args }: ProgramInput): CommandEffect {
   return unknownEffect(`${verb} ${sub}`.trim());
 }
 
+/** ssh-keygen makes and inspects keys: the key file it is given is used, its content is not printed. */
+function sshKeygen({ args }: ProgramInput): CommandEffect {
+  const parsed = parseArgs(
+    args,
+    new Set(['-f', '-t', '-b', '-C', '-N', '-P', '-R', '-F', '-E', '-n', '-I', '-s', '-V', '-O', '-Y']),
+  );
+  const file = parsed.options.get('-f')?.[0];
+  const inspects = hasOption(parsed, '-y', '-l', '-F', '-R', '-B', '-L', '-Y');
+  return effect({
+    subcommand: 'ssh-keygen',
+    writes: file === undefined || inspects ? [] : [file, `${file}.pub`],
+    credentialFiles: file === undefined ? [] : [file],
+  });
+}
+
 export const KEY_STORE_PROGRAMS: Record<string, ProgramClassifier> = {
+  'ssh-keygen': sshKeygen,
   gpg,
   gpg2: gpg,
   security,
@@ -91,8 +107,10 @@ export const KEY_STORE_PROGRAMS: Record<string, ProgramClassifier> = {
   keyring: passwordManager(/^get$/, /^(set|del)$/),
   vault,
   doppler: passwordManager(/^(secrets|run)$/, /^(me|configs|projects)$/),
+  // ssh-add loads keys into the agent: used, not printed (`-L` prints public keys).
   'ssh-add': ({ args }) =>
-    args.some((word) => /^-[Ll]$/.test(word.text))
-      ? effect({ subcommand: 'list' })
-      : effect({ subcommand: 'add', reads: args.filter((w) => !w.text.startsWith('-')).map((w) => w.text) }),
+    effect({
+      subcommand: 'ssh-add',
+      credentialFiles: args.filter((word) => !word.text.startsWith('-')).map((word) => word.text),
+    }),
 };

@@ -295,9 +295,11 @@ function copyToRemote(valueOptions: ReadonlySet<string>): ProgramClassifier {
       });
     const host = remoteHost(remote);
     const localSources = sources.filter((word) => remoteHost(word) === undefined).map((word) => word.text);
+    const recursive = hasOption(args, '-r', '-R', '-a', '--recursive', '--archive');
     return effect({
       labels: downloadOrUpload(upload),
       uploads: upload ? localSources : [],
+      trees: upload && recursive ? localSources : [],
       writes: upload || destination === undefined ? [] : [destination.text],
       credentialFiles: optionValues(args, '-i'),
       context: remoteShell(input, host, upload, hasOption(args, '-i', '-e', '--rsh')),
@@ -347,7 +349,7 @@ function netcat(input: ProgramInput): CommandEffect {
 /** A credential in an authentication header goes to the service it is for: an owned host, or one whose name
  * carries the vendor the variable is named after (`$GITHUB_TOKEN` to api.github.com). Anywhere else it is
  * the credential itself that leaves. */
-function authenticatesTo(value: string, host: string | undefined, input: ProgramInput): boolean {
+export function authenticatesTo(value: string, host: string | undefined, input: ProgramInput): boolean {
   if (host === undefined) return false;
   if (hostDestination(host, input.env.ownership).destination_ownership === 'owned') return true;
   const vendors = [...value.matchAll(/\$\{?([A-Za-z][A-Za-z0-9]*)_/g)].map((match) =>

@@ -13,6 +13,7 @@ import {
   type ProgramInput,
 } from '../effect.js';
 import { CREDENTIALS_CLASS } from '../secrets.js';
+import { authenticatesTo } from './network.js';
 import type { ShellWord } from '../simple-command.js';
 
 interface Manager {
@@ -20,6 +21,8 @@ interface Manager {
   defaultRegistry: string;
   /** Where `config set` writes (default ~/.npmrc). */
   configFile?: string;
+  /** Subcommands that compile or inspect locally and run none of the project's code. */
+  local?: ReadonlySet<string>;
   /** Options naming the registry (a URL or host). */
   registryOptions: string[];
   globalValueOptions: ReadonlySet<string>;
@@ -142,6 +145,7 @@ const MANAGERS: Record<string, Manager> = {
     globalValueOptions: new Set(['-C']),
     publish: new Set(),
     install: new Set(['get', 'install', 'mod']),
+    local: new Set(['build', 'vet', 'fmt', 'list', 'version', 'env', 'doc', 'clean']),
   },
 };
 MANAGERS.pip3 = MANAGERS.pip as Manager;
@@ -202,6 +206,7 @@ function packageManager(manager: Manager): ProgramClassifier {
         },
       });
     }
+    if (manager.local?.has(name)) return effect({ subcommand: name });
     if (name === 'token' && args.operands[0]?.text === 'create')
       return effect({ subcommand: 'token create', secretOutput: [CREDENTIALS_CLASS] });
     if (name === 'config' || name === 'set') {
@@ -253,7 +258,22 @@ function containerCli(input: ProgramInput): CommandEffect {
     new Set(['-H', '--host', '--context', '-c', '--config', '--log-level']),
   );
   const name = literalText(subcommand) ?? '';
-  const args = parseArgs(rest, new Set(['-a', '--all-tags', '--platform', '-t', '--tag', '-f', '--file']));
+  const args = parseArgs(
+    rest,
+    new Set([
+      '-a',
+      '--all-tags',
+      '--platform',
+      '-t',
+      '--tag',
+      '-f',
+      '--file',
+      '-u',
+      '--username',
+      '-p',
+      '--password',
+    ]),
+  );
   const buildPush = (name === 'build' || name === 'buildx') && hasOption(args, '--push');
   const image = buildPush
     ? (args.options.get('-t')?.[0] ?? args.options.get('--tag')?.[0])
@@ -284,6 +304,22 @@ function containerCli(input: ProgramInput): CommandEffect {
       subcommand: name,
       labels: ['network_egress', 'untrusted_input'],
       context: { ...destination, tenant_provenance: 'explicit', account_provenance: 'ambient' },
+    });
+  }
+  if (name === 'login') {
+    // The password goes to the registry it signs in to (its own service), and nowhere else.
+    const registry = args.operands[0]?.text ?? 'docker.io';
+    const passwords = optionValues(args, '-p', '--password');
+    return effect({
+      subcommand: name,
+      labels: ['network_egress'],
+      credentialFiles: passwords.filter((value) => authenticatesTo(value, registry, input)),
+      context: {
+        ...destination,
+        ...hostDestination(registry, input.env.ownership, input.env.ownership.registries),
+        tenant_provenance: 'explicit',
+        account_provenance: 'explicit',
+      },
     });
   }
   if (['ps', 'images', 'inspect', 'logs', 'version', 'info'].includes(name))
