@@ -8,7 +8,8 @@ import { compileOwnership, type OwnedDestinations, type Ownership } from './dest
 import { LOCAL_CONTEXT, UNKNOWN_CONTEXT, type CommandContext, type CommandEffect } from './effect.js';
 import { flowLine, type CommandFacts, type LineFlow } from './flow.js';
 import { gitRemoteUrlFromConfig } from './git-config.js';
-import { analyseLine, resolvePath, type StaticCommand } from './line.js';
+import { analyseLine, isOutside, resolvePath, type StaticCommand } from './line.js';
+import { persistenceOf } from './persistence.js';
 import { secretLiteralClasses, SecretPaths } from './secrets.js';
 import { ShellParseError } from './shell.js';
 import { classifyAgentTool, classifyMcp, mcpCall } from './tools.js';
@@ -189,6 +190,12 @@ export class ExternalityClassifier {
     const written = secretLiteralClasses(JSON.stringify(request.tool_input));
     for (const dataClass of written) classes.add(dataClass);
     if (classes.size > 0) labels.add('secret_read');
+    const root = request.workspace_root ?? request.cwd;
+    if (writes.some((path) => root === undefined || isOutside(path, root)))
+      labels.add('outside_workspace_write');
+    if (writes.some((path) => persistenceOf(path) !== undefined)) labels.add('persistence');
+    if (written.length > 0 && labels.has('network_egress')) context.sensitive_payload = 'yes';
+    if (context.external_write === 'unknown') labels.add('unknown_egress');
     if (context.sensitive_payload === 'unknown' && toolEffect !== undefined)
       context.sensitive_payload =
         written.length > 0 ? 'yes' : sessionMayHoldSecret(request.session) ? 'unknown' : 'no';
@@ -204,15 +211,24 @@ export class ExternalityClassifier {
       data_classes: dataClasses,
       reads,
       writes,
-      line_ancestry: { labels: [...labels].sort(), data_classes: dataClasses },
+      line_ancestry: { labels: [], data_classes: dataClasses },
     };
+    // Shell code the tool writes where it runs later (an rc file, a git hook) is judged as if it ran now.
+    const code = writes.some((path) => persistenceOf(path) === 'code')
+      ? (stringField(request.tool_input, 'content') ?? stringField(request.tool_input, 'new_string'))
+      : undefined;
+    const persisted = code === undefined ? undefined : this.classifyShell(request, code);
+    const commands = [command, ...(persisted?.parsed ? persisted.commands : [])];
     const tainted =
       written.length > 0 ? Object.fromEntries(writes.map((path) => [path, written.sort()])) : {};
     return {
       parsed: true,
-      externality,
-      commands: [command],
-      labels: command.labels,
+      externality: withEnforceability(
+        mergeContexts(commands.map((facts) => facts.context)),
+        request.runtime_family,
+      ),
+      commands,
+      labels: unique(commands.flatMap((facts) => facts.labels)).sort(),
       data_classes: dataClasses,
       reads,
       writes,

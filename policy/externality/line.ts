@@ -427,7 +427,7 @@ export function resolvePath(path: string, cwd: string | undefined): string {
   return posix.resolve(cwd, path);
 }
 
-function isOutside(path: string, root: string): boolean {
+export function isOutside(path: string, root: string): boolean {
   if (path.startsWith('~')) return !root.startsWith('~');
   const relative = posix.relative(posix.resolve(root), path);
   return relative.startsWith('..') || posix.isAbsolute(relative);
