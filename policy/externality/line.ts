@@ -70,6 +70,24 @@ const DOWNLOADERS = new Set([
 ]);
 const HARMLESS_WRITE_TARGETS = /^\/dev\/(null|stdout|stderr|tty|fd\/\d+)$/;
 const NET_REDIRECT = /^\/dev\/(tcp|udp)\/([^/]+)\/(\d+)$/;
+// Environment variables whose value a program runs as a shell command.
+const COMMAND_VARIABLES = new Set([
+  'GIT_SSH_COMMAND',
+  'GIT_PROXY_COMMAND',
+  'GIT_ASKPASS',
+  'SSH_ASKPASS',
+  'GIT_EXTERNAL_DIFF',
+  'GIT_PAGER',
+  'GIT_EDITOR',
+  'GIT_SEQUENCE_EDITOR',
+  'PAGER',
+  'EDITOR',
+  'VISUAL',
+  'PROMPT_COMMAND',
+  'BASH_ENV',
+  'ENV',
+  'RSYNC_RSH',
+]);
 // A line holding more commands than this (a script pasted as one command) is judged as far as this.
 const MAX_COMMANDS = 256;
 
@@ -122,6 +140,10 @@ export function analyseLine(commandLine: string, config: LineConfig): StaticComm
     Object.assign(remotes, programEffect.defines ?? {});
     // What a command runs itself, or leaves to run later, is judged as commands of this line.
     for (const argv of programEffect.runs ?? []) commands.push(nested(argv, command, commands.length));
+    // `GIT_SSH_COMMAND="…" git fetch`: a variable the program runs as a command.
+    for (const [name, value] of Object.entries(command.assignments))
+      if (COMMAND_VARIABLES.has(name) && value.literal)
+        commands.push(...reparse(value.text, command, commands.length));
     const persisted = persistedScript(command, programEffect, config);
     if (persisted !== undefined) commands.push(...reparse(persisted, command, commands.length));
     const judged = judge(command, programEffect, config, commands, downloaded);

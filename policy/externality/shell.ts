@@ -542,7 +542,16 @@ class LineBuilder {
       case 'simple_expansion':
       case 'expansion':
         return this.renderExpansion(node, sources, atStart, inDouble);
-      case 'command_substitution':
+      case 'command_substitution': {
+        const produced = this.substitution(node, context);
+        sources.push(...produced);
+        // `$(echo LmVudg== | base64 -d)`: what it prints is on the line, so the word is known.
+        const last = this.commands[produced[produced.length - 1] ?? -1];
+        const printed = produced.length > 0 && last !== undefined ? printedText(last) : undefined;
+        if (printed?.literal)
+          return { text: printed.text.replace(/\n+$/, ''), literal: true, quoted: inDouble };
+        return { text: '$(…)', literal: false, quoted: inDouble };
+      }
       case 'process_substitution':
         sources.push(...this.substitution(node, context));
         return { text: '$(…)', literal: false, quoted: inDouble };

@@ -273,6 +273,16 @@ function ssh(input: ProgramInput): CommandEffect {
   const args = parseArgs(input.args, SSH_VALUE_OPTIONS);
   const target = args.operands[0];
   const host = target?.literal ? hostOf(`ssh://${target.text}`) : undefined;
+  // sftp's batch (`-b FILE`, or commands on stdin): `put FILE` uploads it.
+  const batch = input.command.stdinText?.literal ? input.command.stdinText.text : '';
+  const puts = [...batch.matchAll(/^\s*(?:put|mput|reput)\s+(\S+)/gm)].map((match) => match[1] ?? '');
+  if (puts.length > 0)
+    return effect({
+      labels: ['network_egress', 'external_write'],
+      uploads: puts,
+      credentialFiles: optionValues(args, '-i'),
+      context: remoteShell(input, host, true, hasOption(args, '-i', '-l')),
+    });
   // A remote command (or an interactive shell) can do anything on the other side.
   return effect({
     labels: ['network_egress', 'untrusted_input'],
