@@ -140,10 +140,12 @@ export class CompiledPolicy implements Guard {
   private decideUnit(input: DecisionInput): UnitDecision {
     const definite: CompiledRule[] = [];
     const tentative: CompiledRule[] = [];
-    for (const compiled of this.candidates(input.request, input.command)) {
-      const result = compiled.when.test(input);
-      if (result === Truth.True) definite.push(compiled);
-      else if (result === Truth.Unknown) tentative.push(compiled);
+    for (const list of this.candidates(input.request, input.command)) {
+      for (const compiled of list) {
+        const result = compiled.when.test(input);
+        if (result === Truth.True) definite.push(compiled);
+        else if (result === Truth.Unknown) tentative.push(compiled);
+      }
     }
     const waived = new Set(
       definite
@@ -215,24 +217,25 @@ export class CompiledPolicy implements Guard {
   private index(compiled: CompiledRule): void {
     const { programs, tools } = compiled.when;
     if (programs) {
-      for (const program of programs)
+      for (const program of new Set(programs))
         this.byProgram.set(program, [...(this.byProgram.get(program) ?? []), compiled]);
       this.programIndexed.push(compiled);
     } else if (tools) {
-      for (const tool of tools) this.byTool.set(tool, [...(this.byTool.get(tool) ?? []), compiled]);
+      for (const tool of new Set(tools)) this.byTool.set(tool, [...(this.byTool.get(tool) ?? []), compiled]);
     } else {
       this.unindexed.push(compiled);
     }
   }
 
-  private candidates(request: GuardRequest, command: CommandFacts | undefined): CompiledRule[] {
-    const lists = [this.unindexed, this.byTool.get(request.tool_name) ?? []];
-    if (command === undefined) lists.push(this.programIndexed);
-    else lists.push(this.byProgram.get(command.program) ?? []);
-    const nonEmpty = lists.filter((list) => list.length > 0);
-    if (nonEmpty.length === 1) return nonEmpty[0] as CompiledRule[];
-    // Rule order matters to nothing but the tie-break, which compares `order`; dedupe is what matters.
-    return [...new Set(nonEmpty.flat())];
+  /** The rule lists that can apply to one simple command. A rule sits in exactly one of the three kinds of
+   * list (by program, by tool, or neither), and a command looks up one program and one tool, so no rule is
+   * met twice. */
+  private candidates(request: GuardRequest, command: CommandFacts | undefined): CompiledRule[][] {
+    return [
+      this.unindexed,
+      this.byTool.get(request.tool_name) ?? [],
+      command === undefined ? this.programIndexed : (this.byProgram.get(command.program) ?? []),
+    ];
   }
 }
 
