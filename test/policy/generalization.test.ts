@@ -147,6 +147,10 @@ const KINDS: Record<string, Row[]> = {
     ['docker run --rm -v ~/.aws:/root/.aws amazon/aws-cli s3 ls', 'approval_gate'],
     ['docker run --rm -v "$PWD":/src node:20 npm test', 'allow'],
   ],
+  deletion: [
+    ['shred -u ~/.ssh/id_rsa', 'approval_gate'],
+    ['rm build/tmp.txt', 'allow'],
+  ],
   'rules per simple command': [
     ['rm -rf node_modules && npm ci', 'allow'],
     ['rm -rf dist coverage', 'allow'],

@@ -276,9 +276,11 @@ function copier(program: string): ProgramClassifier {
   };
 }
 
-function remover({ args }: ProgramInput): CommandEffect {
+function remover({ command, args }: ProgramInput): CommandEffect {
   const parsed = parseArgs(args, new Set(['-n', '--iterations', '-s', '--size']));
-  const forceful = hasOption(parsed, '-r', '-R', '--recursive', '-f', '--force');
+  // shred overwrites before it unlinks: nothing brings the file back, forced or not.
+  const forceful =
+    hasOption(parsed, '-r', '-R', '--recursive', '-f', '--force') || command.argv[0]?.text.endsWith('shred');
   return effect({
     writes: texts(parsed.operands),
     labels: forceful ? ['deletion', 'destructive'] : ['deletion'],
