@@ -107,6 +107,8 @@ class LineBuilder {
   readonly commands: SimpleCommand[] = [];
   private step = 0;
   private vars = new Map<string, LineVariable>();
+  /** Aliases the line defines (`alias x='…'`): a later command named x runs their text. */
+  private readonly aliases = new Map<string, string>();
   /** Field separators when the line set IFS; undefined for the default blank, tab and newline. */
   private ifs: string | undefined;
 
@@ -353,6 +355,30 @@ class LineBuilder {
     context: Context,
     sources: number[],
   ): number[] {
+    const name = args[0]?.literal ? args[0].text : undefined;
+    if (name === 'alias') {
+      for (const word of args.slice(1)) {
+        const definition = /^([^=\s]+)=(.*)$/s.exec(word.text);
+        if (definition && word.literal) this.aliases.set(definition[1] as string, definition[2] as string);
+      }
+    }
+    const alias = name === undefined ? undefined : this.aliases.get(name);
+    if (alias !== undefined && context.depth < MAX_SCRIPT_DEPTH && args.every((word) => word.literal)) {
+      // What the alias stands for, with the arguments after it, is what runs.
+      const text = [alias, ...args.slice(1).map((word) => word.text)].join(' ');
+      const saved = this.aliases.get(name as string);
+      this.aliases.delete(name as string);
+      try {
+        return this.parseScript(text, {
+          ...context,
+          topLevel: false,
+          depth: context.depth + 1,
+          inherited: [...context.inherited, ...sources],
+        });
+      } finally {
+        this.aliases.set(name as string, saved as string);
+      }
+    }
     const unwrapped = unwrapCommand(args);
     const index = this.push(
       unwrapped.argv,
