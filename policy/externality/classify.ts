@@ -78,16 +78,6 @@ export class ExternalityClassifier {
     return this.toolFacts(request, toolEffect, mcp?.server);
   }
 
-  /** The per-command analysis of a line, without the session: what `proofline verify` and the server's file
-   * listing share with the guard. Throws ShellParseError when the line does not parse. */
-  analyse(commandLine: string, cwd: string | undefined, workspaceRoot?: string): StaticCommand[] {
-    return this.cachedLine(commandLine, cwd, workspaceRoot).statics ?? this.unparseable(commandLine);
-  }
-
-  private unparseable(commandLine: string): never {
-    throw new ShellParseError(`unparseable: ${commandLine.slice(0, 80)}`);
-  }
-
   private classifyShell(request: GuardRequest, commandLine: string): ActionFacts {
     const line = this.cachedLine(commandLine, request.cwd, request.workspace_root);
     if (line.statics === undefined) return unparsedFacts(request);
