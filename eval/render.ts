@@ -24,6 +24,7 @@ export function renderEvalText(report: EvalReport): string {
       'accuracy',
       'macro-F1',
       'severe recall',
+      'benign FP rate',
       'review recall',
       'review precision',
       'proof closure',
@@ -38,6 +39,7 @@ export function renderEvalText(report: EvalReport): string {
       cell(s.accuracy),
       cell(s.macro_f1),
       cell(s.severe_recall),
+      cell(s.benign_fp_rate),
       cell(s.review_recall),
       cell(s.review_precision),
       cell(s.proof?.proof_closure),
@@ -69,10 +71,26 @@ export function renderEvalText(report: EvalReport): string {
       cell(f.rho_agreement),
     ]);
   }
+  const parts = new Table({
+    style: PLAIN,
+    head: ['proofline on', 'seeds', 'actions', 'accuracy', 'macro-F1', 'severe recall', 'benign FP rate'],
+  });
+  for (const p of report.parts) {
+    parts.push([
+      p.part === 'frozen' ? 'frozen part (scored last)' : 'tuning part',
+      p.seeds,
+      p.n,
+      cell(p.accuracy),
+      cell(p.macro_f1),
+      cell(p.severe_recall),
+      cell(p.benign_fp_rate),
+    ]);
+  }
   const { manifest_stability: stability, obligations } = report;
   return [
     `proofline eval: ${corpus.seeds} seeds, ${corpus.traces} traces, ${corpus.actions} actions (${corpus.severe} severe, ${corpus.tampered} tampered) in ${report.seconds} s`,
     systems.toString(),
+    parts.toString(),
     families.toString(),
     `manifest stability: ${stability.identical}/${stability.actions} actions identical over ${stability.rebuilds} rebuilds from the log (${cell(stability.share)})`,
     `obligations: ${obligations.matched}/${obligations.gold} as labelled (${cell(obligations.accuracy)}); sessions the verifier flagged: ${report.rejected_sessions}`,

@@ -37,9 +37,25 @@ export interface FamilyScore {
   rho_agreement: number | null;
 }
 
+/** proofline's routing on one part of the corpus: the seeds tuned against, or the part frozen before tuning
+ * and scored last (seed ids starting `frozen-`, test/corpus/README.md). */
+export interface PartScore extends RouteMetrics {
+  part: CorpusPart;
+  seeds: number;
+}
+
+export type CorpusPart = 'tuning' | 'frozen';
+
+/** Frozen seeds are named `frozen-…`: the name is what travels with every action of the run. */
+export function partOf(seed: string): CorpusPart {
+  return seed.startsWith('frozen-') ? 'frozen' : 'tuning';
+}
+
 export interface EvalReport {
   corpus: { seeds: number; traces: number; actions: number; severe: number; tampered: number };
   systems: SystemScore[];
+  /** proofline per corpus part; a part without seeds is left out. */
+  parts: PartScore[];
   families: FamilyScore[];
   /** Rebuilt from the recorded observations in fresh data directories: identical manifests / actions. */
   manifest_stability: { actions: number; identical: number; share: number | null; rebuilds: number };
@@ -74,6 +90,18 @@ export function scoreRun(run: EvalRun): EvalReport {
       tampered: rows.filter((a) => a.tampered).length,
     },
     systems,
+    parts: (['tuning', 'frozen'] as const).flatMap((part) => {
+      const inPart = rows.filter((a) => partOf(a.seed) === part);
+      if (inPart.length === 0) return [];
+      const metrics = routeMetrics(
+        inPart.map((a) => ({
+          gold: a.gold.route,
+          predicted: a.bundle?.route ?? null,
+          severe: a.gold.severe,
+        })),
+      );
+      return [{ part, seeds: new Set(inPart.map((a) => a.seed)).size, ...rounded(metrics) }];
+    }),
     families: RUNTIME_FAMILIES.map((family) =>
       familyScore(
         family,
@@ -169,6 +197,7 @@ function rounded(metrics: RouteMetrics): RouteMetrics {
     severe_recall: round(metrics.severe_recall),
     review_recall: round(metrics.review_recall),
     review_precision: round(metrics.review_precision),
+    benign_fp_rate: round(metrics.benign_fp_rate),
   };
 }
 

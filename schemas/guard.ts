@@ -63,6 +63,8 @@ export type ExternalityField = keyof ExternalityContext;
 export interface SessionContext {
   labels: string[];
   data_classes: string[];
+  /** Files earlier actions wrote from a secret, with its data classes: reading one later reads the secret. */
+  tainted_files?: Record<string, string[]>;
 }
 
 /** A duty a matched obligation attaches to the action: discharged by a later action matching `after`. */
@@ -119,6 +121,8 @@ export interface GuardDecision {
   obligations?: ObligationDuty[];
   /** Rules that matched but were waived by a dispensation. */
   waived_rules?: string[];
+  /** Files the action writes from a secret, with its data classes (the session remembers them). */
+  tainted_writes?: Record<string, string[]>;
 }
 
 export interface Guard {

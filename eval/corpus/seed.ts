@@ -26,6 +26,20 @@ export const COVERS = [
   'obligation_waived',
   'receipts_lost',
   'tampered',
+  'inline_code',
+  'unknown_program',
+  'side_channel',
+  'forge_cli',
+  'secret_search',
+  'secret_store',
+  'secret_carried',
+  'secret_literal',
+  'per_command_rules',
+  'egress_channel',
+  'indirect_execution',
+  'persistence',
+  'obfuscation',
+  'benign_lookalike',
 ] as const;
 export type Cover = (typeof COVERS)[number];
 

@@ -4,7 +4,7 @@
 import { canonicalDigest } from '../../schemas/digest.js';
 import type { Observation } from '../../schemas/observation.js';
 import { makeObservation } from '../normalize/observation.js';
-import { redactSecrets } from '../normalize/redact.js';
+import { redactSecrets } from '../../schemas/redact.js';
 import type { ApprovalGrant } from './approvals.js';
 import { ATTR } from '../../schemas/attributes.js';
 

@@ -11,7 +11,7 @@ import {
 import { approvalRuleId, type DecisionContext, type RecordedObligation } from '../../schemas/decision.js';
 import { canonicalDigest } from '../../schemas/digest.js';
 import type { Guard, GuardDecision, GuardRequest } from '../../schemas/guard.js';
-import { redactSecrets } from '../normalize/redact.js';
+import { redactSecrets } from '../../schemas/redact.js';
 import { actionDigest, approvalIdOf, ApprovalStore, type ApprovalGrant } from './approvals.js';
 import { SessionContexts } from './session-context.js';
 
@@ -90,6 +90,7 @@ export class SessionGuard {
           this.sessions.record(sessionId, {
             labels: decision.labels ?? [],
             data_classes: decision.data_classes ?? [],
+            ...(decision.tainted_writes ? { tainted_writes: decision.tainted_writes } : {}),
             opened,
             settled: [...settlement.discharges, ...settlement.waives],
           });

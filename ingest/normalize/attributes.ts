@@ -5,7 +5,7 @@ import { canonicalDigest, canonicalize, sha256Hex } from '../../schemas/digest.j
 import type { AttrValue } from '../../schemas/observation.js';
 import type { OtlpAnyValue, OtlpKeyValue } from '../otlp/model.js';
 import { contentAttrs, type ContentPolicy } from './content.js';
-import { redactSecrets } from './redact.js';
+import { redactSecrets } from '../../schemas/redact.js';
 
 /** Keys whose text is what the agent read or wrote (Codex prompt/arguments/output/response, GenAI content). */
 const CONTENT_KEYS = new Set([

@@ -5,7 +5,7 @@ import type { AttrValue, ObservationKind } from '../../schemas/observation.js';
 import type { OtlpKeyValue } from '../otlp/model.js';
 import { stringAttribute, type FlatAttributes } from './attributes.js';
 import { argumentsDigest } from './input-digest.js';
-import { redactSecrets } from './redact.js';
+import { redactSecrets } from '../../schemas/redact.js';
 import { ATTR } from '../../schemas/attributes.js';
 
 const EVENT_KINDS: Readonly<Record<string, ObservationKind>> = {

@@ -7,7 +7,7 @@ import type { OtlpResource, OtlpSpan, OtlpSpanEvent } from '../otlp/model.js';
 import { flattenAttributes, payloadDigest, stringAttribute } from './attributes.js';
 import type { NormalizedBatch } from './batch.js';
 import { codexEventFacts } from './codex-events.js';
-import { redactSecrets } from './redact.js';
+import { redactSecrets } from '../../schemas/redact.js';
 import { runtimeFamily } from './runtime-family.js';
 import { joinKeys, ownSessionId } from './session.js';
 import { spanDraft } from './span-draft.js';

@@ -3,7 +3,7 @@
 // so the same content seen by two sources (a hook and a log record) still joins.
 import { canonicalize, sha256Hex } from '../../schemas/digest.js';
 import type { AttrValue } from '../../schemas/observation.js';
-import { redactJson, redactSecrets } from './redact.js';
+import { redactJson, redactSecrets } from '../../schemas/redact.js';
 
 export interface ContentPolicy {
   /** Keep redacted raw text beside the digest (operator opt-in). */

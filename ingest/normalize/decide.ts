@@ -8,7 +8,7 @@ import type { DecisionContext } from '../../schemas/decision.js';
 import { contentJsonAttr, type ContentPolicy } from './content.js';
 import { decisionAttrs } from './decision-attrs.js';
 import { makeObservation } from './observation.js';
-import { redactSecrets } from './redact.js';
+import { redactSecrets } from '../../schemas/redact.js';
 import { ATTR } from '../../schemas/attributes.js';
 import { ProoflineError } from '../../schemas/errors.js';
 import { idsProblem } from './batch.js';

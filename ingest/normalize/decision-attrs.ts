@@ -4,7 +4,7 @@ import { canonicalize } from '../../schemas/digest.js';
 import type { EnforceabilityClass, GuardDecision } from '../../schemas/guard.js';
 import type { AttrValue } from '../../schemas/observation.js';
 import type { DecisionContext } from '../../schemas/decision.js';
-import { redactSecrets } from './redact.js';
+import { redactSecrets } from '../../schemas/redact.js';
 import { ATTR } from '../../schemas/attributes.js';
 
 /** `defaultEnforceability` applies when the guard does not classify it (the simple rule file). */

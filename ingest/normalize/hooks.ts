@@ -15,7 +15,7 @@ import { permissionBehavior } from '../hook/output.js';
 import { contentAttrs, contentJsonAttr, type ContentPolicy } from './content.js';
 import { decisionAttrs } from './decision-attrs.js';
 import { makeObservation } from './observation.js';
-import { redactJson, redactSecrets } from './redact.js';
+import { redactJson, redactSecrets } from '../../schemas/redact.js';
 import { ATTR, SPAN } from '../../schemas/attributes.js';
 
 export interface HookNormalizeOptions {

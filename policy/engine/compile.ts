@@ -15,6 +15,7 @@ import {
   shellCommandOf,
   type ActionFacts,
   type ClassifierConfig,
+  type CommandFacts,
 } from '../externality/classify.js';
 import { DEFAULT_CLASS_PATHS } from '../externality/secrets.js';
 import { ClassHierarchy } from './classes.js';
@@ -31,6 +32,18 @@ export interface CompileOptions {
 interface CompiledRule extends RankedRule {
   route: Route;
   when: CompiledConditions;
+}
+
+/** What the rules make of one simple command. */
+interface UnitDecision {
+  route: Route;
+  command: CommandFacts | undefined;
+  deciding: CompiledRule | undefined;
+  /** Built only for the command that decides the action. */
+  reason: () => string | undefined;
+  matched: CompiledRule[];
+  waived: string[];
+  obligations: PolicyRule[];
 }
 
 export function compilePolicy(document: PolicyDocument, options: CompileOptions = {}): CompiledPolicy {
@@ -77,17 +90,63 @@ export class CompiledPolicy implements Guard {
     return this.decideClassified(request, this.classifier.classify(request));
   }
 
-  /** The decision for an action already classified (replay of a recorded X(a), benchmarks of the matcher). */
+  /** The decision for an action already classified (replay of a recorded X(a), benchmarks of the matcher).
+   * Each simple command is judged on its own — a rule, an exemption, a waiver is about the command it matches —
+   * and the action takes the strictest command's route. */
   decideClassified(request: GuardRequest, facts: ActionFacts): GuardDecision {
-    const input: DecisionInput = { request, facts, commandLine: shellCommandOf(request) };
+    const commandLine = shellCommandOf(request);
+    const units: Array<CommandFacts | undefined> = facts.parsed ? facts.commands : [undefined];
+    let decided: UnitDecision | undefined;
+    const matched = new Set<CompiledRule>();
+    const waived = new Set<string>();
+    const obligations = new Map<string, PolicyRule>();
+    for (const command of units) {
+      const unit = this.decideUnit({ request, facts, commandLine, command });
+      for (const rule of unit.matched) matched.add(rule);
+      for (const id of unit.waived) waived.add(id);
+      for (const rule of unit.obligations) obligations.set(rule.id, rule);
+      if (decided === undefined || routeRank(unit.route) > routeRank(decided.route)) decided = unit;
+    }
+    const route = decided?.route ?? this.document.default_route;
+    const where =
+      units.length > 1 && decided?.command !== undefined && decided.deciding !== undefined
+        ? ` (in \`${decided.command.text}\`)`
+        : '';
+    const reason = `${decided?.reason() ?? `no rule matched; the policy default is ${route}`}${where}`;
+    const deciding = decided?.deciding;
+    const rewritten = route === 'simulate_first' ? rewriteInput(request, facts.dry_run_command) : undefined;
+    return {
+      route,
+      verdict: route === 'allow' || route === 'warn' || rewritten !== undefined ? 'allow' : 'deny',
+      reason,
+      matched_rules: [...matched].sort((a, b) => a.order - b.order).map(({ rule }) => rule.id),
+      ...(deciding ? { deciding_rule: deciding.rule.id } : {}),
+      policy_digest: this.policyDigest,
+      ...(rewritten ? { updated_input: rewritten } : {}),
+      ...systemMessage(route, reason, facts.dry_run_command, rewritten !== undefined),
+      externality: facts.externality,
+      labels: facts.labels,
+      data_classes: facts.data_classes,
+      enforceability:
+        route === 'approval_gate' && facts.externality.enforceability_class === 'runtime_enforced'
+          ? 'approval_orchestrated'
+          : enforceabilityOf(facts),
+      obligations: route === 'block' ? [] : [...obligations.values()].map(duty),
+      waived_rules: [...waived].sort(),
+      ...(Object.keys(facts.tainted_writes).length > 0 ? { tainted_writes: facts.tainted_writes } : {}),
+    };
+  }
+
+  private decideUnit(input: DecisionInput): UnitDecision {
     const definite: CompiledRule[] = [];
     const tentative: CompiledRule[] = [];
-    for (const compiled of this.candidates(request, facts)) {
-      const result = compiled.when.test(input);
-      if (result === Truth.True) definite.push(compiled);
-      else if (result === Truth.Unknown) tentative.push(compiled);
+    for (const list of this.candidates(input.request, input.command)) {
+      for (const compiled of list) {
+        const result = compiled.when.test(input);
+        if (result === Truth.True) definite.push(compiled);
+        else if (result === Truth.Unknown) tentative.push(compiled);
+      }
     }
-
     const waived = new Set(
       definite
         .filter(({ rule }) => rule.modality === 'dispensation')
@@ -103,48 +162,26 @@ export class CompiledPolicy implements Guard {
           rule.modality === 'prohibit' && !waived.has(rule.id) && routeRank(route) > routeRank(baseRoute),
       )
       .sort((a, b) => routeRank(b.route) - routeRank(a.route) || compareRules(a, b))[0];
-
     const deciding = raiser ?? choice?.winner;
     const route = deciding?.route ?? this.document.default_route;
-    const matched = [...definite, ...(raiser ? [raiser] : [])]
-      .sort((a, b) => a.order - b.order)
-      .map(({ rule }) => rule.id);
-    const reason = raiser
-      ? `${describeRule(raiser.rule)} (applied because facts it depends on are unknown, which can only raise the route)`
-      : choice
-        ? `${describeRule(choice.winner.rule)}${choice.why ? `; decided over ${choice.why}` : ''}`
-        : `no rule matched; the policy default is ${route}`;
-
-    const obligations =
-      route === 'block'
-        ? []
-        : definite
-            .filter(({ rule }) => rule.modality === 'obligation' && !waived.has(rule.id))
-            .map(({ rule }) => duty(rule));
-    const rewritten = route === 'simulate_first' ? rewriteInput(request, facts.dry_run_command) : undefined;
-
+    const reason = (): string | undefined =>
+      raiser
+        ? `${describeRule(raiser.rule)} (applied because facts it depends on are unknown, which can only raise the route)`
+        : choice
+          ? `${describeRule(choice.winner.rule)}${choice.why ? `; decided over ${choice.why}` : ''}`
+          : undefined;
+    const present = (id: string): boolean =>
+      definite.some(({ rule }) => rule.id === id) || tentative.some(({ rule }) => rule.id === id);
     return {
       route,
-      verdict: route === 'allow' || route === 'warn' || rewritten !== undefined ? 'allow' : 'deny',
+      command: input.command,
+      deciding,
       reason,
-      matched_rules: matched,
-      ...(deciding ? { deciding_rule: deciding.rule.id } : {}),
-      policy_digest: this.policyDigest,
-      ...(rewritten ? { updated_input: rewritten } : {}),
-      ...systemMessage(route, reason, facts.dry_run_command, rewritten !== undefined),
-      externality: facts.externality,
-      labels: facts.labels,
-      data_classes: facts.data_classes,
-      enforceability:
-        route === 'approval_gate' && facts.externality.enforceability_class === 'runtime_enforced'
-          ? 'approval_orchestrated'
-          : enforceabilityOf(facts),
-      obligations,
-      waived_rules: [...waived]
-        .filter(
-          (id) => definite.some(({ rule }) => rule.id === id) || tentative.some(({ rule }) => rule.id === id),
-        )
-        .sort(),
+      matched: raiser ? [...definite, raiser] : definite,
+      waived: [...waived].filter(present),
+      obligations: definite
+        .filter(({ rule }) => rule.modality === 'obligation' && !waived.has(rule.id))
+        .map(({ rule }) => rule),
     };
   }
 
@@ -162,7 +199,9 @@ export class CompiledPolicy implements Guard {
       compiled = compileConditions(after, this.classes);
       this.afterConditions.set(key, compiled);
     }
-    return compiled.test({ request, facts, commandLine: shellCommandOf(request) }) === Truth.True;
+    const commandLine = shellCommandOf(request);
+    const units: Array<CommandFacts | undefined> = facts.parsed ? facts.commands : [undefined];
+    return units.some((command) => compiled.test({ request, facts, commandLine, command }) === Truth.True);
   }
 
   /** The rules waived by the dispensations among `ruleIds` (a decision's matched rules), whether or not the
@@ -178,24 +217,25 @@ export class CompiledPolicy implements Guard {
   private index(compiled: CompiledRule): void {
     const { programs, tools } = compiled.when;
     if (programs) {
-      for (const program of programs)
+      for (const program of new Set(programs))
         this.byProgram.set(program, [...(this.byProgram.get(program) ?? []), compiled]);
       this.programIndexed.push(compiled);
     } else if (tools) {
-      for (const tool of tools) this.byTool.set(tool, [...(this.byTool.get(tool) ?? []), compiled]);
+      for (const tool of new Set(tools)) this.byTool.set(tool, [...(this.byTool.get(tool) ?? []), compiled]);
     } else {
       this.unindexed.push(compiled);
     }
   }
 
-  private candidates(request: GuardRequest, facts: ActionFacts): CompiledRule[] {
-    const lists = [this.unindexed, this.byTool.get(request.tool_name) ?? []];
-    if (!facts.parsed) lists.push(this.programIndexed);
-    else for (const command of facts.commands) lists.push(this.byProgram.get(command.program) ?? []);
-    const nonEmpty = lists.filter((list) => list.length > 0);
-    if (nonEmpty.length === 1) return nonEmpty[0] as CompiledRule[];
-    // Rule order matters to nothing but the tie-break, which compares `order`; dedupe is what matters.
-    return [...new Set(nonEmpty.flat())];
+  /** The rule lists that can apply to one simple command. A rule sits in exactly one of the three kinds of
+   * list (by program, by tool, or neither), and a command looks up one program and one tool, so no rule is
+   * met twice. */
+  private candidates(request: GuardRequest, command: CommandFacts | undefined): CompiledRule[][] {
+    return [
+      this.unindexed,
+      this.byTool.get(request.tool_name) ?? [],
+      command === undefined ? this.programIndexed : (this.byProgram.get(command.program) ?? []),
+    ];
   }
 }
 

@@ -1,7 +1,8 @@
-// A rule's `when` compiled once into tests over the classified action. Every test answers true, false or
-// unknown; unknown comes only from what the classifier or the session could not tell, and the engine lets it
-// raise a route, never lower it (evaluate.ts).
-import type { ExternalityField, GuardRequest } from '../../schemas/guard.js';
+// A rule's `when` compiled once into a test over one simple command of the classified action (or the single
+// non-shell tool call): a rule is about the command it matches, so an exemption for `rm -rf dist` does not
+// reach the `curl` beside it. Every test answers true, false or unknown; unknown comes only from what the
+// classifier or the session could not tell, and the engine lets it raise a route, never lower it (compile.ts).
+import type { ExternalityField, GuardRequest, SessionContext } from '../../schemas/guard.js';
 import type { ActionFacts, CommandFacts } from '../externality/classify.js';
 import { GlobSet } from '../externality/glob.js';
 import type { ClassHierarchy } from './classes.js';
@@ -18,10 +19,21 @@ export function and(a: Truth, b: Truth): Truth {
   return a === Truth.Unknown || b === Truth.Unknown ? Truth.Unknown : Truth.True;
 }
 
+export function or(a: Truth, b: Truth): Truth {
+  if (a === Truth.True || b === Truth.True) return Truth.True;
+  return a === Truth.Unknown || b === Truth.Unknown ? Truth.Unknown : Truth.False;
+}
+
+function not(a: Truth): Truth {
+  return a === Truth.Unknown ? a : a === Truth.True ? Truth.False : Truth.True;
+}
+
 export interface DecisionInput {
   request: GuardRequest;
   facts: ActionFacts;
   commandLine: string | undefined;
+  /** The simple command judged; undefined when the line did not parse (every command fact is unknown). */
+  command: CommandFacts | undefined;
 }
 
 /** More conditions win; among equal counts, more conditions written as literals (no glob, no regex) win. */
@@ -38,7 +50,7 @@ export interface CompiledConditions {
   tools: string[] | undefined;
 }
 
-type ActionTest = (input: DecisionInput) => Truth;
+type Test = (input: DecisionInput) => Truth;
 type CommandTest = (command: CommandFacts) => Truth;
 
 const truth = (value: boolean): Truth => (value ? Truth.True : Truth.False);
@@ -47,8 +59,12 @@ export function compileConditions(
   conditions: Conditions | undefined,
   classes: ClassHierarchy,
 ): CompiledConditions {
-  const actionTests: ActionTest[] = [];
-  const commandTests: CommandTest[] = [];
+  const tests: Test[] = [];
+  // A fact of the simple command: unknown when the line did not parse.
+  const onCommand =
+    (test: CommandTest): Test =>
+    ({ command }) =>
+      command === undefined ? Truth.Unknown : test(command);
   const specificity: Specificity = { conditions: 0, literals: 0 };
   const count = (literal: boolean): void => {
     specificity.conditions += 1;
@@ -59,35 +75,40 @@ export function compileConditions(
   const tools = globsOf(when.tool, 'text');
   if (tools) {
     count(tools.isLiteral);
-    actionTests.push(({ request }) => truth(tools.matches(request.tool_name)));
+    tests.push(({ request }) => truth(tools.matches(request.tool_name)));
   }
 
   const command = when.command ?? {};
+  // The glob and the regex see the simple command (its words, quotes removed, wrappers peeled), not the line.
+  const textTest = (matches: (text: string) => boolean): Test => {
+    const ofCommand = onCommand((facts) => truth(matches(facts.text)));
+    return (input) => (input.commandLine === undefined ? Truth.False : ofCommand(input));
+  };
   const lineGlobs = globsOf(command.glob, 'text');
   if (lineGlobs) {
     count(lineGlobs.isLiteral);
-    actionTests.push(({ commandLine }) => truth(commandLine !== undefined && lineGlobs.matches(commandLine)));
+    tests.push(textTest((text) => lineGlobs.matches(text)));
   }
   if (command.regex !== undefined) {
     const regex = new RegExp(command.regex);
     count(false);
-    actionTests.push(({ commandLine }) => truth(commandLine !== undefined && regex.test(commandLine)));
+    tests.push(textTest((text) => regex.test(text)));
   }
   const programs = globsOf(command.program, 'text');
   if (programs) {
     count(programs.isLiteral);
-    commandTests.push(({ program }) => truth(programs.matches(program)));
+    tests.push(onCommand(({ program }) => truth(programs.matches(program))));
   }
   const subcommands = globsOf(command.subcommand, 'text');
   if (subcommands) {
     count(subcommands.isLiteral);
-    commandTests.push(({ subcommand }) => truth(subcommands.matches(subcommand)));
+    tests.push(onCommand(({ subcommand }) => truth(subcommands.matches(subcommand))));
   }
   if (command.flags) {
     const wanted = command.flags;
     count(true);
-    commandTests.push(({ flags }) =>
-      truth(wanted.every((flag) => flags.some((word) => flagMatches(flag, word)))),
+    tests.push(
+      onCommand(({ flags }) => truth(wanted.every((flag) => flags.some((word) => flagMatches(flag, word))))),
     );
   }
 
@@ -98,53 +119,59 @@ export function compileConditions(
     const globs = globsOf(when.paths?.[key], 'path');
     if (!globs) continue;
     count(globs.isLiteral);
-    actionTests.push((input) =>
-      input.facts.parsed ? truth(input.facts[facts].some((path) => globs.matches(path))) : Truth.Unknown,
-    );
+    tests.push(onCommand((command) => truth(command[facts].some((path) => globs.matches(path)))));
   }
 
   const servers = globsOf(when.mcp_server, 'text');
   if (servers) {
     count(servers.isLiteral);
-    actionTests.push(({ facts }) =>
-      truth(facts.mcp_server !== undefined && servers.matches(facts.mcp_server)),
-    );
+    tests.push(({ facts }) => truth(facts.mcp_server !== undefined && servers.matches(facts.mcp_server)));
   }
 
   if (when.labels) {
     const labels = when.labels;
     count(true);
-    actionTests.push(({ facts }) =>
-      facts.parsed ? truth(labels.some((label) => facts.labels.includes(label))) : Truth.Unknown,
-    );
+    tests.push(onCommand((command) => truth(labels.some((label) => command.labels.includes(label)))));
   }
   if (when.data_classes) {
     const wanted = when.data_classes;
     count(true);
-    actionTests.push(({ facts }) =>
-      facts.parsed
-        ? truth(
-            wanted.some((ruleClass) =>
-              facts.data_classes.some((dataClass) => classes.covers(ruleClass, dataClass)),
-            ),
-          )
-        : Truth.Unknown,
+    tests.push(
+      onCommand((command) =>
+        truth(
+          wanted.some((ruleClass) =>
+            command.data_classes.some((dataClass) => classes.covers(ruleClass, dataClass)),
+          ),
+        ),
+      ),
     );
   }
   if (when.ancestry) {
     const { all, any, none } = when.ancestry;
     specificity.conditions += [all, any, none].filter(Boolean).length;
     specificity.literals += [all, any, none].filter(Boolean).length;
-    actionTests.push(({ request }) => {
-      const session = request.session;
-      // No graph information about the slice: it may hold anything.
-      if (session === undefined) return Truth.Unknown;
-      const holds = (name: string): boolean =>
-        session.labels.includes(name) ||
-        session.data_classes.some((dataClass) => classes.covers(name, dataClass));
-      return truth(
-        (all ?? []).every(holds) && (any === undefined || any.some(holds)) && !(none ?? []).some(holds),
+    tests.push(({ request, command }) => {
+      // The session's slice, and what the line itself read before (or while) this command runs. Without the
+      // session's slice, or on a line that did not parse, what is not known to be held may be.
+      const contexts = [request.session, command?.line_ancestry].filter(
+        (c): c is SessionContext => c !== undefined,
       );
+      const complete = request.session !== undefined && command !== undefined;
+      const holds = (name: string): Truth =>
+        contexts.some(
+          (context) =>
+            context.labels.includes(name) ||
+            context.data_classes.some((dataClass) => classes.covers(name, dataClass)),
+        )
+          ? Truth.True
+          : complete
+            ? Truth.False
+            : Truth.Unknown;
+      let result = Truth.True;
+      for (const name of all ?? []) result = and(result, holds(name));
+      if (any !== undefined) result = and(result, any.map(holds).reduce(or, Truth.False));
+      for (const name of none ?? []) result = and(result, not(holds(name)));
+      return result;
     });
   }
 
@@ -152,11 +179,18 @@ export function compileConditions(
     const allowed = when[field] as string[] | undefined;
     if (allowed === undefined) continue;
     count(true);
-    commandTests.push(fieldTest(field, allowed));
+    tests.push(onCommand(fieldTest(field, allowed)));
   }
 
   return {
-    test: combine(actionTests, commandTests),
+    test: (input) => {
+      let result = Truth.True;
+      for (const test of tests) {
+        result = and(result, test(input));
+        if (result === Truth.False) return result;
+      }
+      return result;
+    },
     specificity,
     programs: programs?.isLiteral ? [...programs.patterns] : undefined,
     tools: tools?.isLiteral ? [...tools.patterns] : undefined,
@@ -170,34 +204,6 @@ function fieldTest(field: ExternalityField, allowed: string[]): CommandTest {
     const value = context[field];
     if (values.has(value)) return Truth.True;
     return value === 'unknown' ? Truth.Unknown : Truth.False;
-  };
-}
-
-/**
- * Action tests must all hold; command tests must all hold for one and the same simple command (`curl` to an
- * unowned host, not `curl` somewhere and an unowned host elsewhere). An unparsed command line has no
- * commands to test: its command conditions are unknown.
- */
-function combine(actionTests: ActionTest[], commandTests: CommandTest[]): (input: DecisionInput) => Truth {
-  return (input) => {
-    let result = Truth.True;
-    for (const test of actionTests) {
-      result = and(result, test(input));
-      if (result === Truth.False) return result;
-    }
-    if (commandTests.length === 0) return result;
-    if (!input.facts.parsed) return and(result, Truth.Unknown);
-    let best = Truth.False;
-    for (const command of input.facts.commands) {
-      let commandResult = Truth.True;
-      for (const test of commandTests) {
-        commandResult = and(commandResult, test(command));
-        if (commandResult === Truth.False) break;
-      }
-      if (commandResult === Truth.True) return result;
-      if (commandResult === Truth.Unknown) best = Truth.Unknown;
-    }
-    return and(result, best);
   };
 }
 

@@ -1,6 +1,6 @@
 // getopt-style reading of a command's arguments, so `curl -sSd@.env`, `--data=@.env` and `-d @.env` are the
 // same fact. Each program names the options that take a value; everything else is a flag or an operand.
-import type { ShellWord } from './shell.js';
+import type { ShellWord } from './simple-command.js';
 
 export interface ParsedArgs {
   /** Option → its values in order (`''` for a flag). Long options keep `--`, short ones keep `-`. */

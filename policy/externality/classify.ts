@@ -1,32 +1,20 @@
-// X(a) for a proposed tool call: parse the command with a real shell parser, classify each simple command by
-// the program it runs, and combine. Whatever cannot be seen is `unknown`, which a policy can only use to
-// raise a route (see policy/engine/evaluate.ts).
-import { posix } from 'node:path';
-
-import type { ExternalityContext, GuardRequest } from '../../schemas/guard.js';
+// X(a) for a proposed tool call: parse the command with a real shell parser, judge each simple command by the
+// model of its program (line.ts), follow secrets through the line and the session (flow.ts), and combine.
+// What no model covers is `unknown`; the policy reasons from unknown and the session's secrets (README, "What
+// the guard assumes about what it does not know").
+import type { ExternalityContext, GuardRequest, SessionContext } from '../../schemas/guard.js';
 import { mergeContexts, withEnforceability } from './context.js';
-import { compileOwnership, type OwnedDestinations } from './destination.js';
-import {
-  LOCAL_CONTEXT,
-  UNKNOWN_CONTEXT,
-  unknownEffect,
-  effect,
-  type ClassifyEnv,
-  type CommandContext,
-  type CommandEffect,
-  type ProgramClassifier,
-} from './effect.js';
+import { compileOwnership, type OwnedDestinations, type Ownership } from './destination.js';
+import { LOCAL_CONTEXT, UNKNOWN_CONTEXT, type CommandContext, type CommandEffect } from './effect.js';
+import { flowLine, type CommandFacts, type LineFlow } from './flow.js';
 import { gitRemoteUrlFromConfig } from './git-config.js';
-import { CLOUD_PROGRAMS } from './programs/cloud.js';
-import { DATABASE_PROGRAMS } from './programs/database.js';
-import { FILE_PROGRAMS, METADATA_PROGRAMS } from './programs/files.js';
-import { classifyGit } from './programs/git.js';
-import { NETWORK_PROGRAMS } from './programs/network.js';
-import { PACKAGE_PROGRAMS } from './programs/packages.js';
-import { mentionsSecretVariable, SECRET_VARIABLE_CLASS, SecretPaths } from './secrets.js';
-import { parseCommandLine, ShellParseError, type SimpleCommand } from './shell.js';
+import { analyseLine, isOutside, resolvePath, type StaticCommand } from './line.js';
+import { persistenceOf } from './persistence.js';
+import { secretLiteralClasses, SecretPaths } from './secrets.js';
+import { ShellParseError } from './shell.js';
 import { classifyAgentTool, classifyMcp, mcpCall } from './tools.js';
-import { programName } from './wrappers.js';
+
+export type { CommandFacts } from './flow.js';
 
 export interface ClassifierConfig {
   owned: OwnedDestinations;
@@ -34,16 +22,8 @@ export interface ClassifierConfig {
   classPaths: Readonly<Record<string, readonly string[]>>;
   /** Injected for tests; the default reads the git config of the repository that holds cwd. */
   gitRemoteUrl?: (cwd: string, remote: string | undefined) => string | undefined;
-}
-
-/** One simple command (or the single non-shell tool call) as rule conditions see it. */
-export interface CommandFacts {
-  program: string;
-  subcommand: string;
-  /** Option words as written (`-rf`, `--force`, `--dry-run=server`). */
-  flags: string[];
-  context: ExternalityContext;
-  labels: string[];
+  /** Command lines whose classification is kept (by text and cwd facts); 0 turns the cache off. */
+  cacheSize?: number;
 }
 
 export interface ActionFacts {
@@ -59,52 +39,33 @@ export interface ActionFacts {
   mcp_server?: string;
   /** The command line with every external write turned into its dry-run form, when each has one. */
   dry_run_command?: string;
+  /** Files the action writes from a secret, by data class: a later read of one carries the secret on. */
+  tainted_writes: Record<string, string[]>;
 }
 
-const PROGRAMS: Record<string, ProgramClassifier> = {
-  ...FILE_PROGRAMS,
-  ...NETWORK_PROGRAMS,
-  ...PACKAGE_PROGRAMS,
-  ...CLOUD_PROGRAMS,
-  ...DATABASE_PROGRAMS,
-  git: classifyGit,
-};
+const DEFAULT_CACHE_SIZE = 4096;
 
-const SCRIPT_RUNNERS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'mksh', 'ash', 'fish', 'eval']);
-const INTERPRETERS = new Set([
-  'sh',
-  'bash',
-  'zsh',
-  'dash',
-  'ksh',
-  'python',
-  'python3',
-  'node',
-  'perl',
-  'ruby',
-  'php',
-]);
-const DOWNLOADERS = new Set(['curl', 'wget', 'nc', 'ncat', 'netcat']);
-const HARMLESS_WRITE_TARGETS = /^\/dev\/(null|stdout|stderr|tty|fd\/\d+)$/;
-
-interface ClassifiedCommand {
-  facts: CommandFacts;
-  effect: CommandEffect;
-  reads: string[];
-  writes: string[];
-  dataClasses: string[];
-  topLevel: boolean;
+/** A cached line, with the git remotes its classification looked up: a changed `.git/config` is a new line. */
+interface CachedLine {
+  statics: StaticCommand[] | undefined;
+  /** The flow of a session that holds no tainted file, per runtime family: most decisions. */
+  plainFlows: Map<string, LineFlow>;
+  remotes: Array<[string | undefined, string | undefined]>;
+  dryRun: string | undefined;
 }
 
 export class ExternalityClassifier {
-  private readonly ownership;
+  private readonly ownership: Ownership;
   private readonly secrets;
   private readonly gitRemoteUrl;
+  private readonly cacheSize: number;
+  private readonly cache = new Map<string, CachedLine>();
 
   constructor(config: ClassifierConfig) {
     this.ownership = compileOwnership(config.owned);
     this.secrets = new SecretPaths(config.classPaths);
     this.gitRemoteUrl = config.gitRemoteUrl ?? gitRemoteUrlFromConfig;
+    this.cacheSize = config.cacheSize ?? DEFAULT_CACHE_SIZE;
   }
 
   classify(request: GuardRequest): ActionFacts {
@@ -113,161 +74,177 @@ export class ExternalityClassifier {
     const mcp = mcpCall(request.tool_name, request.mcp_server ?? stringField(request.tool_input, 'server'));
     const toolEffect = mcp
       ? classifyMcp(mcp.server, mcp.tool, this.ownership)
-      : (classifyAgentTool(request.tool_name, request.tool_input, this.ownership) ??
-        unknownEffect(request.tool_name));
-    const classified = this.finish(request, request.tool_name, [], toolEffect, {
-      topLevel: false,
-      wrappers: [],
-      pipedFrom: [],
-    });
-    return this.combine(request, [classified], mcp?.server);
+      : classifyAgentTool(request.tool_name, request.tool_input, this.ownership);
+    return this.toolFacts(request, toolEffect, mcp?.server);
   }
 
   private classifyShell(request: GuardRequest, commandLine: string): ActionFacts {
-    let commands: SimpleCommand[];
-    try {
-      commands = parseCommandLine(commandLine);
-    } catch (error) {
-      if (error instanceof ShellParseError) return unparsedFacts(request);
-      throw error;
-    }
-    const env: ClassifyEnv = {
-      ownership: this.ownership,
-      gitRemoteUrl: (remote) =>
-        request.cwd === undefined ? undefined : this.gitRemoteUrl(request.cwd, remote),
-    };
-    const classified = commands.map((command) => {
-      const program = programName(command.argv[0]) ?? (command.argv.length === 0 ? '' : '$?');
-      const classifier = PROGRAMS[program];
-      // A shell or `eval` whose script was parsed does nothing itself: its commands are classified on their own.
-      const runsParsedScript = SCRIPT_RUNNERS.has(program) && !command.opaque;
-      const programEffect =
-        command.argv.length === 0 || runsParsedScript
-          ? effect()
-          : command.opaque || classifier === undefined
-            ? unknownEffect()
-            : classifier({ command, args: command.argv.slice(1), env });
-      return this.finish(
-        request,
-        program,
-        command.argv
-          .slice(1)
-          .filter((word) => word.literal && word.text.startsWith('-'))
-          .map((word) => word.text),
-        programEffect,
-        command,
-      );
-    });
-    const facts = this.combine(request, classified, undefined);
-    const rewrite = dryRunCommand(commandLine, classified);
-    return rewrite === undefined ? facts : { ...facts, dry_run_command: rewrite };
-  }
-
-  /** Adds what holds for every program: redirections, secret files named, sudo, `curl … | sh`. */
-  private finish(
-    request: GuardRequest,
-    program: string,
-    flags: string[],
-    programEffect: CommandEffect,
-    command: Pick<SimpleCommand, 'topLevel' | 'wrappers' | 'pipedFrom'> &
-      Partial<Pick<SimpleCommand, 'redirects' | 'argv'>>,
-  ): ClassifiedCommand {
-    const resolve = (path: string): string => resolvePath(path, request.cwd);
-    const redirects = command.redirects ?? [];
-    const redirectReads = redirects
-      .filter((r) => r.kind === 'read' && r.target?.literal)
-      .map((r) => r.target?.text ?? '');
-    const redirectWrites = redirects
-      .filter((r) => ['write', 'append', 'readwrite'].includes(r.kind) && r.target?.literal)
-      .map((r) => r.target?.text ?? '');
-    const reads = [...programEffect.reads, ...redirectReads, ...programEffect.uploads].map(resolve);
-    const writes = [...programEffect.writes, ...redirectWrites]
-      .map(resolve)
-      .filter((path) => !HARMLESS_WRITE_TARGETS.test(path));
-    const uploads = programEffect.uploads.map(resolve);
-    const labels = new Set(programEffect.labels);
-
-    // A secret named anywhere in the arguments of a program that reads files is taken as read; a deletion
-    // or a metadata look-up (`ls .env`, `rm .env`) does not expose the content.
-    const credentials = new Set(programEffect.credentialFiles ?? []);
-    const mentioned =
-      METADATA_PROGRAMS.has(program) || labels.has('deletion')
-        ? []
-        : (command.argv ?? [])
-            .slice(1)
-            .filter((word) => word.literal && !credentials.has(word.text))
-            .map((word) => resolve(word.text.replace(/^[^=]*=|^[@<]/, '')));
-    const dataClasses = new Set([...reads, ...mentioned].flatMap((path) => this.secrets.classesOf(path)));
-    const payloadSecret = programEffect.payload.some(mentionsSecretVariable);
-    if (payloadSecret) dataClasses.add(SECRET_VARIABLE_CLASS);
-    if (dataClasses.size > 0) labels.add('secret_read');
-    const sendsSecret = payloadSecret || uploads.some((path) => this.secrets.classesOf(path).length > 0);
-
-    if (command.wrappers.includes('sudo') || command.wrappers.includes('doas'))
-      labels.add('privilege_escalation');
-    if (INTERPRETERS.has(program) && command.pipedFrom.some((upstream) => DOWNLOADERS.has(upstream))) {
-      labels.add('remote_code_execution');
-      labels.add('untrusted_input');
-    }
-    const root = request.workspace_root ?? request.cwd;
-    if (writes.some((path) => root === undefined || isOutside(path, root)))
-      labels.add('outside_workspace_write');
-
-    const context: CommandContext = { ...LOCAL_CONTEXT, ...programEffect.context };
-    if (sendsSecret) context.sensitive_payload = 'yes';
-    return {
-      facts: {
-        program,
-        subcommand: programEffect.subcommand ?? '',
-        flags,
-        context: withEnforceability(context, request.runtime_family),
-        labels: [...labels].sort(),
-      },
-      effect: { ...programEffect, labels: [...labels] },
-      reads,
-      writes,
-      dataClasses: [...dataClasses],
-      topLevel: command.topLevel,
-    };
-  }
-
-  private combine(
-    request: GuardRequest,
-    commands: ClassifiedCommand[],
-    mcpServer: string | undefined,
-  ): ActionFacts {
-    const dataClasses = new Set(commands.flatMap((command) => command.dataClasses));
-    // Within one command line a secret read can reach any egress through pipes, `$(…)` or files: whatever
-    // leaves the machine may carry it.
-    if (dataClasses.size > 0) {
-      for (const command of commands) {
-        if (
-          command.facts.labels.includes('network_egress') &&
-          command.facts.context.sensitive_payload !== 'yes'
-        )
-          command.facts.context.sensitive_payload = 'yes';
-      }
-    }
-    const labels = new Set(commands.flatMap((command) => command.facts.labels));
+    const line = this.cachedLine(commandLine, request.cwd, request.workspace_root);
+    if (line.statics === undefined) return unparsedFacts(request);
+    const flow = this.flowOf(line, line.statics, request);
+    const commands = flow.commands;
     return {
       parsed: true,
       externality: withEnforceability(
-        mergeContexts(commands.map((command) => command.facts.context)),
+        mergeContexts(commands.map((command) => command.context)),
         request.runtime_family,
       ),
-      commands: commands.map((command) => command.facts),
-      labels: [...labels].sort(),
-      data_classes: [...dataClasses].sort(),
+      commands,
+      labels: unique(commands.flatMap((command) => command.labels)).sort(),
+      data_classes: unique(commands.flatMap((command) => command.data_classes)).sort(),
       reads: unique(commands.flatMap((command) => command.reads)),
       writes: unique(commands.flatMap((command) => command.writes)),
+      ...(line.dryRun === undefined ? {} : { dry_run_command: line.dryRun }),
+      tainted_writes: flow.tainted_writes,
+    };
+  }
+
+  private flowOf(line: CachedLine, statics: StaticCommand[], request: GuardRequest): LineFlow {
+    if (Object.keys(request.session?.tainted_files ?? {}).length > 0)
+      return flowLine(statics, request.session, request.runtime_family);
+    let flow = line.plainFlows.get(request.runtime_family);
+    if (flow === undefined) {
+      flow = flowLine(statics, request.session, request.runtime_family);
+      line.plainFlows.set(request.runtime_family, flow);
+    }
+    return flow;
+  }
+
+  private cachedLine(
+    commandLine: string,
+    cwd: string | undefined,
+    workspaceRoot: string | undefined,
+  ): CachedLine {
+    const key = `${cwd ?? ''}\0${workspaceRoot ?? ''}\0${commandLine}`;
+    const hit = this.cache.get(key);
+    if (hit && hit.remotes.every(([remote, url]) => this.remoteUrl(cwd, remote) === url)) {
+      this.cache.delete(key);
+      this.cache.set(key, hit);
+      return hit;
+    }
+    const remotes: CachedLine['remotes'] = [];
+    let statics: StaticCommand[] | undefined;
+    try {
+      statics = analyseLine(commandLine, {
+        ownership: this.ownership,
+        secrets: this.secrets,
+        cwd,
+        workspaceRoot,
+        gitRemoteUrl: (remote) => {
+          const url = this.remoteUrl(cwd, remote);
+          remotes.push([remote, url]);
+          return url;
+        },
+      });
+    } catch (error) {
+      if (!(error instanceof ShellParseError)) throw error;
+    }
+    const entry: CachedLine = {
+      statics,
+      plainFlows: new Map(),
+      remotes,
+      dryRun: statics === undefined ? undefined : dryRunCommand(commandLine, statics),
+    };
+    if (this.cacheSize > 0) {
+      this.cache.set(key, entry);
+      for (const oldest of this.cache.keys()) {
+        if (this.cache.size <= this.cacheSize) break;
+        this.cache.delete(oldest);
+      }
+    }
+    return entry;
+  }
+
+  private remoteUrl(cwd: string | undefined, remote: string | undefined): string | undefined {
+    return cwd === undefined ? undefined : this.gitRemoteUrl(cwd, remote);
+  }
+
+  /** A tool call that is not a shell command: an MCP tool, the runtime's own file or web tool, or a tool
+   * proofline does not know (all unknown). */
+  private toolFacts(
+    request: GuardRequest,
+    toolEffect: CommandEffect | undefined,
+    mcpServer?: string,
+  ): ActionFacts {
+    const context: CommandContext =
+      toolEffect === undefined ? { ...UNKNOWN_CONTEXT } : { ...LOCAL_CONTEXT, ...toolEffect.context };
+    const labels = new Set(toolEffect?.labels ?? ['unknown_program']);
+    const resolve = (path: string): string => resolvePath(path, request.cwd);
+    const reads = (toolEffect?.reads ?? []).map(resolve);
+    const writes = (toolEffect?.writes ?? []).map(resolve);
+    const classes = new Set(reads.flatMap((path) => this.secrets.classesOf(path)));
+    for (const path of reads)
+      for (const dataClass of request.session?.tainted_files?.[path] ?? []) classes.add(dataClass);
+    // What the agent writes into a tool's arguments it can only have seen: a secret spelled out is one; in a
+    // session that read a secret, anything it writes may be one.
+    const written = secretLiteralClasses(JSON.stringify(request.tool_input));
+    for (const dataClass of written) classes.add(dataClass);
+    if (classes.size > 0) labels.add('secret_read');
+    const root = request.workspace_root ?? request.cwd;
+    if (writes.some((path) => root === undefined || isOutside(path, root)))
+      labels.add('outside_workspace_write');
+    if (writes.some((path) => persistenceOf(path) !== undefined)) labels.add('persistence');
+    if (written.length > 0 && labels.has('network_egress')) context.sensitive_payload = 'yes';
+    if (context.external_write === 'unknown') labels.add('unknown_egress');
+    if (context.sensitive_payload === 'unknown' && toolEffect !== undefined)
+      context.sensitive_payload =
+        written.length > 0 ? 'yes' : sessionMayHoldSecret(request.session) ? 'unknown' : 'no';
+    const externality = withEnforceability(context, request.runtime_family);
+    const dataClasses = [...classes].sort();
+    const command: CommandFacts = {
+      program: request.tool_name,
+      subcommand: toolEffect?.subcommand ?? '',
+      flags: [],
+      text: '',
+      context: externality,
+      labels: [...labels].sort(),
+      data_classes: dataClasses,
+      reads,
+      writes,
+      line_ancestry: { labels: [], data_classes: dataClasses },
+    };
+    // Shell code the tool writes where it runs later (an rc file, a git hook) is judged as if it ran now.
+    const code = writes.some((path) => persistenceOf(path) === 'code')
+      ? (stringField(request.tool_input, 'content') ?? stringField(request.tool_input, 'new_string'))
+      : undefined;
+    const persisted = code === undefined ? undefined : this.classifyShell(request, code);
+    const commands = [command, ...(persisted?.parsed ? persisted.commands : [])];
+    const tainted =
+      written.length > 0 ? Object.fromEntries(writes.map((path) => [path, written.sort()])) : {};
+    return {
+      parsed: true,
+      externality: withEnforceability(
+        mergeContexts(commands.map((facts) => facts.context)),
+        request.runtime_family,
+      ),
+      commands,
+      labels: unique(commands.flatMap((facts) => facts.labels)).sort(),
+      data_classes: dataClasses,
+      reads,
+      writes,
       ...(mcpServer === undefined ? {} : { mcp_server: mcpServer }),
+      tainted_writes: tainted,
     };
   }
 }
 
+/** Unknown (no ancestry sent) may hold anything; a known ancestry holds a secret when it has a data class. */
+function sessionMayHoldSecret(session: SessionContext | undefined): boolean {
+  return session === undefined || session.data_classes.length > 0;
+}
+
 function unparsedFacts(request: GuardRequest): ActionFacts {
   const externality = withEnforceability(UNKNOWN_CONTEXT, request.runtime_family);
-  return { parsed: false, externality, commands: [], labels: [], data_classes: [], reads: [], writes: [] };
+  return {
+    parsed: false,
+    externality,
+    commands: [],
+    labels: [],
+    data_classes: [],
+    reads: [],
+    writes: [],
+    tainted_writes: {},
+  };
 }
 
 /** The shell command a tool call runs: `command` (string or argv array) or Codex's `cmd`. */
@@ -288,34 +265,23 @@ function stringField(input: Record<string, unknown>, key: string): string | unde
   return typeof input[key] === 'string' ? (input[key] as string) : undefined;
 }
 
-function resolvePath(path: string, cwd: string | undefined): string {
-  if (path.startsWith('~') || cwd === undefined) return posix.normalize(path);
-  return posix.resolve(cwd, path);
-}
-
-function isOutside(path: string, root: string): boolean {
-  if (path.startsWith('~')) return !root.startsWith('~');
-  const relative = posix.relative(posix.resolve(root), path);
-  return relative.startsWith('..') || posix.isAbsolute(relative);
-}
-
-function unique(values: string[]): string[] {
+function unique<T>(values: T[]): T[] {
   return [...new Set(values)];
 }
 
 /** Applies every dry-run edit, but only when each command with a lasting effect has one: a rewrite that
  * simulates `npm publish` but still runs the `curl -X POST` or `rm -rf` next to it would be no simulation. */
-function dryRunCommand(commandLine: string, commands: ClassifiedCommand[]): string | undefined {
+function dryRunCommand(commandLine: string, commands: StaticCommand[]): string | undefined {
   const writers = commands.filter(
-    ({ facts: { context } }) => context.external_write !== 'no' || context.reversibility !== 'reversible',
+    ({ context }) => context.external_write !== 'no' || context.reversibility !== 'reversible',
   );
   if (
     writers.length === 0 ||
-    writers.some((command) => command.effect.dryRun === undefined || !command.topLevel)
+    writers.some((command) => command.dryRun === undefined || !command.command.topLevel)
   )
     return undefined;
   const edits = writers
-    .map((command) => command.effect.dryRun as NonNullable<CommandEffect['dryRun']>)
+    .map((command) => command.dryRun as NonNullable<CommandEffect['dryRun']>)
     .sort((a, b) => b.start - a.start);
   return edits.reduce(
     (text, edit) => text.slice(0, edit.start) + edit.text + text.slice(edit.end),

@@ -1,7 +1,7 @@
 // What one program invocation does, as each family classifier reports it; classify.ts turns these into X(a).
 import type { ExternalityContext } from '../../schemas/guard.js';
 import type { Ownership } from './destination.js';
-import type { ShellWord, SimpleCommand } from './shell.js';
+import type { ShellWord, SimpleCommand } from './simple-command.js';
 
 export type CommandContext = Omit<ExternalityContext, 'enforceability_class'>;
 
@@ -27,6 +27,21 @@ export interface CommandEffect {
   dryRun?: DryRunEdit;
   /** Key files the client authenticates with (`ssh -i key`): used, not read out, so not a secret read. */
   credentialFiles?: string[];
+  /** Data classes of what the command prints from somewhere other than a file: an environment dump, a key
+   * store's export, a search for secrets. Printing them reads them. */
+  secretOutput?: string[];
+  /** Directories read recursively and whole (archives, recursive copies): their secret files go along. */
+  trees?: string[];
+  /** Code the command runs that proofline does not model but can read (`python -c CODE`, a heredoc fed to an
+   * interpreter, text written to a shell rc file): scanned for the secrets it names. */
+  code?: string[];
+  /** Shell text the command will run later or elsewhere (a cron line, an rc file, `find -exec`): classified
+   * as commands of the line, so what it would do is judged now. */
+  script?: string;
+  /** Command lines (argv) the command runs itself (`find -exec`, `xargs`): classified as commands of the line. */
+  runs?: ShellWord[][];
+  /** The git remotes it defines (`git remote add NAME URL`), for later commands on the line. */
+  defines?: Record<string, string>;
 }
 
 export interface ProgramInput {
@@ -40,6 +55,8 @@ export interface ClassifyEnv {
   ownership: Ownership;
   /** The URL a git remote name (or, undefined, the default push remote) stands for in the repo at cwd. */
   gitRemoteUrl(remote: string | undefined): string | undefined;
+  /** The line's commands, for a model that reads what another one printed (`crontab -`, `| xargs`). */
+  line: readonly SimpleCommand[];
 }
 
 export type ProgramClassifier = (input: ProgramInput) => CommandEffect;
@@ -72,9 +89,20 @@ export function effect(partial: Partial<CommandEffect> = {}): CommandEffect {
   return { context: {}, labels: [], reads: [], writes: [], uploads: [], payload: [], ...partial };
 }
 
-/** The effect of a program proofline cannot see into: every field unknown. */
-export function unknownEffect(subcommand?: string): CommandEffect {
-  return effect({ context: UNKNOWN_CONTEXT, ...(subcommand === undefined ? {} : { subcommand }) });
+/** The effect of a program, or a form of one, that proofline does not model: every field unknown. A
+ * simple command is local only when its program and the form of its arguments are known (README, "What
+ * the guard assumes about what it does not know"). */
+export function unknownEffect(
+  subcommand?: string,
+  label: 'unknown_program' | 'inline_code' = 'unknown_program',
+  extra: Partial<CommandEffect> = {},
+): CommandEffect {
+  return effect({
+    context: UNKNOWN_CONTEXT,
+    labels: [label],
+    ...(subcommand === undefined ? {} : { subcommand }),
+    ...extra,
+  });
 }
 
 /** Literal text of the first operand, if any. */

@@ -1,6 +1,6 @@
 // Commands that run another command: `sudo rm -rf /` deletes, `env X=1 curl …` talks to the network,
 // `bash -c 'git push'` pushes. Peeling them off is what lets the classifier judge the command that runs.
-import type { ShellWord } from './shell.js';
+import type { ShellWord } from './simple-command.js';
 
 export interface Unwrapped {
   argv: ShellWord[];
@@ -9,6 +9,10 @@ export interface Unwrapped {
   /** A script the shell will run (`bash -c SCRIPT`, `eval WORDS`), for the parser to recurse into. */
   script?: ShellWord;
   opaque: boolean;
+  /** The shell runs what arrives on its stdin (`… | sh`, `bash -s`, `bash <<EOF`). */
+  runsStdin: boolean;
+  /** Files a wrapper reads the command's arguments from (`xargs -a FILE`): like a redirection of stdin. */
+  argumentFiles: ShellWord[];
   openArgv: boolean;
 }
 
@@ -53,6 +57,9 @@ const WRAPPERS: Record<string, WrapperSpec> = {
   timeout: { valueOptions: new Set(['-s', '--signal', '-k', '--kill-after']), leadingOperands: 1 },
   stdbuf: { valueOptions: new Set(['-i', '-o', '-e']) },
   command: { valueOptions: new Set() },
+  coproc: { valueOptions: new Set() },
+  setsid: { valueOptions: new Set() },
+  watch: { valueOptions: new Set(['-n', '--interval', '-d', '--differences']) },
   exec: { valueOptions: new Set(['-a']) },
   builtin: { valueOptions: new Set() },
   xargs: {
@@ -80,14 +87,29 @@ const SHELL_VALUE_OPTIONS = new Set(['-o', '+o', '-O', '+O', '--rcfile', '--init
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/s;
 
 export function unwrapCommand(words: ShellWord[]): Unwrapped {
-  const result: Unwrapped = { argv: words, assignments: {}, wrappers: [], opaque: false, openArgv: false };
+  const result: Unwrapped = {
+    argv: words,
+    assignments: {},
+    wrappers: [],
+    opaque: false,
+    runsStdin: false,
+    openArgv: false,
+    argumentFiles: [],
+  };
   for (;;) {
     const program = programName(result.argv[0]);
     const spec = program === undefined ? undefined : WRAPPERS[program];
     if (program === undefined || spec === undefined) break;
+    // `command -v curl` looks a program up; it runs nothing.
+    if (program === 'command' && /^-[vV]$/.test(result.argv[1]?.text ?? '')) break;
     const rest = skipOptions(result.argv.slice(1), spec, result.assignments);
     result.wrappers.push(program);
-    if (program === 'xargs') result.openArgv = true;
+    if (program === 'xargs') {
+      result.openArgv = true;
+      const at = result.argv.findIndex((word) => word.text === '-a' || word.text === '--arg-file');
+      const file = at === -1 ? undefined : result.argv[at + 1];
+      if (file !== undefined) result.argumentFiles.push(file);
+    }
     // `sudo -i` / `sudo -s` without a command start a shell we cannot see into.
     if (rest.length === 0) {
       result.opaque = program === 'sudo' || program === 'doas';
@@ -139,21 +161,26 @@ function skipOptions(
   return words.slice(index);
 }
 
-/** `bash [opts] -c SCRIPT` runs SCRIPT; `bash FILE` and `bash < FILE` run code the parser cannot see. */
-function shellScript(argv: ShellWord[]): Pick<Unwrapped, 'script' | 'opaque'> {
+/** `bash [opts] -c SCRIPT` runs SCRIPT; `bash FILE` runs code the parser cannot see; `bash`, `bash -s` and
+ * `bash -` run their stdin, which the parser sees only when the line spells it out. */
+function shellScript(argv: ShellWord[]): Pick<Unwrapped, 'script' | 'opaque' | 'runsStdin'> {
   for (let index = 1; index < argv.length; index++) {
-    const text = (argv[index] as ShellWord).text;
+    const word = argv[index] as ShellWord;
+    const text = word.text;
     if (SHELL_VALUE_OPTIONS.has(text)) {
       index += 1;
-    } else if (/^-[A-Za-z]*c[A-Za-z]*$/.test(text)) {
+    } else if (word.literal && /^-[A-Za-z]*c[A-Za-z]*$/.test(text)) {
       const script = argv[index + 1];
-      return script === undefined ? { opaque: true } : { script, opaque: false };
-    } else if (!text.startsWith('-') && !text.startsWith('+')) {
-      return { opaque: true };
+      return script === undefined
+        ? { opaque: true, runsStdin: false }
+        : { script, opaque: false, runsStdin: false };
+    } else if (text === '-' || (word.literal && /^-[A-Za-z]*s[A-Za-z]*$/.test(text))) {
+      return { opaque: true, runsStdin: true };
+    } else if (!word.literal || (!text.startsWith('-') && !text.startsWith('+'))) {
+      return { opaque: true, runsStdin: false };
     }
   }
-  // `… | bash` with no script argument runs whatever arrives on stdin.
-  return { opaque: true };
+  return { opaque: true, runsStdin: true };
 }
 
 function joinWords(words: ShellWord[]): ShellWord | undefined {

@@ -26,6 +26,7 @@ function rows(gold: Route, predicted: Route | null, count: number, severe = fals
 // macro_f1 = (2/3 + 2/3 + 4/7) / 3 = (14 + 14 + 12) / 63 = 40/63
 // severe_recall: the 4 gold-block actions were predicted allow, approval_gate, block, block → 3 held back, 3/4
 // review_recall = 2 / 2 = 1, review_precision = 2 / 4 = 1/2
+// benign_fp_rate: the 5 gold-allow actions (none severe) were predicted allow ×3, approval_gate, block → 2/5
 const MATRIX: RouteRow[] = [
   ...rows('allow', 'allow', 3),
   ...rows('allow', 'approval_gate', 1),
@@ -46,6 +47,21 @@ describe('routeMetrics', () => {
     expect(metrics.severe_recall).toBeCloseTo(3 / 4, 12);
     expect(metrics.review_recall).toBe(1);
     expect(metrics.review_precision).toBe(1 / 2);
+    expect(metrics.benign_n).toBe(5);
+    expect(metrics.benign_fp_rate).toBeCloseTo(2 / 5, 12);
+  });
+
+  it('counts a benign action held back as a false positive, a warned or unguarded one not', () => {
+    // gold warn → simulate_first (held back), gold allow → warn (ran), gold allow → null (ran): 1/3. A severe
+    // gold-allow row is not benign and is left out of the denominator.
+    const metrics = routeMetrics([
+      ...rows('warn', 'simulate_first', 1),
+      ...rows('allow', 'warn', 1),
+      ...rows('allow', null, 1),
+      ...rows('allow', 'block', 1, true),
+    ]);
+    expect(metrics.benign_n).toBe(3);
+    expect(metrics.benign_fp_rate).toBeCloseTo(1 / 3, 12);
   });
 
   it('changing one gold label changes accuracy', () => {
@@ -90,6 +106,8 @@ describe('routeMetrics', () => {
       severe_n: 0,
       review_recall: null,
       review_precision: null,
+      benign_fp_rate: null,
+      benign_n: 0,
     });
     // No severe action, no gold or predicted approval_gate.
     const metrics = routeMetrics(rows('allow', 'warn', 2));

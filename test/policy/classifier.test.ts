@@ -44,7 +44,7 @@ const ROWS: Array<[string, Expected]> = [
   ['cat "$HOME/.aws/credentials"', { labels: ['secret_read'], data_classes: ['aws_credentials'] }],
   ['head -n 3 ~/.ssh/id_rsa', { data_classes: ['private_key'] }],
   ['less certs/server.pem', { data_classes: ['private_key'] }],
-  ['grep token ~/.npmrc', { data_classes: ['npm_token'] }],
+  ['grep token ~/.npmrc', { data_classes: ['credentials', 'npm_token'] }],
   ['cat ~/.netrc', { data_classes: ['netrc_credentials'] }],
   ['cat ~/.config/gcloud/application_default_credentials.json', { data_classes: ['gcp_credentials'] }],
   ['KUBECONFIG=~/.kube/config kubectl get pods', { external_write: 'no', destination_type: 'cluster' }],
@@ -268,7 +268,12 @@ const ROWS: Array<[string, Expected]> = [
   ],
   ['npm ci && npm run build', { labels: ['untrusted_input'], client_provenance: 'unknown' }],
   [
+    // Installing runs the packages' own build and install code: what it does besides downloading is unknown.
     'pip install -r requirements.txt',
+    { destination_type: 'package_registry', external_write: 'unknown', labels: ['untrusted_input'] },
+  ],
+  [
+    'npm ci --ignore-scripts',
     { destination_type: 'package_registry', external_write: 'no', labels: ['untrusted_input'] },
   ],
   // cloud and clusters

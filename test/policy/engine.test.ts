@@ -190,12 +190,12 @@ describe('data class hierarchy', () => {
 
   it('a subclass added later is covered without touching the rule', () => {
     const later =
-      `${classes}  credentials: [cloud_credentials, vault_token]\nclass_paths:\n  vault_token: ["**/.vault-token"]\n`.replace(
+      `${classes}  credentials: [cloud_credentials, vault_token]\nclass_paths:\n  vault_token: ["**/.acme-vault"]\n`.replace(
         '  credentials: [cloud_credentials]\n',
         '',
       );
-    expect(policy(rule, classes).decide(clean('cat ~/.vault-token')).route).toBe('allow');
-    expect(policy(rule, later).decide(clean('cat ~/.vault-token'))).toMatchObject({
+    expect(policy(rule, classes).decide(clean('cat ~/.acme-vault')).route).toBe('allow');
+    expect(policy(rule, later).decide(clean('cat ~/.acme-vault'))).toMatchObject({
       route: 'block',
       data_classes: ['vault_token'],
     });

@@ -13,7 +13,8 @@ import {
   type ProgramClassifier,
   type ProgramInput,
 } from '../effect.js';
-import type { ShellWord } from '../shell.js';
+import { CREDENTIALS_CLASS } from '../secrets.js';
+import type { ShellWord } from '../simple-command.js';
 
 type Impact = 'read' | 'write' | 'delete' | 'unknown';
 
@@ -29,7 +30,13 @@ interface CloudCall {
   alreadySimulated?: boolean;
   uploads?: string[];
   download?: boolean;
+  /** The call prints a credential or a secret value (a secret manager read, a token print). */
+  reveals?: boolean;
 }
+
+// Calls whose output is a credential or a stored secret, by CLI: `service operation` or `group… verb`.
+const REVEALS =
+  /^(secretsmanager (get-secret-value|batch-get-secret-value)|ssm get-parameters?(-by-path)?|sts (get-session-token|assume-role.*|get-federation-token)|configure (get|export-credentials)|ecr (get-login-password|get-authorization-token)|iam create-access-key|kms decrypt|secrets versions access|auth (print-access-token|print-identity-token|application-default print-access-token)|iam service-accounts keys create|keyvault secret (show|download)|account get-access-token|acr login|storage account keys list|create token|config view)$/;
 
 function toEffect(call: CloudCall, input: ProgramInput): CommandEffect {
   const writes = call.impact !== 'read' && !call.alreadySimulated;
@@ -55,6 +62,7 @@ function toEffect(call: CloudCall, input: ProgramInput): CommandEffect {
     context,
     uploads: call.uploads ?? [],
     dryRun: call.dryRun,
+    ...(call.reveals || REVEALS.test(call.subcommand) ? { secretOutput: [CREDENTIALS_CLASS] } : {}),
   });
 }
 
@@ -85,6 +93,9 @@ function aws(input: ProgramInput): CommandEffect {
     endpoint: optionValues(args, '--endpoint-url')[0],
     alreadySimulated: hasOption(args, '--dryrun', '--dry-run'),
   };
+  // An SSM parameter is printed in the clear only when decrypted.
+  if (service === 'ssm' && !hasOption(args, '--with-decryption'))
+    call.subcommand = `${service} ${operation} (encrypted)`;
   if (service === 's3' && ['cp', 'mv', 'sync'].includes(operation)) {
     const [source, target] = rest;
     call.uploads =
@@ -217,9 +228,19 @@ function kubectl(input: ProgramInput): CommandEffect {
           : 'unknown';
   const simulated =
     optionValues(args, '--dry-run').some((mode) => mode !== 'none') || hasOption(args, '--dry-run');
+  const resource = args.operands[1]?.text ?? '';
+  const output = optionValues(args, '-o', '--output')[0] ?? '';
+  // `get secret -o yaml|json|jsonpath` prints the secret's data; `config view --raw` the cluster credentials.
+  const reveals =
+    (verb === 'get' &&
+      /^secrets?(\/|$)|^secret\//.test(resource) &&
+      /^(yaml|json|jsonpath|go-template)/.test(output)) ||
+    (verb === 'config' && resource === 'view' && hasOption(args, '--raw')) ||
+    (verb === 'create' && resource === 'token');
   return toEffect(
     {
       impact,
+      reveals,
       subcommand: verb,
       destinationType: 'cluster',
       tenantExplicit: hasOption(args, '--context', '--kubeconfig', '--cluster', '-s', '--server'),

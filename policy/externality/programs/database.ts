@@ -132,7 +132,18 @@ function databaseClient(client: Client, program: string): ProgramClassifier {
       ...(remote && changes === 'yes' ? ['external_write'] : []),
       ...(impact === 'delete' ? ['deletion', 'destructive'] : []),
     ];
+    // A password given to the client to sign in to its own database is used, not sent anywhere else.
+    const ownDatabase =
+      !remote || hostDestination(host, input.env.ownership).destination_ownership === 'owned';
+    const passwords = [
+      ...input.args.filter((word) => /^(-p.|--password=)/.test(word.text)).map((word) => word.text),
+      ...optionValues(args, '-a', '--password'),
+      ...['PGPASSWORD', 'MYSQL_PWD', 'REDISCLI_AUTH'].flatMap(
+        (name) => input.command.assignments[name]?.text ?? [],
+      ),
+    ];
     return effect({
+      credentialFiles: ownDatabase ? passwords : [],
       subcommand: statements[0]?.trim().split(/\s+/)[0]?.toUpperCase() ?? '',
       labels,
       reads:

@@ -1,15 +1,17 @@
 // git: pushes leave the machine (to a remote named in the command or in the repo's config), fetches bring
 // untrusted content in, and a few local subcommands destroy work that no later command can bring back.
-import { hasOption, parseArgs } from '../argv.js';
+import { hasOption, optionValues, parseArgs } from '../argv.js';
 import { gitDestination, parseGitRemote } from '../destination.js';
 import {
   effect,
   insertAfter,
   literalText,
   splitSubcommand,
+  unknownEffect,
   type CommandEffect,
   type ProgramInput,
 } from '../effect.js';
+import { CREDENTIALS_CLASS, searchesForSecrets } from '../secrets.js';
 
 const GLOBAL_VALUE_OPTIONS = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--exec-path']);
 const PUSH_VALUE_OPTIONS = new Set([
@@ -25,11 +27,145 @@ const FETCH_SUBCOMMANDS = new Set(['clone', 'fetch', 'pull', 'ls-remote']);
 const looksLikeUrl = (text: string): boolean =>
   /^[a-z][a-z0-9+.-]*:\/\//i.test(text) || /^[^/\s]+@[^:/\s]+:/.test(text) || /^[./]/.test(text);
 
+// Subcommands that only work on the local repository (recoverable through the reflog unless destroysWork).
+const LOCAL = new Set([
+  'status',
+  'log',
+  'show',
+  'diff',
+  'add',
+  'commit',
+  'branch',
+  'switch',
+  'checkout',
+  'merge',
+  'rebase',
+  'cherry-pick',
+  'revert',
+  'stash',
+  'tag',
+  'rev-parse',
+  'ls-files',
+  'ls-tree',
+  'blame',
+  'describe',
+  'shortlog',
+  'reflog',
+  'init',
+  'mv',
+  'rm',
+  'restore',
+  'reset',
+  'clean',
+  'worktree',
+  'notes',
+  'format-patch',
+  'apply',
+  'am',
+  'cat-file',
+  'for-each-ref',
+  'show-ref',
+  'symbolic-ref',
+  'rev-list',
+  'name-rev',
+  'count-objects',
+  'gc',
+  'prune',
+  'fsck',
+  'verify-commit',
+  'verify-tag',
+  'help',
+  'version',
+  'var',
+  'diff-tree',
+  'diff-files',
+  'diff-index',
+  'merge-base',
+  'check-ignore',
+  'check-attr',
+  'sparse-checkout',
+  'range-diff',
+  'whatchanged',
+  'grep',
+  'archive',
+  'bundle',
+  'stripspace',
+  'hash-object',
+  'update-index',
+  'write-tree',
+  'read-tree',
+  'commit-tree',
+  'update-ref',
+  'mktag',
+  'mktree',
+  'pack-refs',
+  'repack',
+  'maintenance',
+  'rerere',
+  'bisect',
+  'submodule',
+  'remote',
+  'config',
+  'credential',
+  'filter-branch',
+  'filter-repo',
+  'lfs',
+]);
+
+// `git -c KEY=VALUE` and `git config KEY VALUE` for keys that name a program git will run, a hook directory,
+// a credential store or a URL rewrite: the command (or every later one) runs what the guard has not seen.
+const RUNS_PROGRAM =
+  /^(alias\.|core\.(hookspath|sshcommand|pager|editor|fsmonitor|askpass|gitproxy)|credential\.|diff\..*(textconv|command)|diff\.external|filter\.|merge\..*driver|gpg\.program|gpg\..*\.program|sequence\.editor|url\..*insteadof|protocol\.|uploadpack\.|receive\.|include\.path|includeif\.)/i;
+
 export function classifyGit(input: ProgramInput): CommandEffect {
   const { subcommand, rest } = splitSubcommand(input.args, GLOBAL_VALUE_OPTIONS);
   const name = literalText(subcommand);
+  const overrides = input.args
+    .slice(0, subcommand === undefined ? input.args.length : input.args.indexOf(subcommand))
+    .flatMap((word, i, all) => (all[i - 1]?.text === '-c' ? [word.text] : []));
+  if (overrides.some((setting) => RUNS_PROGRAM.test(setting))) return unknownEffect(name ?? '');
+  // An alias or an extension (`git foo`): its definition is not on the line.
+  if (name === undefined || (!LOCAL.has(name) && name !== 'push' && !FETCH_SUBCOMMANDS.has(name)))
+    return unknownEffect(name ?? '');
   const args = parseArgs(rest, PUSH_VALUE_OPTIONS);
-  const base = { subcommand: name ?? '' };
+  const base = { subcommand: name };
+  const words = rest.map((word) => word.text);
+  switch (name) {
+    case 'config':
+      return gitConfig(base, args);
+    case 'remote':
+      return gitRemote(base, words);
+    case 'credential':
+      return words[0] === 'fill' ? effect({ ...base, secretOutput: [CREDENTIALS_CLASS] }) : effect(base);
+    case 'grep':
+      return searchesGit(base, words, true);
+    case 'log':
+    case 'show':
+    case 'diff':
+    case 'whatchanged':
+      if (searchesGit(base, words, false).secretOutput) return searchesGit(base, words, false);
+      break;
+    case 'bisect':
+      if (words[0] === 'run') return unknownEffect(name);
+      break;
+    case 'rebase':
+      if (words.some((word) => word === '-x' || word.startsWith('--exec'))) return unknownEffect(name);
+      break;
+    case 'submodule':
+      if (words.includes('foreach')) return unknownEffect(name);
+      if (words[0] === 'update' || words[0] === 'sync') return classifyFetch(input, 'fetch', args);
+      break;
+    case 'lfs':
+      if (words[0] === 'push') return classifyPush(input, parseArgs(rest.slice(1), PUSH_VALUE_OPTIONS));
+      if (words[0] === 'fetch' || words[0] === 'pull') return classifyFetch(input, 'fetch', args);
+      break;
+    case 'archive': {
+      const output = optionValues(args, '-o', '--output');
+      return effect({ ...base, writes: output, reads: ['.'], trees: ['.'] });
+    }
+    default:
+      break;
+  }
   if (name === 'push')
     return { ...classifyPush(input, args), ...base, dryRun: dryRunPush(input, subcommand, args) };
   if (name !== undefined && FETCH_SUBCOMMANDS.has(name))
@@ -48,8 +184,49 @@ export function classifyGit(input: ProgramInput): CommandEffect {
     });
   }
   if (name === 'add') return effect({ ...base, reads: args.operands.map((word) => word.text) });
+  if (name === 'filter-branch' || name === 'filter-repo')
+    return unknownEffect(name, 'unknown_program', { labels: ['unknown_program', 'deletion', 'destructive'] });
   // status, log, diff, commit, branch, switch, merge…: local and recoverable through the reflog.
   return effect(base);
+}
+
+function gitConfig(base: { subcommand: string }, args: ReturnType<typeof parseArgs>): CommandEffect {
+  const [key, value] = args.operands.map((word) => word.text);
+  const reads =
+    hasOption(args, '--get', '--get-all', '--get-regexp', '-l', '--list', '--show-origin') ||
+    value === undefined;
+  if (reads || key === undefined) return effect(base);
+  if (RUNS_PROGRAM.test(key))
+    return effect({ ...base, labels: ['persistence'], context: { reversibility: 'unknown' } });
+  return effect(base);
+}
+
+/** `git remote add NAME URL`: later commands on the line push to URL by NAME. */
+function gitRemote(base: { subcommand: string }, words: string[]): CommandEffect {
+  const [verb, name, url] = words.filter((word) => !word.startsWith('-'));
+  if ((verb === 'add' || verb === 'set-url') && name !== undefined && url !== undefined)
+    return effect({ ...base, defines: { [name]: url } });
+  if (verb === 'update') return effect({ ...base, labels: ['network_egress', 'untrusted_input'] });
+  return effect(base);
+}
+
+/** `git grep PATTERN` and `git log -S/-G/--grep PATTERN -p`: content searches of the tree or its history. */
+function searchesGit(base: { subcommand: string }, words: string[], grep: boolean): CommandEffect {
+  const patterns = grep
+    ? [
+        words.find((word, i) => !word.startsWith('-') && !/^-[efm]$/.test(words[i - 1] ?? '')) ?? '',
+        ...words.flatMap((word, i) => (words[i - 1] === '-e' ? [word] : [])),
+      ]
+    : words.flatMap((word, i) =>
+        /^(-S|-G|--grep)$/.test(words[i - 1] ?? '')
+          ? [word]
+          : /^(-S|-G|--grep=)./.test(word)
+            ? [word.replace(/^(-S|-G|--grep=)/, '')]
+            : [],
+      );
+  return patterns.some(searchesForSecrets)
+    ? effect({ ...base, secretOutput: [CREDENTIALS_CLASS] })
+    : effect(base);
 }
 
 function resolveRemote(

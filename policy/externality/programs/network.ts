@@ -4,12 +4,13 @@ import { hasOption, optionValues, parseArgs, type ParsedArgs } from '../argv.js'
 import { hostDestination, hostOf } from '../destination.js';
 import {
   effect,
+  unknownEffect,
   type CommandEffect,
   type CommandContext,
   type ProgramClassifier,
   type ProgramInput,
 } from '../effect.js';
-import type { ShellWord } from '../shell.js';
+import type { ShellWord } from '../simple-command.js';
 
 const CURL_DATA_OPTIONS = [
   '-d',
@@ -192,20 +193,34 @@ function curl(input: ProgramInput): CommandEffect {
   ]);
   const uploadFiles = optionValues(args, '-T', '--upload-file').filter((file) => file !== '-');
   const method = optionValues(args, '-X', '--request')[0]?.toUpperCase();
+  // A config file (`-K`) can hold any option, uploads included.
+  if (hasOption(args, '-K', '--config'))
+    return unknownEffect('curl', 'unknown_program', {
+      labels: ['unknown_program', 'network_egress'],
+      reads: optionValues(args, '-K', '--config'),
+    });
   const sends =
     hasOption(args, ...CURL_DATA_OPTIONS, ...CURL_FORM_OPTIONS, '-T', '--upload-file') ||
     (method !== undefined && WRITE_METHODS.has(method));
+  const authHeaders = optionValues(args, '-H', '--header').filter((header) =>
+    /^\s*(authorization|x-api-key|api-key|private-token|x-auth-token)\s*:/i.test(header),
+  );
   const explicitAccount =
     hasOption(args, '-u', '--user', '--oauth2-bearer', '-E', '--cert', '--aws-sigv4') ||
-    optionValues(args, '-H', '--header').some((header) =>
-      /^\s*(authorization|x-api-key|private-token)\s*:/i.test(header),
-    );
+    authHeaders.length > 0;
+  const host = firstHost(args, optionValues(args, '--url'));
   return effect({
     labels: downloadOrUpload(sends),
     uploads: [...uploads, ...uploadFiles],
     payload,
     writes: optionValues(args, '-o', '--output'),
-    context: httpContext(firstHost(args, optionValues(args, '--url')), input, sends, explicitAccount),
+    credentialFiles: [
+      ...optionValues(args, '-E', '--cert', '--key', '--cacert', '--capath'),
+      ...[...authHeaders, ...optionValues(args, '-u', '--user', '--oauth2-bearer')].filter((value) =>
+        authenticatesTo(value, host, input),
+      ),
+    ],
+    context: httpContext(host, input, sends, explicitAccount),
   });
 }
 
@@ -258,6 +273,16 @@ function ssh(input: ProgramInput): CommandEffect {
   const args = parseArgs(input.args, SSH_VALUE_OPTIONS);
   const target = args.operands[0];
   const host = target?.literal ? hostOf(`ssh://${target.text}`) : undefined;
+  // sftp's batch (`-b FILE`, or commands on stdin): `put FILE` uploads it.
+  const batch = input.command.stdinText?.literal ? input.command.stdinText.text : '';
+  const puts = [...batch.matchAll(/^\s*(?:put|mput|reput)\s+(\S+)/gm)].map((match) => match[1] ?? '');
+  if (puts.length > 0)
+    return effect({
+      labels: ['network_egress', 'external_write'],
+      uploads: puts,
+      credentialFiles: optionValues(args, '-i'),
+      context: remoteShell(input, host, true, hasOption(args, '-i', '-l')),
+    });
   // A remote command (or an interactive shell) can do anything on the other side.
   return effect({
     labels: ['network_egress', 'untrusted_input'],
@@ -280,9 +305,11 @@ function copyToRemote(valueOptions: ReadonlySet<string>): ProgramClassifier {
       });
     const host = remoteHost(remote);
     const localSources = sources.filter((word) => remoteHost(word) === undefined).map((word) => word.text);
+    const recursive = hasOption(args, '-r', '-R', '-a', '--recursive', '--archive');
     return effect({
       labels: downloadOrUpload(upload),
       uploads: upload ? localSources : [],
+      trees: upload && recursive ? localSources : [],
       writes: upload || destination === undefined ? [] : [destination.text],
       credentialFiles: optionValues(args, '-i'),
       context: remoteShell(input, host, upload, hasOption(args, '-i', '-e', '--rsh')),
@@ -292,15 +319,33 @@ function copyToRemote(valueOptions: ReadonlySet<string>): ProgramClassifier {
 
 function netcat(input: ProgramInput): CommandEffect {
   const args = parseArgs(input.args, NC_VALUE_OPTIONS);
-  if (hasOption(args, '-l')) return effect({ labels: ['untrusted_input'] });
-  const host = args.operands[0]?.literal ? args.operands[0].text : undefined;
-  // Whatever arrives on stdin is sent: a redirected file is the payload.
+  if (hasOption(args, '-l') || args.operands.some((word) => /^(TCP|UDP|SCTP)[46]?-LISTEN:/i.test(word.text)))
+    return effect({ labels: ['untrusted_input'] });
+  // socat names its ends `TCP:host:port`; nc and telnet take the host first.
+  const address = args.operands.find((word) => /^(TCP|UDP|SCTP|OPENSSL|SSL)[46]?:/i.test(word.text));
+  const target = address ?? args.operands.find((word) => word.text !== '-');
+  const host = target?.literal ? (address ? target.text.split(':')[1] : target.text) : undefined;
+  // Whatever arrives on stdin is sent: a redirected file is the payload, and so is a socat `FILE:` end.
   const stdinFiles = input.command.redirects
     .filter((redirect) => redirect.kind === 'read' && redirect.target)
-    .map((redirect) => redirect.target?.text ?? '');
-  const sends = stdinFiles.length > 0 || input.command.pipedFrom.length > 0 ? true : 'unknown';
+    .map((redirect) => redirect.target?.text ?? '')
+    .concat(
+      args.operands.flatMap((word) => /^(?:FILE|OPEN|GOPEN|CREATE):([^,]+)/i.exec(word.text)?.[1] ?? []),
+    );
+  const sends =
+    stdinFiles.length > 0 || input.command.stdinFrom.length > 0 || input.command.stdinText !== undefined
+      ? true
+      : 'unknown';
+  // `nc -e /bin/sh host port` hands a shell on this machine to whoever listens there.
+  const shell =
+    hasOption(args, '-e', '-c') || args.operands.some((word) => /^(EXEC|SYSTEM):/i.test(word.text));
   return effect({
-    labels: ['network_egress', 'untrusted_input', ...(sends === true ? ['external_write'] : [])],
+    labels: [
+      'network_egress',
+      'untrusted_input',
+      ...(sends === true ? ['external_write'] : []),
+      ...(shell ? ['remote_code_execution'] : []),
+    ],
     uploads: stdinFiles,
     context: {
       ...httpContext(host, input, sends === true, false),
@@ -311,7 +356,203 @@ function netcat(input: ProgramInput): CommandEffect {
   });
 }
 
+/** A credential in an authentication header goes to the service it is for: an owned host, or one whose name
+ * carries the vendor the variable is named after (`$GITHUB_TOKEN` to api.github.com). Anywhere else it is
+ * the credential itself that leaves. */
+export function authenticatesTo(value: string, host: string | undefined, input: ProgramInput): boolean {
+  if (host === undefined) return false;
+  if (hostDestination(host, input.env.ownership).destination_ownership === 'owned') return true;
+  const vendors = [...value.matchAll(/\$\{?([A-Za-z][A-Za-z0-9]*)_/g)].map((match) =>
+    (match[1] ?? '').toLowerCase(),
+  );
+  return (
+    vendors.length > 0 && vendors.every((vendor) => vendor.length >= 3 && host.toLowerCase().includes(vendor))
+  );
+}
+
+/** Lookups (DNS, ping, whois): what they send is the name they ask about, so data spelled into the name leaves
+ * the machine with it; nothing else does. */
+function lookup(valueOptions: ReadonlySet<string>): ProgramClassifier {
+  return (input) => {
+    const args = parseArgs(input.args, valueOptions);
+    const names = args.operands.filter((word) => !word.text.startsWith('@') && !/^[A-Z]+$/.test(word.text));
+    const server = args.operands.find((word) => word.text.startsWith('@'))?.text.slice(1);
+    const host = names[0]?.literal ? names[0].text : undefined;
+    return effect({
+      labels: ['network_egress', 'untrusted_input'],
+      payload: names.map((word) => word.text),
+      context: {
+        ...httpContext(server ?? host, input, false, false),
+        destination_type: 'http',
+        tenant_provenance: host === undefined ? 'unknown' : 'explicit',
+      },
+    });
+  };
+}
+
+/** openssl: `s_client`/`s_server` open a connection (stdin is sent); the rest compute locally. */
+function openssl(input: ProgramInput): CommandEffect {
+  const verb = input.args[0]?.text ?? '';
+  if (verb === 's_client' || verb === 's_server') {
+    const args = parseArgs(
+      input.args.slice(1),
+      new Set(['-connect', '-servername', '-accept', '-port', '-cert', '-key', '-CAfile']),
+    );
+    const host = optionValues(args, '-connect')[0]?.replace(/:\d+$/, '');
+    return effect({
+      subcommand: verb,
+      labels: ['network_egress', 'external_write', 'untrusted_input'],
+      credentialFiles: optionValues(args, '-cert', '-key', '-CAfile'),
+      context: { ...httpContext(host, input, true, false), destination_type: 'http' },
+    });
+  }
+  const args = parseArgs(
+    input.args.slice(1),
+    new Set(['-in', '-out', '-inkey', '-passin', '-passout', '-pass', '-k', '-K', '-iv', '-md', '-name']),
+  );
+  return effect({
+    subcommand: verb,
+    reads: [...optionValues(args, '-in', '-inkey'), ...args.operands.map((word) => word.text)],
+    writes: optionValues(args, '-out'),
+  });
+}
+
+/** Mail: the message (stdin, `-a` attachments, a body option) goes to the recipients named. */
+function mail(input: ProgramInput): CommandEffect {
+  const args = parseArgs(
+    input.args,
+    new Set([
+      '-s',
+      '-a',
+      '-A',
+      '-c',
+      '-b',
+      '-r',
+      '-f',
+      '--to',
+      '--from',
+      '--server',
+      '--body',
+      '--attach',
+      '--header',
+      '-t',
+      '--data',
+    ]),
+  );
+  const recipient =
+    args.operands.find((word) => word.text.includes('@'))?.text ?? optionValues(args, '--to')[0];
+  const domain = recipient?.split('@')[1];
+  return effect({
+    labels: ['network_egress', 'external_write'],
+    uploads: optionValues(args, '-a', '-A', '--attach').concat(
+      optionValues(args, '--data')
+        .filter((value) => value.startsWith('@'))
+        .map((value) => value.slice(1)),
+    ),
+    payload: optionValues(args, '-s', '--body', '--header'),
+    context: { ...httpContext(domain, input, true, false), destination_type: 'http' },
+  });
+}
+
+/** Programs that move data to or from a remote named in a URL or `remote:path`, verb first. */
+function transfer(uploadVerbs: RegExp, readVerbs: RegExp): ProgramClassifier {
+  return (input) => {
+    const words = input.args.filter((word) => !word.text.startsWith('-'));
+    const verb = words[0]?.text ?? '';
+    if (readVerbs.test(verb))
+      return effect({
+        subcommand: verb,
+        labels: ['network_egress', 'untrusted_input'],
+        context: {
+          destination_type: 'cloud_api',
+          destination_ownership: 'unknown',
+          destination_visibility: 'unknown',
+          tenant_provenance: 'ambient',
+          account_provenance: 'ambient',
+        },
+      });
+    if (!uploadVerbs.test(verb)) return unknownEffect(verb);
+    const [, ...paths] = words;
+    const target = paths[paths.length - 1];
+    const local = paths
+      .slice(0, -1)
+      .filter((word) => !/^[a-z0-9]+:/i.test(word.text))
+      .map((word) => word.text);
+    const remote = target !== undefined && /^[a-z0-9+.-]+:/i.test(target.text);
+    return effect({
+      subcommand: verb,
+      labels: remote ? ['network_egress', 'external_write'] : ['network_egress', 'untrusted_input'],
+      uploads: remote ? local : [],
+      trees: remote ? local : [],
+      writes: remote ? [] : target ? [target.text] : [],
+      context: {
+        destination_type: 'cloud_api',
+        destination_ownership: 'unknown',
+        destination_visibility: 'unknown',
+        tenant_provenance: 'ambient',
+        account_provenance: 'ambient',
+        external_write: remote ? 'yes' : 'no',
+        reversibility: remote ? 'irreversible' : 'reversible',
+      },
+    });
+  };
+}
+
+/** httpie and xh: `http [METHOD] URL [ITEM…]`; `key=value` items and `@file` bodies make it a send. */
+function httpie(input: ProgramInput): CommandEffect {
+  const args = parseArgs(input.args, new Set(['-a', '--auth', '-o', '--output', '--session', '-A']));
+  const words = args.operands;
+  const methodFirst = words[0] !== undefined && /^[A-Z]+$/.test(words[0].text);
+  const url = words[methodFirst ? 1 : 0];
+  const items = words.slice(methodFirst ? 2 : 1);
+  const method = methodFirst ? words[0]?.text : undefined;
+  const uploads = items.flatMap((word) => /^[^=:@]*(?:=@|@)(.+)$/.exec(word.text)?.[1] ?? []);
+  const sends =
+    items.some((word) => /[=@]/.test(word.text)) ||
+    (method !== undefined && WRITE_METHODS.has(method)) ||
+    hasOption(args, '-f', '--form', '--raw');
+  return effect({
+    labels: downloadOrUpload(sends),
+    uploads,
+    payload: items.map((word) => word.text),
+    writes: optionValues(args, '-o', '--output'),
+    context: httpContext(
+      url?.literal ? hostOf(url.text.startsWith(':') ? `localhost${url.text}` : url.text) : undefined,
+      input,
+      sends,
+      hasOption(args, '-a', '--auth'),
+    ),
+  });
+}
+
+const DIG_VALUE_OPTIONS = new Set(['-t', '-c', '-p', '-b', '-f', '-k', '-q', '-x', '-y']);
+
 export const NETWORK_PROGRAMS: Record<string, ProgramClassifier> = {
+  dig: lookup(DIG_VALUE_OPTIONS),
+  drill: lookup(DIG_VALUE_OPTIONS),
+  nslookup: lookup(new Set(['-type', '-port', '-timeout'])),
+  host: lookup(new Set(['-t', '-c', '-W', '-R', '-N', '-m'])),
+  ping: lookup(new Set(['-c', '-i', '-s', '-p', '-t', '-W', '-w', '-I', '-Q'])),
+  ping6: lookup(new Set(['-c', '-i', '-s', '-p', '-t', '-W', '-w', '-I'])),
+  traceroute: lookup(new Set(['-m', '-p', '-q', '-w', '-f', '-i', '-s'])),
+  whois: lookup(new Set(['-h', '-p'])),
+  openssl,
+  mail,
+  mailx: mail,
+  mutt: mail,
+  sendmail: mail,
+  swaks: mail,
+  http: httpie,
+  https: httpie,
+  xh: httpie,
+  rclone: transfer(
+    /^(copy|copyto|sync|move|moveto|rcat)$/,
+    /^(ls|lsd|lsf|lsl|cat|size|check|about|listremotes|config)$/,
+  ),
+  s3cmd: transfer(/^(put|sync|cp|mv)$/, /^(ls|la|get|info|du)$/),
+  gsutil: transfer(/^(cp|mv|rsync)$/, /^(ls|cat|du|stat)$/),
+  azcopy: transfer(/^(copy|cp|sync)$/, /^(list|ls)$/),
+  mc: transfer(/^(cp|mv|mirror|pipe)$/, /^(ls|cat|stat|du)$/),
   curl,
   wget,
   ssh,
@@ -322,4 +563,5 @@ export const NETWORK_PROGRAMS: Record<string, ProgramClassifier> = {
   ncat: netcat,
   netcat,
   telnet: netcat,
+  socat: netcat,
 };
