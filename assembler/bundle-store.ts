@@ -11,6 +11,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import {
   actionBundleFileName,
   SEAL_FILE_NAME,
+  storageName,
   type ActionProof,
   type BundleDigest,
   type DsseEnvelope,
@@ -68,7 +69,7 @@ export class BundleStore {
   }
 
   sessionDir(sessionId: string): string {
-    return join(this.dataDir, 'bundles', sessionDirName(sessionId));
+    return join(this.dataDir, 'bundles', storageName(sessionId));
   }
 
   /** The session's bundles in chain order, as the files say. */
@@ -177,12 +178,6 @@ export class BundleStore {
     }
     return known;
   }
-}
-
-/** Session ids come from telemetry: keep them from escaping the bundles directory. */
-function sessionDirName(sessionId: string): string {
-  const safe = sessionId.replace(/[^A-Za-z0-9._-]/g, '_');
-  return safe === '' || safe === '.' || safe === '..' ? `_${safe}` : safe;
 }
 
 async function readEnvelope(

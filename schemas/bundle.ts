@@ -1,7 +1,7 @@
 // The contract between the assembler and the verifier (ARCHITECTURE.md §5): a DSSE envelope over an in-toto
 // Statement v1 whose predicate is the action's proof, plus a per-session seal. All digests are sha256 hex
 // over RFC 8785 canonical JSON (schemas/digest.ts) unless a field says otherwise.
-import { canonicalDigest } from './digest.js';
+import { canonicalDigest, sha256Hex } from './digest.js';
 import type { EnforceabilityClass, Route } from './guard.js';
 import type { ObservationKind, RuntimeFamily } from './observation.js';
 
@@ -230,9 +230,17 @@ export interface SessionSeal {
 /** A bundle's digest: sha256 of its DSSE payload bytes (the canonical Statement). */
 export type BundleDigest = string;
 
-/** File names under `<data>/bundles/<session_id>/`. */
+/** How an id from the wire names a file or folder: injective and safe. A plain id names itself; any other
+ * (unusual characters, longer than 128, `.`/`..`) is named by its sha256, behind a `~` no plain id starts with.
+ * (A lossy escaping once gave two sessions one folder; an unbounded one, names the file system refused.) */
+export function storageName(id: string): string {
+  const plain = /^[A-Za-z0-9._-]{1,128}$/.test(id) && id !== '.' && id !== '..';
+  return plain ? id : `~${sha256Hex(id)}`;
+}
+
+/** File names under `<data>/bundles/<storageName(session_id)>/`. */
 export function actionBundleFileName(sequence: number, actionId: string): string {
-  return `${String(sequence).padStart(6, '0')}-${actionId.replace(/[^A-Za-z0-9._-]/g, '_')}.dsse.json`;
+  return `${String(sequence).padStart(6, '0')}-${storageName(actionId)}.dsse.json`;
 }
 export const SEAL_FILE_NAME = 'seal.dsse.json';
 
