@@ -126,9 +126,10 @@ assemblerOptions(
 // Runs through cli/main.ts's fast path; declared here for `--help` and the command list.
 const hook = program
   .command('hook')
-  .description('Codex hook command: reads the hook JSON on stdin, asks the guard, prints the answer');
-for (const [name, flag] of Object.entries(HOOK_FLAGS))
-  hook.option(`--${name}${flag.value ? ` ${flag.value}` : ''}`, flag.description);
+  .description(
+    'Codex hook command of older hooks.json files: hands the call to bin/proofline-hook (see `init codex`)',
+  );
+for (const [name, flag] of Object.entries(HOOK_FLAGS)) hook.option(`--${name} ${flag.value}`, flag.description);
 
 program
   .command('approve')
