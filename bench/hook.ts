@@ -27,7 +27,7 @@ export async function benchHook(): Promise<BenchRow[]> {
   try {
     for (let i = 0; i < RUNS; i++) {
       const started = performance.now();
-      const result = await runHookProcess(preToolUse, { url: pipeline.url, headerFile: "/dev/null" });
+      const result = await runHookProcess(preToolUse, { url: pipeline.url, headerFile: '/dev/null' });
       times.push(performance.now() - started);
       if (result.exitCode !== 0) throw new Error(`hook exited ${result.exitCode}: ${result.stderr}`);
     }

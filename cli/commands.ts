@@ -129,7 +129,8 @@ const hook = program
   .description(
     'Codex hook command of older hooks.json files: hands the call to bin/proofline-hook (see `init codex`)',
   );
-for (const [name, flag] of Object.entries(HOOK_FLAGS)) hook.option(`--${name} ${flag.value}`, flag.description);
+for (const [name, flag] of Object.entries(HOOK_FLAGS))
+  hook.option(`--${name} ${flag.value}`, flag.description);
 
 program
   .command('approve')

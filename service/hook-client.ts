@@ -99,7 +99,11 @@ export async function withHookHeaders<T>(
  * Those command lines carry no event, so this reads it from stdin, then hands the call to the client, whose
  * answer (or refusal) is final. A command line it cannot read still reaches the client, with no usable URL,
  * so a tool call is denied rather than let through by an exit 1. */
-export async function runHookCompat(options: { url?: string; token?: string; problem?: string }): Promise<number> {
+export async function runHookCompat(options: {
+  url?: string;
+  token?: string;
+  problem?: string;
+}): Promise<number> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   const stdin = Buffer.concat(chunks);

@@ -1,6 +1,6 @@
 // POST /v1/hook/<Event>: the route bin/proofline-hook talks to. The body is the hook's stdin exactly as Codex
 // wrote it; the answer's body is exactly what the hook prints, and the `x-proofline-hook-exit` header its exit
-// code, so the sh client never parses JSON. A payload the server cannot decide on is answered, not refused: a
+// code (0: the body is stdout; 2: the body is the reason for stderr), so the sh client never parses JSON. A payload the server cannot decide on is answered, not refused: a
 // deny for PreToolUse and PermissionRequest, nothing for the other events. The server reads the assumption
 // context itself (context.ts), from the payload's cwd.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -49,7 +49,10 @@ export async function hookRoute(app: FastifyInstance, deps: HookRouteDeps): Prom
     const reading = readHookStdin(body, event);
     if ('problem' in reading) {
       request.log.warn({ event, problem: reading.problem }, 'hook payload refused');
-      return sendAnswer(reply, cannotDecideAnswer(reading.answerAs, reading.problem));
+      const answer = reading.block
+        ? { stdout: `proofline: ${reading.problem}; blocked`, exitCode: 2 }
+        : cannotDecideAnswer(event, reading.problem);
+      return sendAnswer(reply, answer);
     }
     const { payload } = reading;
     // The receipt is taken when a tool call is proposed; a reading that fails leaves it without a context.
@@ -66,10 +69,11 @@ export async function hookRoute(app: FastifyInstance, deps: HookRouteDeps): Prom
 }
 
 function sendAnswer(reply: FastifyReply, answer: HookAnswer): FastifyReply {
+  const isJson = answer.exitCode === 0 && answer.stdout !== '';
   return reply
     .code(200)
     .header(HOOK_EXIT_HEADER, String(answer.exitCode))
-    .type(answer.stdout === '' ? 'text/plain; charset=utf-8' : 'application/json')
+    .type(isJson ? 'application/json' : 'text/plain; charset=utf-8')
     .send(answer.stdout);
 }
 
