@@ -43,6 +43,7 @@ describe.skipIf(process.env.CODEX_E2E === '0')('real Codex CLI through proofline
   let serve: ServeProcess | undefined;
   let model: ResponsesServer | undefined;
   let trusted: string[];
+  let doctor: { code: number; stdout: string };
   let run: CodexExecResult;
   let bundles: BundleFile[];
   const callId = (command: string) => model!.calls.find((c) => c.command === command)!.callId;
@@ -74,6 +75,14 @@ describe.skipIf(process.env.CODEX_E2E === '0')('real Codex CLI through proofline
     trusted = (await listHooks({ codex, codexHome, cwd: workspace.dir, env }))
       .filter((hook) => hook.trustStatus === 'trusted')
       .map((hook) => hook.eventName);
+    doctor = await promisify(execFile)(
+      process.execPath,
+      [PROOFLINE_CLI, 'doctor', '--codex-home', codexHome, '--codex', codex],
+      { env },
+    ).then(
+      (r) => ({ code: 0, stdout: r.stdout }),
+      (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+    );
     run = await codexExec({
       codex,
       codexHome,
@@ -95,6 +104,13 @@ describe.skipIf(process.env.CODEX_E2E === '0')('real Codex CLI through proofline
   it('runs every hook `proofline init codex --trust` wrote, under trust Codex persisted itself', () => {
     const expected = CONFIGURED_EVENTS.map((e) => e.charAt(0).toLowerCase() + e.slice(1));
     expect(trusted.sort()).toEqual([...expected].sort());
+  });
+
+  it('passes `proofline doctor`: hooks, client, trust, [otel], server and tokens', () => {
+    expect(doctor.stdout).not.toMatch(/^FAIL/m);
+    expect(doctor.stdout).toMatch(/^PASS trust: 12 hooks trusted/m);
+    expect(doctor.stdout).toMatch(/^PASS server: /m);
+    expect(doctor.code, doctor.stdout).toBe(0);
   });
 
   it('plays the whole script through Codex and ends with the final answer', () => {
