@@ -13,7 +13,7 @@ import { startResponsesServer } from '../harness/codex/responses-server.js';
 import { freshDir } from './dirs.js';
 import { percentile, type BenchRow } from './table.js';
 
-const RUNS = 5;
+const RUNS = 9;
 
 export async function benchCodex(): Promise<BenchRow[]> {
   const codex = await installCodex();
@@ -71,6 +71,8 @@ export async function benchCodex(): Promise<BenchRow[]> {
         value: withHooks,
         unit: 'ms',
         baseline: { name: 'same run without hooks', value: without },
+        goal: '≤ 1.10× without hooks',
+        met: withHooks <= 1.1 * without,
       },
       {
         measure: 'codex exec time added by proofline hooks (median)',

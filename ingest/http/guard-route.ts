@@ -2,7 +2,8 @@
 // per registration, i.e. per receiver). POST /v1/guard takes `{hook, context?}` and answers JSON; POST
 // /v1/hook/<Event> (hook-route.ts) is what the hook client talks to. Both go through answerHookCall: decide
 // (PreToolUse, PermissionRequest) in the session's context, record the hook call as observations, make them
-// durable, and only then answer, so a decision Codex acts on is never one proofline failed to record.
+// durable, and only then answer, so a decision Codex acts on is never one proofline failed to record (the hook
+// route lets the events without a decision skip the wait: see there).
 import type { FastifyInstance } from 'fastify';
 
 import type { Guard } from '../../schemas/guard.js';
@@ -36,7 +37,7 @@ export async function guardRoutes(app: FastifyInstance, deps: GuardRouteDeps): P
   const sessionGuard = deps.sessionGuard ?? new SessionGuard();
   registerApprovalRoutes(app, { approvals: sessionGuard.approvals, publisher: deps.publisher });
   registerDecideRoute(app, { ...deps, sessionGuard });
-  const answerHookCall: AnswerHookCall = async (hook, context, request, reply) => {
+  const answerHookCall: AnswerHookCall = async (hook, context, request, reply, options) => {
     const event = hook.hook_event_name;
     const decided = GUARDED_EVENTS.has(event)
       ? sessionGuard.decide(deps.guard(), guardRequestFromHook(hook))
@@ -49,6 +50,12 @@ export async function guardRoutes(app: FastifyInstance, deps: GuardRouteDeps): P
       storeContent: deps.storeContent,
       observedUnixNano: nowUnixNano(),
     });
+    if (!decided && options?.durableFirst === false) {
+      deps.publisher
+        .publish(observations)
+        .catch((error: unknown) => request.log.error({ err: error, event }, 'hook call not recorded'));
+      return { answer: hookAnswer(event, undefined) };
+    }
     if (
       !(await recordBeforeAnswering(deps.publisher, observations, request, reply, () => decided?.abandon()))
     )

@@ -6,7 +6,13 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 import type { GuardDecision } from '../../schemas/guard.js';
-import { HOOK_EXIT_HEADER, isHookEvent, type HookContext, type HookPayload } from '../../schemas/hook.js';
+import {
+  GUARDED_EVENTS,
+  HOOK_EXIT_HEADER,
+  isHookEvent,
+  type HookContext,
+  type HookPayload,
+} from '../../schemas/hook.js';
 import { readWorkspaceContext } from '../hook/context.js';
 import { cannotDecideAnswer, type HookAnswer } from '../hook/output.js';
 import { MAX_HOOK_PAYLOAD_BYTES, readHookStdin } from '../hook/payload.js';
@@ -16,12 +22,14 @@ export interface AnsweredHookCall {
   decision?: GuardDecision;
 }
 
-/** Decides, records, and returns the answer; undefined when a 503 was sent instead (nothing was recorded). */
+/** Decides, records, and returns the answer; undefined when a 503 was sent instead (nothing was recorded).
+ * `durableFirst: false` answers before the records are durable (they are published in order all the same). */
 export type AnswerHookCall = (
   hook: HookPayload,
   context: HookContext | undefined,
   request: FastifyRequest,
   reply: FastifyReply,
+  options?: { durableFirst: boolean },
 ) => Promise<AnsweredHookCall | undefined>;
 
 export interface HookRouteDeps {
@@ -63,7 +71,12 @@ export async function hookRoute(app: FastifyInstance, deps: HookRouteDeps): Prom
             return undefined;
           })
         : undefined;
-    const answered = await deps.answerHookCall(payload, context, request, reply);
+    // Only a decision must be durable before Codex acts on it. Every other event's answer is empty, and Codex
+    // never retries a hook: a record the transport refuses is lost whether or not the answer waited for it, so
+    // waiting (one fsync, most of a call's time) would buy Codex's turn nothing. They are published in order.
+    const answered = await deps.answerHookCall(payload, context, request, reply, {
+      durableFirst: GUARDED_EVENTS.has(event),
+    });
     return answered ? sendAnswer(reply, answered.answer) : reply;
   });
 }
