@@ -109,7 +109,9 @@ async function checkHandlers(handlers: Handler[], path: string, add: Add): Promi
           ? `${handler.client} is not an executable file`
           : !(await isFile(handler.headerFile))
             ? `its header file ${handler.headerFile} is missing`
-            : undefined;
+            : ((await stat(handler.headerFile)).mode & 0o077) !== 0
+              ? `its header file ${handler.headerFile} (the token) is readable by others: chmod 600`
+              : undefined;
     add(problem ? 'FAIL' : 'PASS', `${event} hook`, problem ?? `${handler.client} → ${handler.url}`);
   }
   const missing = CONFIGURED_EVENTS.filter((event) => !handlers.some((h) => h.event === event));
