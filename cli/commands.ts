@@ -140,6 +140,7 @@ init
   )
   .option('--codex-home <dir>', 'the Codex home (default: $CODEX_HOME, then ~/.codex)')
   .option('--url <url>', `proofline server (default: $${ENV.url}, then ${DEFAULT_SERVER_URL})`)
+  .option('--otlp-url <url>', 'where Codex exports OTLP, when not to --url (a Collector in front)')
   .option('--token <token>', `bearer token the server requires (default: $${ENV.token})`)
   .option('--token-file <file>', 'read the bearer token from this file')
   .option('--trust', 'trust the written hooks through `codex app-server` (Codex skips untrusted hooks)')
@@ -159,6 +160,7 @@ init
     const lines = await initCodex({
       codexHome: opts.codexHome ?? defaultCodexHome(),
       url: opts.url ?? process.env[ENV.url] ?? DEFAULT_SERVER_URL,
+      otlpUrl: opts.otlpUrl,
       token: token || undefined,
       force: opts.force === true,
       ...(opts.trust ? { trust: { codex: opts.codex } } : {}),

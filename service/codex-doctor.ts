@@ -213,9 +213,19 @@ function checkOtel(config: TomlTable | undefined, url: string | undefined, add: 
     const expected = url ? `${url.replace(/\/+$/, '')}/v1/${signal}` : undefined;
     if (!exporter)
       add('FAIL', `[otel] ${key}`, `no otlp-http exporter: Codex's ${signal} never reach proofline`);
+    else if (typeof exporter.endpoint !== 'string' || !exporter.endpoint.endsWith(`/v1/${signal}`))
+      add(
+        'FAIL',
+        `[otel] ${key}`,
+        `endpoint ${String(exporter.endpoint)} is not a /v1/${signal} URL (Codex uses it verbatim)`,
+      );
     else if (expected && exporter.endpoint !== expected)
-      add('FAIL', `[otel] ${key}`, `exports to ${String(exporter.endpoint)}, not ${expected}`);
-    else add('PASS', `[otel] ${key}`, `${String(exporter.endpoint)} (${String(exporter.protocol)})`);
+      add(
+        'NOTE',
+        `[otel] ${key}`,
+        `exports to ${exporter.endpoint}, not the hooks' server ${expected} (a Collector in front?)`,
+      );
+    else add('PASS', `[otel] ${key}`, `${exporter.endpoint} (${String(exporter.protocol)})`);
   }
   const metrics = (config.otel as Record<string, unknown> | undefined)?.metrics_exporter;
   if (metrics === undefined)

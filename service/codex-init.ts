@@ -25,7 +25,10 @@ export class CodexInitError extends ProoflineError<'CODEX_INIT_REFUSED' | 'CODEX
 
 export interface CodexInitOptions {
   codexHome: string;
+  /** The proofline server the hooks ask. */
   url: string;
+  /** Where Codex exports OTLP, when not straight to `url` (an OpenTelemetry Collector in front). */
+  otlpUrl?: string;
   token?: string;
   /** Replace a different [otel] block and earlier proofline hooks. */
   force: boolean;
@@ -37,10 +40,8 @@ export interface CodexInitOptions {
 
 /** Writes the Codex home; returns one line per file for the operator. */
 export async function initCodex(options: CodexInitOptions): Promise<string[]> {
-  const url = new URL(options.url);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new CodexInitError('CODEX_INIT_REFUSED', `--url must be http(s): ${options.url}`, { exitCode: 2 });
-  const serverUrl = options.url.replace(/\/+$/, '');
+  const serverUrl = httpUrl(options.url, '--url');
+  const otlpUrl = httpUrl(options.otlpUrl ?? options.url, '--otlp-url');
   const home = options.codexHome;
   const client = options.client ?? hookClientPath();
   await mkdir(home, { recursive: true, mode: 0o700 });
@@ -50,7 +51,7 @@ export async function initCodex(options: CodexInitOptions): Promise<string[]> {
 
   // Decide everything before writing anything, so a refusal leaves the home as it was.
   const hooks = await mergedHooks(hooksPath, prooflineHooks(client, serverUrl, headerPath), options.force);
-  const config = await configWithOtel(configPath, serverUrl, options.token, options.force);
+  const config = await configWithOtel(configPath, otlpUrl, options.token, options.force);
 
   await writeHookHeaders(headerPath, options.token);
   await chmod(headerPath, 0o600);
@@ -80,6 +81,20 @@ export async function initCodex(options: CodexInitOptions): Promise<string[]> {
     );
   }
   return lines;
+}
+
+function httpUrl(text: string, flag: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:')
+    throw new CodexInitError('CODEX_INIT_REFUSED', `${flag} must be an http(s) URL: ${text}`, {
+      exitCode: 2,
+    });
+  return text.replace(/\/+$/, '');
 }
 
 async function readOptional(path: string): Promise<string | undefined> {

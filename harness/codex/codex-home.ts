@@ -17,8 +17,10 @@ export interface CodexHomeOptions {
   dir: string;
   /** Provider base_url, e.g. the scripted server's `http://127.0.0.1:P/v1`. */
   modelBaseUrl: string;
-  /** proofline's root URL. */
+  /** proofline's root URL: hooks go there, and OTLP too unless `otlpUrl` says otherwise. */
   prooflineUrl: string;
+  /** Where OTLP goes instead (/v1/logs and /v1/traces under it): a Collector in front. */
+  otlpUrl?: string;
   /** Run `proofline init codex --trust` with this codex binary and environment; absent: no hooks. */
   hooks?: { codex: string; env: NodeJS.ProcessEnv };
 }
@@ -33,7 +35,8 @@ export async function writeCodexHome(options: CodexHomeOptions): Promise<CodexHo
   await mkdir(options.dir, { recursive: true });
   await writeFile(join(options.dir, 'config.toml'), baseConfig(options.modelBaseUrl));
   if (!options.hooks) {
-    await appendFile(join(options.dir, 'config.toml'), `\n${otelBlock(options.prooflineUrl, undefined)}`);
+    const otlpUrl = options.otlpUrl ?? options.prooflineUrl;
+    await appendFile(join(options.dir, 'config.toml'), `\n${otelBlock(otlpUrl, undefined)}`);
     return { dir: options.dir, initOutput: '' };
   }
   const { stdout } = await promisify(execFile)(
@@ -41,6 +44,7 @@ export async function writeCodexHome(options: CodexHomeOptions): Promise<CodexHo
     [
       PROOFLINE_CLI,
       ...['init', 'codex', '--codex-home', options.dir, '--url', options.prooflineUrl],
+      ...(options.otlpUrl ? ['--otlp-url', options.otlpUrl] : []),
       ...['--trust', '--codex', options.hooks.codex],
     ],
     { env: { ...options.hooks.env, CODEX_HOME: options.dir }, timeout: 120_000 },

@@ -120,6 +120,21 @@ describe('proofline init codex', () => {
     expect(read(home, 'config.toml')).toContain('http://127.0.0.1:1/v1/logs');
   });
 
+  it('with a Collector in front, exports OTLP there and still points the hooks at proofline', async () => {
+    const home = freshHome();
+    await initCodex({ codexHome: home, url: server.url, otlpUrl: 'http://127.0.0.1:14318/', force: false });
+    expect(read(home, 'config.toml')).toContain('endpoint = "http://127.0.0.1:14318/v1/traces"');
+    expect(hooksOf(home).hooks.PreToolUse![0]!.hooks[0]!.command).toContain(` ${server.url} `);
+    const checks = await runDoctor({ codexHome: home });
+    expect(checks.find((c) => c.what === '[otel] exporter')).toMatchObject({
+      status: 'NOTE',
+      detail: /Collector/,
+    });
+    await expect(initCodex({ codexHome: freshHome(), url: 'ftp://x', force: false })).rejects.toThrow(
+      /--url must be an http\(s\) URL/,
+    );
+  });
+
   it('replaces an old `proofline hook` handler only with --force', async () => {
     const home = freshHome();
     await initCodex({ codexHome: home, url: server.url, force: false });
