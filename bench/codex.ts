@@ -1,19 +1,19 @@
 // Wall time of one real `codex exec` run (Codex CLI 0.169.0, a scripted model that asks for one `ls`) with every
-// hook event going through `proofline hook`, beside the same run without hooks. OTLP goes to the same real
+// hook event going through bin/proofline-hook as `proofline init codex --trust` configures it, beside the same
+// run without hooks. OTLP goes to the same real
 // `proofline serve` (example team policy) in both, so the difference is what the hooks cost a user.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { codexEnv, codexExec, installCodex } from '../harness/codex/codex-exec.js';
 import { writeCodexHome } from '../harness/codex/codex-home.js';
-import { trustHooks } from '../harness/codex/hook-trust.js';
 import { startServe, waitForSeals } from '../harness/codex/proofline-serve.js';
 import { EXAMPLE_POLICY } from '../harness/codex/repo.js';
 import { startResponsesServer } from '../harness/codex/responses-server.js';
 import { freshDir } from './dirs.js';
 import { percentile, type BenchRow } from './table.js';
 
-const RUNS = 5;
+const RUNS = 9;
 
 export async function benchCodex(): Promise<BenchRow[]> {
   const codex = await installCodex();
@@ -25,16 +25,11 @@ export async function benchCodex(): Promise<BenchRow[]> {
   const serve = await startServe({ dataDir, policy: EXAMPLE_POLICY, settleMs: 200, idleTimeoutMs: 600_000 });
   const model = await startResponsesServer(['ls']);
   try {
-    const home = async (hooks: boolean) =>
-      writeCodexHome({
-        dir: join(root, hooks ? 'home-hooks' : 'home-plain'),
-        modelBaseUrl: model.baseUrl,
-        prooflineUrl: serve.url,
-        hooks,
-      });
-    const plainHome = await home(false);
-    const hooksHome = await home(true);
-    await trustHooks({ codex, codexHome: hooksHome, cwd: workspace, env: codexEnv(hooksHome) });
+    const plainHome = join(root, 'home-plain');
+    const hooksHome = join(root, 'home-hooks');
+    const common = { modelBaseUrl: model.baseUrl, prooflineUrl: serve.url };
+    await writeCodexHome({ dir: plainHome, ...common });
+    await writeCodexHome({ dir: hooksHome, ...common, hooks: { codex, env: codexEnv(hooksHome) } });
 
     const run = async (codexHome: string) => {
       const result = await codexExec({
@@ -76,6 +71,8 @@ export async function benchCodex(): Promise<BenchRow[]> {
         value: withHooks,
         unit: 'ms',
         baseline: { name: 'same run without hooks', value: without },
+        goal: '≤ 1.10× without hooks',
+        met: withHooks <= 1.1 * without,
       },
       {
         measure: 'codex exec time added by proofline hooks (median)',

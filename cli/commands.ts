@@ -132,9 +132,65 @@ assemblerOptions(
 // Runs through cli/main.ts's fast path; declared here for `--help` and the command list.
 const hook = program
   .command('hook')
-  .description('Codex hook command: reads the hook JSON on stdin, asks the guard, prints the answer');
+  .description(
+    'Codex hook command of older hooks.json files: hands the call to bin/proofline-hook (see `init codex`)',
+  );
 for (const [name, flag] of Object.entries(HOOK_FLAGS))
-  hook.option(`--${name}${flag.value ? ` ${flag.value}` : ''}`, flag.description);
+  hook.option(`--${name} ${flag.value}`, flag.description);
+
+const init = program.command('init').description('Point a runtime at proofline');
+init
+  .command('codex')
+  .description(
+    'Write $CODEX_HOME/hooks.json (every event → bin/proofline-hook), its header file and config.toml [otel]',
+  )
+  .option('--codex-home <dir>', 'the Codex home (default: $CODEX_HOME, then ~/.codex)')
+  .option('--url <url>', `proofline server (default: $${ENV.url}, then ${DEFAULT_SERVER_URL})`)
+  .option('--otlp-url <url>', 'where Codex exports OTLP, when not to --url (a Collector in front)')
+  .option('--token <token>', `bearer token the server requires (default: $${ENV.token})`)
+  .option('--token-file <file>', 'read the bearer token from this file')
+  .option('--trust', 'trust the written hooks through `codex app-server` (Codex skips untrusted hooks)')
+  .option('--codex <path>', 'the codex binary for --trust (default: codex on PATH)', 'codex')
+  .option('--force', 'replace a different [otel] block and earlier proofline hooks (other hooks are kept)')
+  .action(async (opts) => {
+    const [{ initCodex }, { defaultCodexHome }, { readFile }] = await Promise.all([
+      import('../service/codex-init.js'),
+      import('../service/codex-config.js'),
+      import('node:fs/promises'),
+    ]);
+    if (opts.token && opts.tokenFile)
+      throw new InvalidArgumentError('give --token or --token-file, not both');
+    const token = opts.tokenFile
+      ? (await readFile(opts.tokenFile, 'utf8')).trim()
+      : (opts.token ?? process.env[ENV.token]);
+    const lines = await initCodex({
+      codexHome: opts.codexHome ?? defaultCodexHome(),
+      url: opts.url ?? process.env[ENV.url] ?? DEFAULT_SERVER_URL,
+      otlpUrl: opts.otlpUrl,
+      token: token || undefined,
+      force: opts.force === true,
+      ...(opts.trust ? { trust: { codex: opts.codex } } : {}),
+    });
+    process.stdout.write(`${lines.join('\n')}\n`);
+  });
+
+program
+  .command('doctor')
+  .description(
+    'Check a Codex home: hooks, trust, [otel], server, token (PASS/FAIL per line; non-zero on FAIL)',
+  )
+  .option('--codex-home <dir>', 'the Codex home (default: $CODEX_HOME, then ~/.codex)')
+  .option('--codex <path>', 'the codex binary for the trust check (default: codex on PATH)')
+  .action(async (opts) => {
+    const [{ runDoctor }, { defaultCodexHome }] = await Promise.all([
+      import('../service/codex-doctor.js'),
+      import('../service/codex-config.js'),
+    ]);
+    const checks = await runDoctor({ codexHome: opts.codexHome ?? defaultCodexHome(), codex: opts.codex });
+    for (const check of checks)
+      process.stdout.write(`${check.status.padEnd(4)} ${check.what}: ${check.detail}\n`);
+    process.exitCode = checks.some((check) => check.status === 'FAIL') ? 1 : 0;
+  });
 
 program
   .command('approve')

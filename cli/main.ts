@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The `proofline` command. `proofline hook` runs before every tool call, so it takes a fast path that loads
-// only the hook client; everything else goes through the commander program in commands.ts.
+// The `proofline` command. `proofline hook` (the compatibility entry for hooks.json files older than
+// `proofline init codex`) takes a fast path that loads only what hands the call to bin/proofline-hook;
+// everything else goes through the commander program in commands.ts.
 // Stages raise ProoflineErrors that carry their own exit code (the verifier's usage errors are 2, say).
 import { exitCodeOf } from '../schemas/errors.js';
 
@@ -9,11 +10,11 @@ const isHookCall = args[0] === 'hook' && !args.includes('--help') && !args.inclu
 
 try {
   if (isHookCall) {
-    const [{ parseHookArgs }, { runHook }] = await Promise.all([
+    const [{ parseHookArgs }, { runHookCompat }] = await Promise.all([
       import('./hook-args.js'),
-      import('../ingest/hook/command.js'),
+      import('../service/hook-client.js'),
     ]);
-    process.exitCode = await runHook(parseHookArgs(args.slice(1)));
+    process.exitCode = await runHookCompat(parseHookArgs(args.slice(1)));
   } else {
     await (await import('./commands.js')).program.parseAsync(process.argv);
   }

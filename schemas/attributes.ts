@@ -72,6 +72,8 @@ export const ATTR = {
   model: 'proofline.model',
   /** string (JSON array of `{path, sha256}`) — digests of the files the command names. */
   files: 'proofline.files',
+  /** string — who read git HEAD and the files: `server` or `hook_client` (schemas/hook.ts#ContextReader). */
+  contextReadBy: 'proofline.context.read_by',
 
   // ---- session configuration ----
   approvalPolicy: 'proofline.approval_policy',

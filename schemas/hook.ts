@@ -1,12 +1,38 @@
-// The hook wire contract: what a Codex hook hands its command on stdin, what the hook client sends
-// `POST /v1/guard`, and what it gets back. The shapes Codex itself defines are in
-// test/fixtures/codex-0.169.0/hook-schemas/.
+// The hook wire contract: what a Codex hook hands its command on stdin, the Codex events, and the two routes
+// that answer it: `POST /v1/hook/<Event>` (the hook client sends stdin as it is and gets back the exact stdout)
+// and `POST /v1/guard` (a caller that sends `{hook, context}` and gets JSON back). The shapes Codex itself
+// defines are in test/fixtures/codex-0.169.0/hook-schemas/.
 import { ProoflineError } from './errors.js';
 import type { GuardDecision } from './guard.js';
 import { identifierProblem } from './observation.js';
 
 /** The events where proofline's answer can stop or change a tool call; every other event is only recorded. */
 export const GUARDED_EVENTS: ReadonlySet<string> = new Set(['PreToolUse', 'PermissionRequest']);
+
+/** Every command-hook event Codex 0.169.0 has a stdin schema for (hook-schemas/), in the order a turn fires them. */
+export const HOOK_EVENTS = [
+  'SessionStart',
+  'UserPromptSubmit',
+  'PreToolUse',
+  'PermissionRequest',
+  'PostToolUse',
+  'PreCompact',
+  'PostCompact',
+  'SubagentStart',
+  'SubagentStop',
+  'Interrupt',
+  'Stop',
+  'SessionEnd',
+] as const;
+export type HookEvent = (typeof HOOK_EVENTS)[number];
+
+export function isHookEvent(name: string): name is HookEvent {
+  return (HOOK_EVENTS as readonly string[]).includes(name);
+}
+
+/** The response header of `POST /v1/hook/<Event>` that carries the hook's exit code; a body without it is not
+ * a hook answer and the client never prints it. */
+export const HOOK_EXIT_HEADER = 'x-proofline-hook-exit';
 
 /** A hook's stdin object: Codex always sends these two; everything else depends on the event. */
 export type HookPayload = Record<string, unknown> & { hook_event_name: string; session_id: string };
@@ -35,16 +61,24 @@ export function assertHookPayload(value: unknown): asserts value is HookPayload 
 export interface FileDigest {
   /** Absolute path, resolved against the hook's cwd. */
   path: string;
-  /** null when the file does not exist (yet), or is larger than the cap (then `too_large`). */
+  /** null when the file does not exist (yet), is larger than the cap (`too_large`), or could not be read as the
+   * agent's user would read it (`unreadable`: permissions, not a regular file, out of time). */
   sha256: string | null;
   too_large?: true;
+  unreadable?: true;
 }
+
+/** Who read the machine for a receipt: the server (`POST /v1/hook`, from the payload's cwd) or a client that
+ * sent its own reading (`POST /v1/guard`). */
+export type ContextReader = 'server' | 'hook_client';
 
 /** What the machine the agent runs on looked like when a tool call was proposed. */
 export interface HookContext {
   /** The commit checked out in the repository holding cwd; null outside a repository or before the first commit. */
   git_head: string | null;
   files: FileDigest[];
+  /** Absent on older clients' contexts: read as `hook_client`. */
+  read_by?: ContextReader;
 }
 
 /** The body of `POST /v1/guard`: the hook's stdin object unchanged, and what the client saw locally. */
@@ -87,12 +121,14 @@ export function readHookContext(value: unknown): HookContext {
       'context must be { git_head: string | null, files: [{ path, sha256 | null }] }',
     );
   }
-  const files = context.files.map(({ path, sha256, too_large }) => ({
+  const files = context.files.map(({ path, sha256, too_large, unreadable }) => ({
     path,
     sha256,
     ...(too_large === true ? { too_large } : {}),
+    ...(unreadable === true ? { unreadable } : {}),
   }));
-  return { git_head: context.git_head, files: files as FileDigest[] };
+  // Whatever the client claims, a context that arrived in a request body was read by the client.
+  return { git_head: context.git_head, files: files as FileDigest[], read_by: 'hook_client' };
 }
 
 /** The shell command a tool call runs, when it runs one (Codex: `tool_input.command` of `Bash`). */

@@ -1,19 +1,15 @@
 // Replays a captured Codex run (test/fixtures/codex-0.169.0/scenarios/<name>) the way Codex delivered it:
-// the hook calls first, live, each through a real `proofline hook` process; then the OTLP requests Codex
-// flushed at shutdown, byte for byte, to the paths and content types it used.
-import { spawn } from 'node:child_process';
+// the hook calls first, live, each through a real hook client process (bin/proofline-hook, as `proofline init
+// codex` configures it); then the OTLP requests Codex flushed at shutdown, byte for byte, to the paths and
+// content types it used.
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { ENV } from '../schemas/endpoints.js';
+import { runHookClient, withHookHeaders, type HookRun } from './hook-client.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-// The hook runs as the built CLI, as Codex runs it; from the TypeScript sources (tests) that is dist/.
-const CLI_MAIN = [join(HERE, '../cli/main.js'), resolve(HERE, '../dist/cli/main.js')].find((path) =>
-  existsSync(path),
-);
 
 /** The captures ship with the project; from `dist/service/` they are two levels up. */
 export function fixturesRoot(): string {
@@ -100,31 +96,17 @@ async function readOtlpRequests(dir: string): Promise<OtlpRequest[]> {
   );
 }
 
-export interface HookResult {
+export interface HookResult extends HookRun {
   event: string;
-  exitCode: number;
-  stdout: string;
-  stderr: string;
 }
 
-/** Runs one hook call through a real `proofline hook` process. */
-export function runHookProcess(
+/** Runs one hook call through a real hook client process, with the header file `headerFile`. */
+export async function runHookProcess(
   call: HookCall,
-  options: { url: string; token?: string; extraArgs?: string[] },
+  options: { url: string; headerFile: string },
 ): Promise<HookResult> {
-  return new Promise((resolvePromise, reject) => {
-    if (!CLI_MAIN) throw new Error('the proofline CLI is not built (npm run build)');
-    const args = [CLI_MAIN, 'hook', '--url', options.url, ...(options.extraArgs ?? [])];
-    const env = { ...process.env, [ENV.token]: options.token ?? '' };
-    const child = spawn(process.execPath, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ event: call.event, exitCode: code ?? -1, stdout, stderr }));
-    child.stdin.end(call.stdin);
-  });
+  const run = await runHookClient({ event: call.event, stdin: call.stdin, ...options });
+  return { event: call.event, ...run };
 }
 
 export interface OtlpResult {
@@ -153,8 +135,12 @@ export async function replayScenario(
   scenario: Scenario,
   options: { url: string; token?: string },
 ): Promise<{ hooks: HookResult[]; otlp: OtlpResult[] }> {
-  const hooks: HookResult[] = [];
-  for (const call of scenario.hooks) hooks.push(await runHookProcess(call, options));
+  const hooks = await withHookHeaders(options.token, async (headerFile) => {
+    const results: HookResult[] = [];
+    for (const call of scenario.hooks)
+      results.push(await runHookProcess(call, { url: options.url, headerFile }));
+    return results;
+  });
   const otlp: OtlpResult[] = [];
   for (const request of scenario.otlp) otlp.push(await postOtlp(request, options));
   return { hooks, otlp };

@@ -1,27 +1,17 @@
-// A throwaway $CODEX_HOME for one real Codex run: the model provider is the scripted Responses server, every
-// OTLP signal goes to proofline, and (optionally) every hook event runs `proofline hook`. Shapes as verified
-// against 0.169.0 in the fixtures README ("Config that worked", "hooks.json format").
-import { mkdir, writeFile } from 'node:fs/promises';
+// A throwaway $CODEX_HOME for one real Codex run: the model provider is the scripted Responses server, and
+// proofline's part is exactly what `proofline init codex` writes (run as the real command, with --trust): every
+// hook event through bin/proofline-hook, logs and traces to proofline. Without hooks, only the [otel] block
+// init would write. Shapes as verified against 0.169.0 in the fixtures README ("Config that worked").
+import { execFile } from 'node:child_process';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
+import { otelBlock } from '../../service/codex-config.js';
 import { PROOFLINE_CLI } from './repo.js';
 
 /** The environment variable Codex reads the provider's API key from (`env_key`). */
 export const API_KEY_ENV = 'PROOFLINE_E2E_API_KEY';
-
-/** The events a tool-using `codex exec` turn fires (PermissionRequest only under --approve-for-me, but
- * configured anyway, as a user would). */
-export const HOOK_EVENTS = [
-  'SessionStart',
-  'UserPromptSubmit',
-  'PreToolUse',
-  'PermissionRequest',
-  'PostToolUse',
-  'Stop',
-  'SessionEnd',
-] as const;
-
-const TOOL_EVENTS: ReadonlySet<string> = new Set(['PreToolUse', 'PermissionRequest', 'PostToolUse']);
 
 export interface CodexHomeOptions {
   dir: string;
@@ -29,25 +19,40 @@ export interface CodexHomeOptions {
   modelBaseUrl: string;
   /** proofline's root URL: hooks go there, and OTLP too unless `otlpUrl` says otherwise. */
   prooflineUrl: string;
-  /** Where OTLP goes instead (/v1/logs, /v1/traces and /v1/metrics under it): a Collector in front. */
+  /** Where OTLP goes instead (/v1/logs and /v1/traces under it): a Collector in front. */
   otlpUrl?: string;
-  /** Route every hook event through `proofline hook`. */
-  hooks: boolean;
+  /** Run `proofline init codex --trust` with this codex binary and environment; absent: no hooks. */
+  hooks?: { codex: string; env: NodeJS.ProcessEnv };
 }
 
-export async function writeCodexHome(options: CodexHomeOptions): Promise<string> {
+export interface CodexHome {
+  dir: string;
+  /** What `proofline init codex` printed (empty without hooks). */
+  initOutput: string;
+}
+
+export async function writeCodexHome(options: CodexHomeOptions): Promise<CodexHome> {
   await mkdir(options.dir, { recursive: true });
-  await writeFile(join(options.dir, 'config.toml'), configToml(options));
-  if (options.hooks) await writeFile(join(options.dir, 'hooks.json'), hooksJson(options.prooflineUrl));
-  return options.dir;
+  await writeFile(join(options.dir, 'config.toml'), baseConfig(options.modelBaseUrl));
+  if (!options.hooks) {
+    const otlpUrl = options.otlpUrl ?? options.prooflineUrl;
+    await appendFile(join(options.dir, 'config.toml'), `\n${otelBlock(otlpUrl, undefined)}`);
+    return { dir: options.dir, initOutput: '' };
+  }
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [
+      PROOFLINE_CLI,
+      ...['init', 'codex', '--codex-home', options.dir, '--url', options.prooflineUrl],
+      ...(options.otlpUrl ? ['--otlp-url', options.otlpUrl] : []),
+      ...['--trust', '--codex', options.hooks.codex],
+    ],
+    { env: { ...options.hooks.env, CODEX_HOME: options.dir }, timeout: 120_000 },
+  );
+  return { dir: options.dir, initOutput: stdout };
 }
 
-function configToml({ modelBaseUrl, prooflineUrl, otlpUrl = prooflineUrl }: CodexHomeOptions): string {
-  const str = (s: string) => JSON.stringify(s); // a JSON string is a valid TOML basic string
-  // Endpoints are used verbatim (no path is appended), and metrics must be set explicitly: the default
-  // exporter is OpenAI's Statsig endpoint, which would leave the machine.
-  const exporter = (signal: string) =>
-    `{ otlp-http = { endpoint = ${str(`${otlpUrl}/v1/${signal}`)}, protocol = "binary" } }`;
+function baseConfig(modelBaseUrl: string): string {
   return `model = "mock-model"
 model_provider = "scripted"
 approval_policy = "never"
@@ -55,9 +60,9 @@ sandbox_mode = "danger-full-access"
 
 [model_providers.scripted]
 name = "proofline scripted Responses API"
-base_url = ${str(modelBaseUrl)}
+base_url = ${JSON.stringify(modelBaseUrl)}
 wire_api = "responses"
-env_key = ${str(API_KEY_ENV)}
+env_key = ${JSON.stringify(API_KEY_ENV)}
 request_max_retries = 0
 stream_max_retries = 0
 
@@ -68,26 +73,5 @@ enabled = false
 # app-server and exec start (seen through the e2e test's egress trap); nothing here may leave loopback.
 [features]
 plugins = false
-
-[otel]
-environment = "proofline-e2e"
-exporter = ${exporter('logs')}
-trace_exporter = ${exporter('traces')}
-metrics_exporter = ${exporter('metrics')}
 `;
-}
-
-function hooksJson(prooflineUrl: string): string {
-  const command = [process.execPath, PROOFLINE_CLI, 'hook', '--url', prooflineUrl].map(shellQuote).join(' ');
-  const hooks: Record<string, unknown[]> = {};
-  for (const event of HOOK_EVENTS) {
-    // Codex clamps SessionEnd handlers to 3 s and warns about anything longer.
-    const handler = { type: 'command', command, timeout: event === 'SessionEnd' ? 3 : 10 };
-    hooks[event] = [{ ...(TOOL_EVENTS.has(event) ? { matcher: '*' } : {}), hooks: [handler] }];
-  }
-  return `${JSON.stringify({ hooks }, null, 2)}\n`;
-}
-
-function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }

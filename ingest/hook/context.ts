@@ -1,137 +1,135 @@
-// What the runtime's machine looked like when a tool call was proposed: the git commit checked out in its cwd
-// and the digests of the files its command names. Collected by the hook client (it runs where the agent runs;
-// the server may not), with plain file reads: no git process, because this runs before every tool call.
+// What the machine looked like when a tool call was proposed, for the assumption receipt: the commit checked
+// out in the payload's cwd and the digests of the files the command names. The server reads it (POST
+// /v1/hook), from the cwd Codex reports, which is also where Codex runs its hooks: a hook client cannot open a
+// workspace file without risking a hang on a planted FIFO, and a hung hook is a Codex timeout, after which
+// the tool runs. Every read goes through agent-files.ts (non-blocking, capped, only what the agent could read).
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 
-import { parse as parseShell } from 'shell-quote';
+import { fileOperands, type CommandFiles } from '../../policy/externality/file-operands.js';
 
-import { shellCommand, type FileDigest, type HookContext } from '../../schemas/hook.js';
+import { shellCommand, type FileDigest, type HookContext, type HookPayload } from '../../schemas/hook.js';
+import { readAsAgent } from './agent-files.js';
 
 export const MAX_FILES = 16;
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
+/** All files of one call together: past it, the rest are recorded `too_large`. */
+export const MAX_TOTAL_BYTES = 32 * 1024 * 1024;
+/** Files not started by then are recorded `unreadable`: a decision waits for this reading. */
+export const CONTEXT_DEADLINE_MS = 1_000;
+const MAX_GIT_FILE_BYTES = 4 * 1024;
+const MAX_PACKED_REFS_BYTES = 4 * 1024 * 1024;
 
-/** What the hook client reports for a tool call whose payload names a cwd. */
-export async function collectHookContext(payload: Record<string, unknown>): Promise<HookContext | undefined> {
-  if (typeof payload.cwd !== 'string') return undefined;
+/** The reading for a hook payload, or undefined when the server cannot see its cwd (another machine, say):
+ * then the receipt claims nothing rather than "no repository, no files". */
+export async function readWorkspaceContext(
+  payload: HookPayload,
+  deadlineMs = CONTEXT_DEADLINE_MS,
+): Promise<HookContext | undefined> {
+  const cwd = payload.cwd;
+  if (typeof cwd !== 'string' || !isAbsolute(cwd)) return undefined;
+  const info = await stat(cwd).catch(() => undefined);
+  if (!info?.isDirectory()) return undefined;
+  const agentUid = info.uid;
   const command = shellCommand(payload);
+  const deadline = Date.now() + deadlineMs;
   const [gitHead, files] = await Promise.all([
-    readGitHead(payload.cwd),
-    command === undefined ? [] : digestNamedFiles(payload.cwd, command),
+    readGitHead(cwd, agentUid),
+    command === undefined ? [] : digestFiles(namedFilePaths(cwd, command), agentUid, deadline),
   ]);
-  return { git_head: gitHead, files };
+  return { git_head: gitHead, files, read_by: 'server' };
 }
 
-/** The commit HEAD points at, read from `.git` the way git itself resolves it: loose ref, then packed-refs. */
-export async function readGitHead(cwd: string): Promise<string | null> {
-  const gitDir = await findGitDir(cwd);
+/** The commit HEAD points at, resolved the way git does (loose ref, then packed-refs; linked worktrees keep
+ * HEAD in their own git dir and refs in the common one), with plain reads: no git process per tool call. */
+export async function readGitHead(cwd: string, agentUid: number): Promise<string | null> {
+  const text = async (path: string, limit = MAX_GIT_FILE_BYTES) => {
+    const read = await readAsAgent(path, agentUid, limit);
+    return read.kind === 'data' ? read.data.toString('utf8') : undefined;
+  };
+  const gitDir = await findGitDir(cwd, text);
   if (!gitDir) return null;
-  // Linked worktrees keep HEAD in their own git dir and the refs in the common one.
-  const commonDir = await readText(join(gitDir, 'commondir')).then((text) =>
-    text ? resolve(gitDir, text.trim()) : gitDir,
-  );
-  let head = (await readText(join(gitDir, 'HEAD')))?.trim();
+  const common = (await text(join(gitDir, 'commondir')))?.trim();
+  const commonDir = common ? resolve(gitDir, common) : gitDir;
+  let head = (await text(join(gitDir, 'HEAD')))?.trim();
   // A symbolic ref can point at another symbolic ref; git stops after a handful of hops, and so do we.
   for (let hop = 0; hop < 5 && head?.startsWith('ref: '); hop++) {
     const ref = head.slice('ref: '.length).trim();
+    // A ref names a file under the git dir; anything else is not git's and is not followed.
+    if (!ref.startsWith('refs/') || ref.split('/').includes('..')) return null;
     head =
-      (await readText(join(gitDir, ref)))?.trim() ??
-      (await readText(join(commonDir, ref)))?.trim() ??
-      (await packedRef(commonDir, ref));
+      (await text(join(gitDir, ref)))?.trim() ??
+      (await text(join(commonDir, ref)))?.trim() ??
+      packedRef(await text(join(commonDir, 'packed-refs'), MAX_PACKED_REFS_BYTES), ref);
   }
   return head && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(head) ? head : null;
 }
 
-async function findGitDir(cwd: string): Promise<string | null> {
+async function findGitDir(
+  cwd: string,
+  text: (path: string) => Promise<string | undefined>,
+): Promise<string | undefined> {
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
     const dotGit = join(dir, '.git');
     const info = await stat(dotGit).catch(() => undefined);
     if (info?.isDirectory()) return dotGit;
     if (info?.isFile()) {
       // Worktrees and submodules: `.git` is a file holding `gitdir: <path>`.
-      const pointer = /^gitdir:\s*(.+)$/m.exec((await readText(dotGit)) ?? '')?.[1]?.trim();
-      if (pointer) return resolve(dir, pointer);
+      const pointer = /^gitdir:\s*(.+)$/m.exec((await text(dotGit)) ?? '')?.[1]?.trim();
+      return pointer ? resolve(dir, pointer) : undefined;
     }
-    if (dirname(dir) === dir) return null;
+    if (dirname(dir) === dir) return undefined;
   }
 }
 
-async function packedRef(commonDir: string, ref: string): Promise<string | undefined> {
-  const packed = (await readText(join(commonDir, 'packed-refs'))) ?? '';
-  for (const line of packed.split('\n')) {
+function packedRef(packed: string | undefined, ref: string): string | undefined {
+  for (const line of (packed ?? '').split('\n')) {
     const [sha, name] = line.split(' ');
     if (name === ref) return sha;
   }
   return undefined;
 }
 
-async function readText(path: string): Promise<string | undefined> {
-  return readFile(path, 'utf8').catch(() => undefined);
-}
-
-/** Digests of the files a shell command names, in the order named. A word counts when it exists as a regular
- * file, or when it is named as a file (a redirection target, or a word with a `/` or an extension) and does
- * not exist yet: "the file was absent before the call" is evidence too. Plain words (`hello`) are not reported. */
-export async function digestNamedFiles(cwd: string, command: string): Promise<FileDigest[]> {
+/** Digests of absolute paths, in order, at most MAX_FILES; directories are skipped (they name no content). A
+ * path that does not exist is recorded with sha256 null: "absent before the call" is evidence too. */
+export async function digestFiles(
+  paths: readonly string[],
+  agentUid: number,
+  deadline = Date.now() + CONTEXT_DEADLINE_MS,
+): Promise<FileDigest[]> {
   const digests: FileDigest[] = [];
-  const seen = new Set<string>();
-  for (const { word, namedAsFile } of namedWords(command)) {
+  let budget = MAX_TOTAL_BYTES;
+  for (const path of new Set(paths)) {
     if (digests.length >= MAX_FILES) break;
-    const path = resolve(cwd, word);
-    if (seen.has(path)) continue;
-    seen.add(path);
-    const digest = await digestFile(path);
-    if (digest !== 'skip' && (digest.sha256 !== null || digest.too_large || namedAsFile))
-      digests.push(digest);
+    if (Date.now() > deadline) {
+      digests.push({ path, sha256: null, unreadable: true });
+      continue;
+    }
+    const read = await readAsAgent(path, agentUid, Math.min(MAX_FILE_BYTES, budget));
+    if (read.kind === 'directory') continue;
+    if (read.kind === 'data') {
+      budget -= read.data.length;
+      digests.push({ path, sha256: createHash('sha256').update(read.data).digest('hex') });
+    } else if (read.kind === 'absent') digests.push({ path, sha256: null });
+    else if (read.kind === 'too_large') digests.push({ path, sha256: null, too_large: true });
+    else digests.push({ path, sha256: null, unreadable: true });
   }
   return digests;
 }
 
-const COMMAND_SEPARATORS = new Set(['||', '&&', ';;', '|&', '<(', '&', ';', '(', ')', '|']);
-const REDIRECTIONS = new Set(['<', '>', '>>', '>&']);
-
-interface NamedWord {
-  word: string;
-  namedAsFile: boolean;
-}
-
-// Program names are skipped unless they are paths (`./build.sh`), and so are options and env assignments.
-function namedWords(command: string): NamedWord[] {
-  // Keep `$VAR` literal: expanding it would need the agent's environment, and a guess would name the wrong file.
-  const entries = parseShell(command, (name) => `$${name}`);
-  const words: NamedWord[] = [];
-  let atProgram = true;
-  let afterRedirection = false;
-  for (const entry of entries) {
-    if (typeof entry !== 'string') {
-      if ('op' in entry && COMMAND_SEPARATORS.has(entry.op)) atProgram = true;
-      afterRedirection = 'op' in entry && REDIRECTIONS.has(entry.op);
-      continue;
-    }
-    const isAssignment = atProgram && /^[A-Za-z_][A-Za-z0-9_]*=/.test(entry);
-    const looksLikePath = entry.includes('/') || /\.[A-Za-z0-9]{1,10}$/.test(entry);
-    const candidate = entry !== '' && !entry.startsWith('-') && !entry.includes('$') && !isAssignment;
-    if (candidate && (afterRedirection || !atProgram || entry.includes('/'))) {
-      words.push({ word: entry, namedAsFile: afterRedirection || looksLikePath });
-    }
-    if (!isAssignment && !afterRedirection) atProgram = false;
-    afterRedirection = false;
+/** Absolute paths of the files a command reads, writes or uploads, as the guard's own parser and program models
+ * read them (policy/externality/file-operands.ts): URLs and remote targets are never taken for paths, and a
+ * glob is left out (it names no one file). A line that does not parse names none. */
+export function namedFilePaths(cwd: string, command: string): string[] {
+  let commands: CommandFiles[];
+  try {
+    commands = fileOperands(command, cwd);
+  } catch {
+    return [];
   }
-  return words;
-}
-
-// Directories, devices and files this user cannot read are skipped: there is nothing to pin, and the hook must
-// not fail a tool call over a permission error.
-async function digestFile(path: string): Promise<FileDigest | 'skip'> {
-  const info = await stat(path).catch((error: NodeJS.ErrnoException) =>
-    error.code === 'ENOENT' ? null : undefined,
-  );
-  if (info === null) return { path, sha256: null };
-  if (!info?.isFile()) return 'skip';
-  if (info.size > MAX_FILE_BYTES) return { path, sha256: null, too_large: true };
-  const data = await readFile(path).catch(() => undefined);
-  // node:crypto directly, not schemas/digest.ts: that module loads the CommonJS canonicalizer, a few ms this
-  // per-tool-call process does not need for a plain sha256.
-  return data ? { path, sha256: createHash('sha256').update(data).digest('hex') } : 'skip';
+  const paths = new Set<string>();
+  for (const { reads, writes, uploads } of commands)
+    for (const path of [...reads, ...writes, ...uploads]) if (!/[*?[]/.test(path)) paths.add(path);
+  return [...paths].slice(0, MAX_FILES);
 }

@@ -1,6 +1,6 @@
 // What a Codex hook command prints and how it exits, for a guard decision (fixtures README, "stdout and exit
-// code"; hook-schemas/*.command.output.schema.json). The server builds the answer and the hook client only
-// prints it, so this module stays pure and import-free: the client runs before every tool call.
+// code"; hook-schemas/*.command.output.schema.json). The server builds the answer and the hook client
+// (bin/proofline-hook) only prints it.
 import type { GuardDecision } from '../../schemas/guard.js';
 import { GUARDED_EVENTS } from '../../schemas/hook.js';
 
@@ -10,7 +10,7 @@ export interface HookAnswer {
   stderr?: string;
 }
 
-/** The part of a decision the runtime is told. The hook client builds one itself when the server is away. */
+/** The part of a decision the runtime is told. */
 export type HookVerdict = Pick<GuardDecision, 'verdict' | 'reason'> &
   Partial<Pick<GuardDecision, 'deciding_rule' | 'updated_input' | 'system_message'>>;
 
@@ -62,16 +62,11 @@ export function permissionBehavior(decision: HookVerdict): 'allow' | 'deny' | un
   return decision.deciding_rule ? 'allow' : undefined;
 }
 
-/** The answer when the proofline server cannot decide: tool calls fail closed unless the operator chose
- * fail-open; any other event proceeds (telemetry must never block a session). */
-export function serverUnavailableAnswer(event: string, problem: string, failOpen: boolean): HookAnswer {
+/** The answer when proofline cannot decide (a payload it cannot read, say): tool calls are denied; any other
+ * event proceeds (telemetry must never block a session). */
+export function cannotDecideAnswer(event: string, problem: string): HookAnswer {
   if (!GUARDED_EVENTS.has(event)) return NO_OPINION;
-  if (failOpen)
-    return { ...NO_OPINION, stderr: `proofline hook: ${problem}; allowing the call (--fail-open)\n` };
-  return {
-    ...hookAnswer(event, { verdict: 'deny', reason: `${problem}; denied because proofline fails closed` }),
-    stderr: `proofline hook: ${problem}\n`,
-  };
+  return hookAnswer(event, { verdict: 'deny', reason: `${problem}; denied because proofline fails closed` });
 }
 
 function answerJson(body: Record<string, unknown>): HookAnswer {

@@ -1,8 +1,9 @@
-// POST /v1/guard: the server half of `proofline hook`. It decides (PreToolUse, PermissionRequest) in the
-// session's context, records the hook call as observations, makes them durable, and only then answers with the
-// exact stdout and exit code the hook prints, so a decision Codex acts on is never one proofline failed to
-// record. The approval routes and POST /v1/decide share its session state (one SessionGuard per registration,
-// i.e. per receiver).
+// The hook routes and the session state they share with /v1/decide and the approval routes (one SessionGuard
+// per registration, i.e. per receiver). POST /v1/guard takes `{hook, context?}` and answers JSON; POST
+// /v1/hook/<Event> (hook-route.ts) is what the hook client talks to. Both go through answerHookCall: decide
+// (PreToolUse, PermissionRequest) in the session's context, record the hook call as observations, make them
+// durable, and only then answer, so a decision Codex acts on is never one proofline failed to record (the hook
+// route lets the events without a decision skip the wait: see there).
 import type { FastifyInstance } from 'fastify';
 
 import type { Guard } from '../../schemas/guard.js';
@@ -20,6 +21,7 @@ import { guardRequestFromHook, normalizeHookCall } from '../normalize/hooks.js';
 import { nowUnixNano } from '../normalize/observation.js';
 import { registerApprovalRoutes } from './approval-routes.js';
 import { registerDecideRoute } from './decide-route.js';
+import { hookRoute, type AnswerHookCall } from './hook-route.js';
 import { recordBeforeAnswering } from './record-first.js';
 
 export interface GuardRouteDeps {
@@ -35,17 +37,7 @@ export async function guardRoutes(app: FastifyInstance, deps: GuardRouteDeps): P
   const sessionGuard = deps.sessionGuard ?? new SessionGuard();
   registerApprovalRoutes(app, { approvals: sessionGuard.approvals, publisher: deps.publisher });
   registerDecideRoute(app, { ...deps, sessionGuard });
-
-  app.post('/v1/guard', async (request, reply) => {
-    let body: GuardRequestBody;
-    try {
-      body = readGuardRequestBody(request.body);
-    } catch (error) {
-      if (error instanceof HookPayloadError)
-        return reply.code(400).send({ error: error.code, reason: error.message });
-      throw error;
-    }
-    const { hook, context } = body;
+  const answerHookCall: AnswerHookCall = async (hook, context, request, reply, options) => {
     const event = hook.hook_event_name;
     const decided = GUARDED_EVENTS.has(event)
       ? sessionGuard.decide(deps.guard(), guardRequestFromHook(hook))
@@ -58,12 +50,34 @@ export async function guardRoutes(app: FastifyInstance, deps: GuardRouteDeps): P
       storeContent: deps.storeContent,
       observedUnixNano: nowUnixNano(),
     });
+    if (!decided && options?.durableFirst === false) {
+      deps.publisher
+        .publish(observations)
+        .catch((error: unknown) => request.log.error({ err: error, event }, 'hook call not recorded'));
+      return { answer: hookAnswer(event, undefined) };
+    }
     if (
       !(await recordBeforeAnswering(deps.publisher, observations, request, reply, () => decided?.abandon()))
     )
-      return reply;
+      return undefined;
     decided?.commit();
-    const answer = hookAnswer(event, decision);
+    return { answer: hookAnswer(event, decision), ...(decision ? { decision } : {}) };
+  };
+  // Encapsulated: the hook route's raw-body parser and error answers stay on its own route.
+  await app.register(hookRoute, { answerHookCall });
+
+  app.post('/v1/guard', async (request, reply) => {
+    let body: GuardRequestBody;
+    try {
+      body = readGuardRequestBody(request.body);
+    } catch (error) {
+      if (error instanceof HookPayloadError)
+        return reply.code(400).send({ error: error.code, reason: error.message });
+      throw error;
+    }
+    const answered = await answerHookCall(body.hook, body.context, request, reply);
+    if (!answered) return reply;
+    const { answer, decision } = answered;
     const response: GuardResponseBody = {
       stdout: answer.stdout,
       exit_code: answer.exitCode,

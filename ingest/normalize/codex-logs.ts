@@ -21,8 +21,9 @@ export function normalizeLogs(resourceLogs: readonly OtlpResourceLogs[], batch: 
         batch.reject('no_session');
         continue;
       }
-      // Codex's `eventName` field is the tracing callsite; the event is the `event.name` attribute.
-      const name = stringAttribute(attributes, 'event.name') ?? record.eventName ?? 'log';
+      // Codex's `eventName` field is the tracing callsite; the event is the `event.name` attribute. An empty one
+      // names nothing (an Observation needs a name; found by test/fuzz/otlp-properties.test.ts).
+      const name = stringAttribute(attributes, 'event.name') || record.eventName || 'log';
       const flat = flattenAttributes(attributes, batch.options);
       const facts = codex ? codexEventFacts(name, attributes, flat) : { kind: 'other' as const, attrs: {} };
       if (facts.kind === 'other') batch.unknownEvent(name);

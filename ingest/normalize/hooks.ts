@@ -245,6 +245,7 @@ function assumptionAttrs(payload: HookPayload, context: HookContext | undefined)
   if (context) {
     attrs[ATTR.gitHead] = context.git_head;
     attrs[ATTR.files] = canonicalize(context.files);
+    attrs[ATTR.contextReadBy] = context.read_by ?? 'hook_client';
   }
   return attrs;
 }

@@ -1,6 +1,6 @@
 // The guard, proven on the real Codex CLI 0.169.0: `codex exec` against our scripted Responses API, OTLP to a
-// real `proofline serve` running the team's example policy, every hook through `proofline hook` (trusted the
-// way a user trusts them). The session reads `.env`, tries to upload it with curl, pushes to a remote the team
+// real `proofline serve` running the team's example policy, configured by the real `proofline init codex
+// --trust` (every hook through bin/proofline-hook, trusted through Codex's own app-server). The session reads `.env`, tries to upload it with curl, pushes to a remote the team
 // does not own, then runs `ls`. Runs in CI; CODEX_E2E=0 skips it (it installs ~400 MB of Codex on first use).
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,9 +15,10 @@ import { compilePolicy, loadPolicyFile } from '../../policy/engine/index.js';
 import type { ActionProof, Checkpoint } from '../../schemas/bundle.js';
 import { actionProofs, readBundles, seals, type BundleFile } from '../e2e/support.js';
 import { codexEnv, codexExec, installCodex, type CodexExecResult } from '../../harness/codex/codex-exec.js';
-import { HOOK_EVENTS, writeCodexHome } from '../../harness/codex/codex-home.js';
+import { writeCodexHome } from '../../harness/codex/codex-home.js';
+import { listHooks } from '../../service/codex-app-server.js';
+import { CONFIGURED_EVENTS } from '../../service/codex-config.js';
 import { startEgressTrap, type EgressTrap } from './egress-trap.js';
-import { trustHooks } from '../../harness/codex/hook-trust.js';
 import { startServe, waitForSeals, type ServeProcess } from '../../harness/codex/proofline-serve.js';
 import {
   FINAL_MESSAGE,
@@ -42,6 +43,7 @@ describe.skipIf(process.env.CODEX_E2E === '0')('real Codex CLI through proofline
   let serve: ServeProcess | undefined;
   let model: ResponsesServer | undefined;
   let trusted: string[];
+  let doctor: { code: number; stdout: string };
   let run: CodexExecResult;
   let bundles: BundleFile[];
   const callId = (command: string) => model!.calls.find((c) => c.command === command)!.callId;
@@ -62,14 +64,25 @@ describe.skipIf(process.env.CODEX_E2E === '0')('real Codex CLI through proofline
     trap = await startEgressTrap();
     serve = await startServe({ dataDir, policy: EXAMPLE_POLICY, settleMs: 500, idleTimeoutMs: 60_000 });
     model = await startResponsesServer(Object.values(SCRIPT));
-    const codexHome = await writeCodexHome({
-      dir: join(root, 'codex-home'),
+    const codexHome = join(root, 'codex-home');
+    const env = codexEnv(codexHome, { ...trap.env, ...workspace.gitEnv });
+    await writeCodexHome({
+      dir: codexHome,
       modelBaseUrl: model.baseUrl,
       prooflineUrl: serve.url,
-      hooks: true,
+      hooks: { codex, env },
     });
-    const env = codexEnv(codexHome, { ...trap.env, ...workspace.gitEnv });
-    trusted = await trustHooks({ codex, codexHome, cwd: workspace.dir, env });
+    trusted = (await listHooks({ codex, codexHome, cwd: workspace.dir, env }))
+      .filter((hook) => hook.trustStatus === 'trusted')
+      .map((hook) => hook.eventName);
+    doctor = await promisify(execFile)(
+      process.execPath,
+      [PROOFLINE_CLI, 'doctor', '--codex-home', codexHome, '--codex', codex],
+      { env },
+    ).then(
+      (r) => ({ code: 0, stdout: r.stdout }),
+      (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+    );
     run = await codexExec({
       codex,
       codexHome,
@@ -88,9 +101,16 @@ describe.skipIf(process.env.CODEX_E2E === '0')('real Codex CLI through proofline
     await trap?.close();
   });
 
-  it('runs every hook under trust Codex persisted itself', () => {
-    const expected = HOOK_EVENTS.map((e) => e.charAt(0).toLowerCase() + e.slice(1));
+  it('runs every hook `proofline init codex --trust` wrote, under trust Codex persisted itself', () => {
+    const expected = CONFIGURED_EVENTS.map((e) => e.charAt(0).toLowerCase() + e.slice(1));
     expect(trusted.sort()).toEqual([...expected].sort());
+  });
+
+  it('passes `proofline doctor`: hooks, client, trust, [otel], server and tokens', () => {
+    expect(doctor.stdout).not.toMatch(/^FAIL/m);
+    expect(doctor.stdout).toMatch(/^PASS trust: 12 hooks trusted/m);
+    expect(doctor.stdout).toMatch(/^PASS server: /m);
+    expect(doctor.code, doctor.stdout).toBe(0);
   });
 
   it('plays the whole script through Codex and ends with the final answer', () => {

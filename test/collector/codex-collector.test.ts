@@ -15,9 +15,12 @@ import type { ActionProof } from '../../schemas/bundle.js';
 import { codexEnv, codexExec, installCodex, type CodexExecResult } from '../../harness/codex/codex-exec.js';
 import { writeCodexHome } from '../../harness/codex/codex-home.js';
 import { startEgressTrap, type EgressTrap } from '../codex-e2e/egress-trap.js';
-import { trustHooks } from '../../harness/codex/hook-trust.js';
 import { EXAMPLE_POLICY } from '../../harness/codex/repo.js';
-import { FINAL_MESSAGE, startResponsesServer, type ResponsesServer } from '../../harness/codex/responses-server.js';
+import {
+  FINAL_MESSAGE,
+  startResponsesServer,
+  type ResponsesServer,
+} from '../../harness/codex/responses-server.js';
 import { createWorkspace, pushedRefs, type Workspace } from '../codex-e2e/workspace.js';
 import { actionProofs, freshDataDir, seals, type BundleFile } from '../e2e/support.js';
 import {
@@ -88,15 +91,16 @@ describe.skipIf(process.env.CODEX_E2E === '0')('real Codex CLI → Collector →
     workspace = await createWorkspace(root);
     trap = await startEgressTrap();
     model = await startResponsesServer(Object.values(SCRIPT));
-    const codexHome = await writeCodexHome({
-      dir: join(root, 'codex-home'),
+    const codexHome = join(root, 'codex-home');
+    const env = codexEnv(codexHome, { ...trap.env, ...workspace.gitEnv });
+    // `proofline init codex --trust` writes and trusts the hooks, OTLP pointed at the Collector.
+    await writeCodexHome({
+      dir: codexHome,
       modelBaseUrl: model.baseUrl,
       prooflineUrl: hooks.url,
       otlpUrl: collector.url,
-      hooks: true,
+      hooks: { codex, env },
     });
-    const env = codexEnv(codexHome, { ...trap.env, ...workspace.gitEnv });
-    await trustHooks({ codex, codexHome, cwd: workspace.dir, env });
     run = await codexExec({
       codex,
       codexHome,

@@ -1,9 +1,8 @@
-// End to end: the real `proofline hook` process, fed real Codex stdin captures, against a real fastify server
-// running the guard route with a fake (collecting) publisher.
+// End to end: the real hook client (bin/proofline-hook under dash and bash), fed real Codex stdin captures,
+// against a real fastify server running the hook routes with a fake (collecting) publisher.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,8 +11,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ALLOW_ALL, parseRuleFile, RuleFileGuard } from '../../policy/rule-file.js';
 import { TransportUnavailableError } from '../../schemas/transport.js';
 import {
-  ensureCliBuilt,
-  runHookProcess,
+  headerFile,
+  runClient,
+  SHELLS,
   startGuardServer,
   stdinCaptures,
   type GuardServer,
@@ -33,25 +33,33 @@ const DENY_OUT_TXT = new RuleFileGuard(
 );
 
 let server: GuardServer;
+let dir: string;
+let noToken: string;
 
 beforeAll(async () => {
-  await ensureCliBuilt();
   server = await startGuardServer(new RuleFileGuard(ALLOW_ALL));
+  dir = mkdtempSync(join(tmpdir(), 'proofline-hook-test-'));
+  noToken = await headerFile(dir);
 });
-afterAll(async () => server?.app.close());
+afterAll(async () => {
+  await server?.app.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 beforeEach(() => {
   server.publisher.observations.length = 0;
   server.publisher.failWith = undefined;
   server.setGuard(new RuleFileGuard(ALLOW_ALL));
 });
 
-describe('proofline hook against a live server', () => {
+describe.each(SHELLS)('the hook client under %s against a live server', (shell) => {
+  const run = (event: string, stdin: string, cwd?: string) =>
+    runClient(shell, event, stdin, { url: server.url, headerFile: noToken, cwd });
+
   it.each(preToolUses.map((c) => [c.scenario, c] as const))(
     '%s PreToolUse: allow says nothing, a deny rule blocks',
     async (_, capture) => {
       const stdin = JSON.stringify(capture.payload);
-      const allowed = await runHookProcess(stdin, ['--url', server.url]);
-      expect(allowed).toEqual({ code: 0, stdout: '', stderr: '' });
+      expect(await run('PreToolUse', stdin)).toEqual({ exitCode: 0, stdout: '', stderr: '' });
       expect(server.publisher.observations.map((o) => [o.kind, o.action_id])).toEqual([
         ['tool_proposed', capture.payload.tool_use_id],
         ['guard_decision', capture.payload.tool_use_id],
@@ -59,8 +67,8 @@ describe('proofline hook against a live server', () => {
       ]);
 
       server.setGuard(DENY_OUT_TXT);
-      const denied = await runHookProcess(stdin, ['--url', server.url]);
-      expect(denied.code).toBe(0);
+      const denied = await run('PreToolUse', stdin);
+      expect(denied.exitCode).toBe(0);
       expect(JSON.parse(denied.stdout)).toEqual({
         hookSpecificOutput: {
           hookEventName: 'PreToolUse',
@@ -84,22 +92,20 @@ describe('proofline hook against a live server', () => {
         ),
       ),
     );
-    const approved = await runHookProcess(stdinOf('hook_permission_request_allow', 'PermissionRequest'), [
-      '--url',
-      server.url,
-    ]);
+    const approved = await run(
+      'PermissionRequest',
+      stdinOf('hook_permission_request_allow', 'PermissionRequest'),
+    );
     expect(JSON.parse(approved.stdout).hookSpecificOutput).toEqual({
       hookEventName: 'PermissionRequest',
       decision: { behavior: 'allow' },
     });
-
-    for (const event of ['SessionStart', 'UserPromptSubmit', 'PostToolUse', 'Stop', 'SessionEnd']) {
-      expect(await runHookProcess(stdinOf('binary_allow', event), ['--url', server.url])).toEqual({
-        code: 0,
+    for (const event of ['SessionStart', 'UserPromptSubmit', 'PostToolUse', 'Stop', 'SessionEnd'])
+      expect(await run(event, stdinOf('binary_allow', event))).toEqual({
+        exitCode: 0,
         stdout: '',
         stderr: '',
       });
-    }
     expect(server.publisher.observations.map((o) => o.kind)).toEqual([
       'approval',
       'session_start',
@@ -109,98 +115,69 @@ describe('proofline hook against a live server', () => {
       'session_end',
     ]);
   });
+});
 
-  it('sends the bearer token', async () => {
-    server.authorizations.length = 0;
-    await runHookProcess(stdinOf('binary_allow', 'SessionStart'), ['--url', server.url, '--token', 's3cret']);
-    await runHookProcess(stdinOf('binary_allow', 'SessionStart'), ['--url', server.url]);
-    expect(server.authorizations).toEqual(['Bearer s3cret', undefined]);
+describe('the bearer token', () => {
+  let guarded: GuardServer;
+  beforeAll(async () => {
+    guarded = await startGuardServer(new RuleFileGuard(ALLOW_ALL), false, 's3cret');
+  });
+  afterAll(async () => guarded?.app.close());
+
+  it('travels in the header file, never on the command line; a wrong one denies', async () => {
+    const pre = stdinOf('binary_allow', 'PreToolUse');
+    const right = await runClient('dash', 'PreToolUse', pre, {
+      url: guarded.url,
+      headerFile: await headerFile(dir, 's3cret'),
+    });
+    expect(right).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+    const wrong = await runClient('dash', 'PreToolUse', pre, {
+      url: guarded.url,
+      headerFile: await headerFile(dir, 'guess'),
+    });
+    expect(JSON.parse(wrong.stdout).hookSpecificOutput).toMatchObject({
+      permissionDecision: 'deny',
+      permissionDecisionReason: expect.stringContaining('answered HTTP 401'),
+    });
+    expect(guarded.authorizations).toEqual(['Bearer s3cret', 'Bearer guess']);
   });
 });
 
-describe('proofline hook when the server cannot decide', () => {
-  let deadUrl: string;
-  let silent: Server;
-  const silentSockets: Socket[] = [];
-  let silentUrl: string;
-
-  beforeAll(async () => {
-    // A port that was just free: nothing listens there.
-    const probe = await startGuardServer(new RuleFileGuard());
-    deadUrl = probe.url;
-    await probe.app.close();
-    // Accepts connections and never answers.
-    silent = createServer((socket) => silentSockets.push(socket));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    silentUrl = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
-  });
-  afterAll(async () => {
-    for (const socket of silentSockets) socket.destroy();
-    await new Promise<void>((resolve) => silent.close(() => resolve()));
-  });
-
-  const pre = () => stdinOf('binary_allow', 'PreToolUse');
-  const denyReason = (stdout: string) =>
-    JSON.parse(stdout).hookSpecificOutput.permissionDecisionReason as string;
-
-  it('server down: PreToolUse and PermissionRequest fail closed, naming the server', async () => {
-    const closed = await runHookProcess(pre(), ['--url', deadUrl]);
-    expect(closed.code).toBe(0);
-    expect(denyReason(closed.stdout)).toContain(`proofline server ${deadUrl} unreachable (ECONNREFUSED)`);
-    expect(closed.stderr).toContain(deadUrl);
-
-    const permission = await runHookProcess(stdinOf('hook_permission_request_deny', 'PermissionRequest'), [
-      '--url',
-      deadUrl,
-    ]);
-    expect(JSON.parse(permission.stdout).hookSpecificOutput.decision.behavior).toBe('deny');
-  });
-
-  it('server down with --fail-open: the call proceeds, with a warning on stderr', async () => {
-    const open = await runHookProcess(pre(), ['--url', deadUrl, '--fail-open']);
-    expect(open).toMatchObject({ code: 0, stdout: '' });
-    expect(open.stderr).toMatch(/unreachable.*--fail-open/);
-  });
-
-  it('server down: session events never block and stay silent', async () => {
-    expect(await runHookProcess(stdinOf('binary_allow', 'SessionStart'), ['--url', deadUrl])).toEqual({
-      code: 0,
-      stdout: '',
-      stderr: '',
-    });
-  });
-
-  it('a server that does not answer in time fails closed', async () => {
-    const started = Date.now();
-    const timedOut = await runHookProcess(pre(), ['--url', silentUrl, '--timeout-ms', '300']);
-    expect(denyReason(timedOut.stdout)).toContain('no answer within 300 ms');
-    expect(Date.now() - started).toBeLessThan(5_000);
-  });
-
+describe('what the server answers a payload it cannot decide on', () => {
   it('a 503 from an unavailable transport fails closed: nothing unrecorded is allowed', async () => {
     server.publisher.failWith = new TransportUnavailableError('store is full', 7);
-    const blocked = await runHookProcess(pre(), ['--url', server.url]);
-    expect(denyReason(blocked.stdout)).toContain(
-      `proofline server ${server.url} answered 503: store is full`,
+    const blocked = await runClient('dash', 'PreToolUse', stdinOf('binary_allow', 'PreToolUse'), {
+      url: server.url,
+      headerFile: noToken,
+    });
+    expect(JSON.parse(blocked.stdout).hookSpecificOutput.permissionDecisionReason).toContain(
+      'answered HTTP 503',
     );
-
     const reply = await server.app.inject({
       method: 'POST',
-      url: '/v1/guard',
-      payload: { hook: JSON.parse(pre()) },
+      url: '/v1/hook/PreToolUse',
+      payload: stdinOf('binary_allow', 'PreToolUse'),
     });
     expect(reply.statusCode).toBe(503);
     expect(reply.headers['retry-after']).toBe('7');
   });
 
-  it('invalid stdin is a non-blocking hook error with one clear line', async () => {
-    const bad = await runHookProcess('{"hook_event_name": "PreToolUse",', ['--url', server.url]);
-    expect(bad.code).toBe(1);
-    expect(bad.stdout).toBe('');
-    expect(bad.stderr).toMatch(/^proofline hook: stdin is not valid JSON .*\n$/);
+  it('names the problem in the deny, and answers other events with nothing', async () => {
+    const post = (event: string, payload: string) =>
+      server.app.inject({ method: 'POST', url: `/v1/hook/${event}`, payload });
+    const broken = await post('PreToolUse', '{"hook_event_name": "PreToolUse",');
+    expect(broken.statusCode).toBe(200);
+    expect(broken.headers['x-proofline-hook-exit']).toBe('0');
+    expect(JSON.parse(broken.body).hookSpecificOutput.permissionDecisionReason).toMatch(
+      /^hook stdin is not valid JSON .*; denied because proofline fails closed$/,
+    );
+    const silent = await post('Stop', 'not json');
+    expect([silent.statusCode, silent.headers['x-proofline-hook-exit'], silent.body]).toEqual([200, '0', '']);
+    expect((await post('NotAnEvent', '{}')).statusCode).toBe(404);
+    expect(server.publisher.observations).toEqual([]);
   });
 
-  it('the route rejects a body without a hook event or session with 400 and a reason', async () => {
+  it('the JSON route still rejects a body without a hook event or session with 400 and a reason', async () => {
     for (const payload of [
       { hook: { hook_event_name: 'PreToolUse' } },
       { hook: 'x' },
@@ -220,7 +197,7 @@ describe('proofline hook when the server cannot decide', () => {
   });
 });
 
-describe('the assumption receipt', () => {
+describe('the assumption receipt, read by the server', () => {
   let repo: string;
   const git = (...args: string[]) =>
     execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.test', ...args], { cwd: repo })
@@ -246,8 +223,12 @@ describe('the assumption receipt', () => {
       model: 'gpt-test',
       tool_input: { command },
     };
-    const run = await runHookProcess(JSON.stringify(payload), ['--url', server.url], join(repo, 'sub'));
-    expect(run).toEqual({ code: 0, stdout: '', stderr: '' });
+    const run = await runClient('dash', 'PreToolUse', JSON.stringify(payload), {
+      url: server.url,
+      headerFile: noToken,
+      cwd: join(repo, 'sub'),
+    });
+    expect(run).toEqual({ exitCode: 0, stdout: '', stderr: '' });
     const assumption = server.publisher.observations.find((o) => o.kind === 'assumption');
     expect(assumption?.attrs['proofline.input.digest']).toBe(sha256(command));
     return assumption!.attrs;
@@ -260,6 +241,7 @@ describe('the assumption receipt', () => {
       'proofline.git.head': git('rev-parse', 'HEAD'),
       'proofline.permission_mode': 'default',
       'proofline.model': 'gpt-test',
+      'proofline.context.read_by': 'server',
     });
     expect(JSON.parse(attrs['proofline.files'] as string)).toEqual([
       { path: join(repo, 'a.txt'), sha256: sha256('alpha\n') },
@@ -275,5 +257,13 @@ describe('the assumption receipt', () => {
     const attrs = await assumptionFor('true');
     expect(attrs['proofline.git.head']).toBe(git('rev-parse', 'HEAD'));
     expect(attrs['proofline.files']).toBe('[]');
+  });
+
+  it('records nothing about a cwd the server cannot see', async () => {
+    const payload = { ...JSON.parse(stdinOf('binary_allow', 'PreToolUse')), cwd: join(repo, 'gone') };
+    await runClient('dash', 'PreToolUse', JSON.stringify(payload), { url: server.url, headerFile: noToken });
+    const assumption = server.publisher.observations.find((o) => o.kind === 'assumption');
+    expect(assumption?.attrs).not.toHaveProperty('proofline.git.head');
+    expect(assumption?.attrs).not.toHaveProperty('proofline.files');
   });
 });

@@ -7,8 +7,8 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 
 import {
+  cannotDecideAnswer,
   hookAnswer,
-  serverUnavailableAnswer,
   type HookAnswer,
   type HookVerdict,
 } from '../../ingest/hook/output.js';
@@ -52,14 +52,7 @@ function answersFor(event: string): Array<[string, HookAnswer]> {
     ...Object.entries(DECISIONS).map(
       ([name, decision]) => [name, hookAnswer(event, decision)] as [string, HookAnswer],
     ),
-    [
-      'server down, fail closed',
-      serverUnavailableAnswer(event, 'proofline server http://127.0.0.1:9 unreachable', false),
-    ],
-    [
-      'server down, fail open',
-      serverUnavailableAnswer(event, 'proofline server http://127.0.0.1:9 unreachable', true),
-    ],
+    ['cannot decide', cannotDecideAnswer(event, 'hook stdin is not valid JSON')],
   ];
 }
 
@@ -144,18 +137,16 @@ describe('what each decision tells Codex', () => {
     expect(hookAnswer('PermissionRequest', DECISIONS['allow by default']).stdout).toBe('');
   });
 
-  it('server down: tool events fail closed naming the server, or open on request; others never block', () => {
-    const closed = serverUnavailableAnswer(
-      'PreToolUse',
-      'proofline server http://127.0.0.1:9 unreachable (ECONNREFUSED)',
-      false,
-    );
-    expect(parsed(closed).hookSpecificOutput).toMatchObject({ permissionDecision: 'deny' });
-    expect(parsed(closed).hookSpecificOutput?.permissionDecisionReason).toContain('http://127.0.0.1:9');
+  it('cannot decide: tool events are denied naming the problem; others never block', () => {
+    const closed = cannotDecideAnswer('PreToolUse', 'hook stdin is not valid JSON');
+    expect(parsed(closed).hookSpecificOutput).toEqual({
+      hookEventName: 'PreToolUse',
+      permissionDecision: 'deny',
+      permissionDecisionReason: 'hook stdin is not valid JSON; denied because proofline fails closed',
+    });
     expect(
-      parsed(serverUnavailableAnswer('PermissionRequest', 'down', false)).hookSpecificOutput?.decision,
+      parsed(cannotDecideAnswer('PermissionRequest', 'down')).hookSpecificOutput?.decision,
     ).toMatchObject({ behavior: 'deny' });
-    expect(serverUnavailableAnswer('PreToolUse', 'down', true).stdout).toBe('');
-    expect(serverUnavailableAnswer('SessionStart', 'down', false)).toEqual({ stdout: '', exitCode: 0 });
+    expect(cannotDecideAnswer('SessionStart', 'down')).toEqual({ stdout: '', exitCode: 0 });
   });
 });

@@ -1,5 +1,5 @@
 // Shared parts of the hook tests: the real Codex captures, a fake publisher, a real fastify server with the
-// guard route, and the real `proofline hook` process.
+// guard routes, the real hook client (bin/proofline-hook) and the real `proofline hook` compatibility process.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,8 +7,10 @@ import { promisify } from 'node:util';
 
 import Fastify, { type FastifyInstance } from 'fastify';
 
+import { bearerTokenHook } from '../../ingest/http/auth.js';
 import { guardRoutes } from '../../ingest/http/guard-route.js';
 import type { Guard } from '../../schemas/guard.js';
+import { runHookClient, writeHookHeaders, type HookRun as ClientRun } from '../../service/hook-client.js';
 import { FakePublisher } from '../ingest/helpers.js';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
@@ -51,11 +53,16 @@ export interface GuardServer {
   setGuard(guard: Guard): void;
 }
 
-export async function startGuardServer(guard: Guard, storeContent = false): Promise<GuardServer> {
+export async function startGuardServer(
+  guard: Guard,
+  storeContent = false,
+  token?: string,
+): Promise<GuardServer> {
   const app = Fastify();
   const publisher = new FakePublisher();
   const authorizations: Array<string | undefined> = [];
   app.addHook('onRequest', async (request) => void authorizations.push(request.headers.authorization));
+  if (token) app.addHook('onRequest', bearerTokenHook(token));
   let current = guard;
   await app.register(guardRoutes, { guard: () => current, publisher, storeContent });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -69,6 +76,25 @@ export interface HookRun {
 }
 
 export const CLI = join(ROOT, 'dist/cli/main.js');
+
+/** The shells the client must work under: Debian's /bin/sh (dash) and bash (absolute: some tests empty PATH). */
+export const SHELLS = ['/bin/dash', '/bin/bash'] as const;
+
+/** A header file (0600) holding the bearer token, or empty. */
+export function headerFile(dir: string, token?: string): Promise<string> {
+  const file = join(dir, token ? `headers-${token}` : 'headers-none');
+  return writeHookHeaders(file, token).then(() => file);
+}
+
+/** Runs bin/proofline-hook under `shell` as Codex runs a hooks.json entry written by `init codex`. */
+export function runClient(
+  shell: string,
+  event: string,
+  stdin: string | Buffer,
+  options: { url: string; headerFile: string; cwd?: string; env?: NodeJS.ProcessEnv },
+): Promise<ClientRun> {
+  return runHookClient({ shell, event, stdin, cwd: options.cwd ?? ROOT, ...options });
+}
 
 /** Runs the built `proofline hook` the way Codex does: stdin without a trailing newline, then EOF. */
 export function runHookProcess(stdin: string, args: string[], cwd = ROOT): Promise<HookRun> {
@@ -93,7 +119,7 @@ export function runCliProcess(args: string[], stdin = '', cwd = ROOT): Promise<H
 }
 
 // What the CLI processes the tests spawn run, as source folders: the hook client and the commands.
-const CLI_SOURCE_DIRS = ['cli', 'ingest/hook', 'ingest/guard'];
+const CLI_SOURCE_DIRS = ['cli', 'service', 'ingest/guard'];
 
 function sourcesIn(dir: string): string[] {
   return readdirSync(join(ROOT, dir))
