@@ -118,9 +118,9 @@ export async function digestFiles(
   return digests;
 }
 
-/** Absolute paths of the files a command reads, writes or uploads, as the guard's own parser and program models
- * read them (policy/externality/file-operands.ts): URLs and remote targets are never taken for paths, and a
- * glob is left out (it names no one file). A line that does not parse names none. */
+/** Absolute paths of the files a command runs, reads, writes or uploads, as the guard's own parser and program
+ * models read them (policy/externality/file-operands.ts): URLs and remote targets are never taken for paths,
+ * and a glob is left out (it names no one file). A line that does not parse names none. */
 export function namedFilePaths(cwd: string, command: string): string[] {
   let commands: CommandFiles[];
   try {
@@ -129,7 +129,8 @@ export function namedFilePaths(cwd: string, command: string): string[] {
     return [];
   }
   const paths = new Set<string>();
-  for (const { reads, writes, uploads } of commands)
-    for (const path of [...reads, ...writes, ...uploads]) if (!/[*?[]/.test(path)) paths.add(path);
+  for (const { executes, reads, writes, uploads } of commands)
+    for (const path of [...executes, ...reads, ...writes, ...uploads])
+      if (!/[*?[]/.test(path)) paths.add(path);
   return [...paths].slice(0, MAX_FILES);
 }

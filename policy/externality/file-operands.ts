@@ -18,6 +18,8 @@ export interface CommandFiles {
   writes: string[];
   /** Absolute paths of local files whose content it sends away (`curl -d @f`, `-T f`, `-F x=@f`, `scp f host:`). */
   uploads: string[];
+  /** The absolute path of the program when the command runs it by path (`./build.sh`), else empty. */
+  executes: string[];
 }
 
 export interface FileOperandOptions {
@@ -59,6 +61,12 @@ export function fileOperands(
       reads: absolute(item.reads.filter((path) => !uploads.has(path))),
       writes: absolute(item.writes),
       uploads: absolute(item.uploads),
+      executes: runsByPath(item.command.argv[0]?.text, cwd),
     };
   });
+}
+
+function runsByPath(program: string | undefined, cwd: string): string[] {
+  if (program === undefined || !program.includes('/') || program.startsWith('~')) return [];
+  return [posix.resolve(cwd, program)];
 }

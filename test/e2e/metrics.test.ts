@@ -80,7 +80,7 @@ describe('GET /metrics', () => {
       /route="\/(v1\/(logs|traces|metrics))?"/.test(l),
     );
     expect(otlpAnswered).toBe(sent.otlp);
-    expect(sum(samples, 'proofline_http_requests_total', (l) => l.includes('route="/v1/guard"'))).toBe(
+    expect(sum(samples, 'proofline_http_requests_total', (l) => l.includes('route="/v1/hook/:event"'))).toBe(
       sent.hooks,
     );
   });

