@@ -242,9 +242,13 @@ function assumptionReceipt(assumptions: readonly Observation[], authority: Autho
 }
 
 function approvalReceipt(records: readonly Observation[], approvals: readonly Approval[]): ReceiptDraft {
+  // The signed grants behind `proofline approve` answers, as signed: an auditor checks them offline
+  // (`approval_signature`). Absent when there are none, so other receipts keep their digests.
+  const grants = records.map((r) => jsonAttr(r, ATTR.approvalGrant)).filter((g) => g !== undefined);
   return {
     observations: records,
     facts: {
+      ...(grants.length === 0 ? {} : { grants }),
       // One denial outweighs any number of approvals; a wait that expired answered nothing.
       decision: approvals.some((a) => a.decision === 'denied')
         ? 'denied'

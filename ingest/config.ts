@@ -11,6 +11,9 @@ export interface Config {
   token?: string;
   /** Guard policy or rule file; absent: allow everything, recorded as such. */
   policyFile?: string;
+  /** Approvers file (schemas/approvers.ts): whose signed grants answer an approval_gate. Absent: nobody's,
+   * so every gated call stays gated. Read and checked at start; a bad file fails the start. */
+  approversFile?: string;
   /** Keep redacted prompt/argument/output text beside its digest. */
   storeContent: boolean;
   /** Largest request body accepted, before and after decompression. */
@@ -29,6 +32,8 @@ export function validate(config: Config): void {
     throw new ConfigError('ingest: maxBodyBytes must be a positive integer');
   if (config.token !== undefined && config.token.trim() === '')
     throw new ConfigError('ingest: token is empty (leave it out to run without one)');
+  if (config.approversFile !== undefined && config.approversFile.trim() === '')
+    throw new ConfigError('ingest: approvers file is empty (leave it out to register no approvers)');
 }
 
 /** Loopback addresses: the only ones where running without a token is the documented default. */

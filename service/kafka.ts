@@ -57,7 +57,7 @@ async function startKafkaReceiver(
       { host: config.host },
       'listening beyond loopback without --token: anyone who can reach it can write',
     );
-  const ingest = await startIngest(config, transport.publisher);
+  const ingest = await startIngest(config, transport.publisher, { logger });
   logger.info({ url: ingest.url, topic: transport.topics.observations }, 'proofline ingest → kafka');
   return ingest;
 }

@@ -17,6 +17,8 @@ import type * as ingestConfig from '../ingest/config.js';
 import { guardRoutes } from '../ingest/http/guard-route.js';
 import { createReceiver } from '../ingest/http/receiver.js';
 import { loadGuard } from '../policy/load.js';
+import { SelfProtection, type SelfProtectionConfig } from '../policy/self-protection.js';
+import { readApproversFile, type ApproverSet } from '../schemas/approvers.js';
 import type { Guard } from '../schemas/guard.js';
 import type { ObservationPublisher, ObservationSubscriber } from '../schemas/transport.js';
 import { BundleOutbox, type BundleSink } from './bundle-outbox.js';
@@ -29,23 +31,62 @@ export interface IngestStage {
   /** Replace the guard while running (SIGHUP reload, demo scenarios); its digest is recorded from then on. */
   setGuard(guard: Guard): void;
   guard(): Guard;
+  /** Whose signed grants answer an approval_gate (`--approvers`). */
+  approvers: ApproverSet;
   close(): Promise<void>;
+}
+
+export interface IngestDeps {
+  logger?: Logger;
+  /** Files of this deployment the agent must not touch beyond the ingest stage's own (the data directory). */
+  protectedPaths?: SelfProtectionConfig['paths'];
 }
 
 export async function startIngest(
   config: ingestConfig.Config,
   publisher: ObservationPublisher,
+  deps: IngestDeps = {},
 ): Promise<IngestStage> {
   let guard = loadGuard(config.policyFile);
+  const approvers = config.approversFile === undefined ? new Map() : readApproversFile(config.approversFile);
   const app = await createReceiver({
     publisher,
     token: config.token,
     maxBodyBytes: config.maxBodyBytes,
     storeContent: config.storeContent,
   });
-  await app.register(guardRoutes, { guard: () => guard, publisher, storeContent: config.storeContent });
+  // The port is known once it listens (`--port 0` picks one).
+  const listening: { address?: { host: string; port: number } } = {};
+  const selfProtection = new SelfProtection({
+    paths: [
+      ...(deps.protectedPaths ?? []),
+      ...(config.policyFile
+        ? [{ path: resolve(config.policyFile), dir: false, what: 'the guard policy' }]
+        : []),
+      ...(config.approversFile
+        ? [{ path: resolve(config.approversFile), dir: false, what: "proofline's approvers file" }]
+        : []),
+    ],
+    server: () => listening.address,
+  });
+  await app.register(guardRoutes, {
+    guard: () => guard,
+    publisher,
+    storeContent: config.storeContent,
+    approvers,
+    selfProtection,
+    ...(deps.logger ? { logger: deps.logger } : {}),
+  });
   const url = await app.listen({ host: config.host, port: config.port });
-  return { url, app, setGuard: (next) => (guard = next), guard: () => guard, close: () => app.close() };
+  listening.address = { host: config.host, port: Number(new URL(url).port) };
+  return {
+    url,
+    app,
+    setGuard: (next) => (guard = next),
+    guard: () => guard,
+    approvers,
+    close: () => app.close(),
+  };
 }
 
 export interface AssemblyDeps {
