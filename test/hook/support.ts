@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 
 import Fastify, { type FastifyInstance } from 'fastify';
 
-import { guardRoutes } from '../../ingest/http/guard-route.js';
+import { guardRoutes, type GuardRouteDeps } from '../../ingest/http/guard-route.js';
 import type { Guard } from '../../schemas/guard.js';
 import { FakePublisher } from '../ingest/helpers.js';
 
@@ -51,13 +51,18 @@ export interface GuardServer {
   setGuard(guard: Guard): void;
 }
 
-export async function startGuardServer(guard: Guard, storeContent = false): Promise<GuardServer> {
+/** `routes`: more of the guard routes' dependencies (approvers, self-protection). */
+export async function startGuardServer(
+  guard: Guard,
+  storeContent = false,
+  routes: Partial<GuardRouteDeps> = {},
+): Promise<GuardServer> {
   const app = Fastify();
   const publisher = new FakePublisher();
   const authorizations: Array<string | undefined> = [];
   app.addHook('onRequest', async (request) => void authorizations.push(request.headers.authorization));
   let current = guard;
-  await app.register(guardRoutes, { guard: () => current, publisher, storeContent });
+  await app.register(guardRoutes, { ...routes, guard: () => current, publisher, storeContent });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, url, publisher, authorizations, setGuard: (next) => (current = next) };
 }
