@@ -134,5 +134,5 @@ function matchesServer(pattern: string, server: ServerProcess, full: boolean, ex
   } catch {
     return true; // pkill would refuse it; the agent meant something, and it cannot be told what
   }
-  return full ? regex.test(server.commandLine) : server.names.some((name) => regex.test(name));
+  return (full && regex.test(server.commandLine)) || server.names.some((name) => regex.test(name));
 }
