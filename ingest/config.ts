@@ -1,5 +1,6 @@
 // The ingest stage's configuration, with its defaults and checks beside it (the OTel Collector's `config.go`
 // + `createDefaultConfig`): the OTLP/HTTP receiver and the guard routes it serves.
+import { readApproversFile } from '../schemas/approvers.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../schemas/endpoints.js';
 import { ConfigError } from '../schemas/errors.js';
 
@@ -34,6 +35,8 @@ export function validate(config: Config): void {
     throw new ConfigError('ingest: token is empty (leave it out to run without one)');
   if (config.approversFile !== undefined && config.approversFile.trim() === '')
     throw new ConfigError('ingest: approvers file is empty (leave it out to register no approvers)');
+  // Read now, so a bad file stops the command before anything starts (it is read again when the stage starts).
+  if (config.approversFile !== undefined) readApproversFile(config.approversFile);
 }
 
 /** Loopback addresses: the only ones where running without a token is the documented default. */
