@@ -191,6 +191,8 @@ export class SelfProtection {
   private readonly config: Required<Omit<SelfProtectionConfig, 'server'>> &
     Pick<SelfProtectionConfig, 'server'>;
   private readonly cliPaths: string[];
+  /** Protected paths resolved through symlinks, by path: the same few recur in every decision. */
+  private readonly canonical = new Map<string, string>();
 
   constructor(config: SelfProtectionConfig = {}) {
     this.config = {
@@ -311,7 +313,7 @@ export class SelfProtection {
   private targetsFor(request: GuardRequest, agentHome: string): ProtectedPath[] {
     const targets: ProtectedPath[] = [];
     const add = (path: string, dir: boolean, what: string) => {
-      const canonical = canonicalPath(path, '/');
+      const canonical = this.canonicalTarget(path);
       if (!targets.some((t) => t.path === canonical)) targets.push({ path: canonical, dir, what });
     };
     for (const { path, dir, what } of this.config.paths) add(path, dir, what);
@@ -335,6 +337,16 @@ export class SelfProtection {
       dir = parent === dir ? undefined : parent;
     }
     return targets;
+  }
+
+  private canonicalTarget(path: string): string {
+    let canonical = this.canonical.get(path);
+    if (canonical === undefined) {
+      if (this.canonical.size >= 4096) this.canonical.clear();
+      canonical = canonicalPath(path, '/');
+      this.canonical.set(path, canonical);
+    }
+    return canonical;
   }
 }
 
