@@ -5,7 +5,14 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { loadGuard } from '../../policy/load.js';
 import { readApproversFile } from '../../schemas/approvers.js';
-import { approve, makeApprover, postGrant, type TestApprover } from './approver.js';
+import {
+  approve,
+  grantFor,
+  makeApprover,
+  pendingApproval,
+  postGrant,
+  type TestApprover,
+} from './approver.js';
 import { TransportUnavailableError } from '../../schemas/transport.js';
 import { startGuardServer, type GuardServer } from '../hook/support.js';
 
@@ -83,6 +90,34 @@ describe('POST /v1/decide', () => {
     expect(retried.body.decision).toMatchObject({ route: 'allow', deciding_rule: `approval:${id}` });
     expect((await status(id)).status).toBe('unknown');
     expect((await ask('rm-1', 'rm -rf /srv/acme/app/src')).body.decision.route).toBe('approval_gate');
+  });
+
+  it('a grant for the same action on another server does not fit here: each request has its own challenge', async () => {
+    const other = await startGuardServer(loadGuard(POLICY), false, {
+      approvers: readApproversFile(alice.approversFile),
+    });
+    try {
+      const command = 'rm -rf /srv/acme/app/build-cache';
+      const here = (await ask('rm-3', command)).body.approval_id as string;
+      const there = await fetch(`${other.url}/v1/decide`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          session_id: 'sdk-1',
+          action_id: 'rm-3',
+          tool_name: 'shell',
+          tool_input: { command },
+          cwd: '/srv/acme/app',
+        }),
+      });
+      expect(((await there.json()) as Answer).approval_id).toBe(here); // the same action, the same id
+      const captured = grantFor(await pendingApproval(other.url, here), alice);
+      expect((await postGrant(server.url, captured)).body.error).toBe('GRANT_CHALLENGE');
+      expect(await status(here)).toEqual({ id: here, status: 'pending' });
+      expect((await postGrant(other.url, captured)).status).toBe(200);
+    } finally {
+      await other.app.close();
+    }
   });
 
   it('a denial is reported to the waiting runtime', async () => {
