@@ -159,6 +159,7 @@ const TREE_PROGRAMS = new Set([
   'shred',
 ]);
 const CODE_FLAGS = new Set(['-c', '-e', '-E', '--eval', '-p', '--print', '-r']);
+const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'fish', 'busybox', 'source', '.', 'eval']);
 const INTERPRETERS = new Set([
   'python',
   'python3',
@@ -183,6 +184,7 @@ const TELLING_NAMES = [
   '.codex/config.toml',
 ];
 const PATH_IN_TEXT = /(?:~|\$\{?HOME\}?|\.{1,2})?\/[^\s'"`;,(){}<>|&]*/g;
+const PATCH_START = /^\*\*\* Begin Patch/m;
 const PATCH_FILE = /^\*\*\* (?:(?:Add|Update|Delete) File|Move to): (.+)$/gm;
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -258,6 +260,9 @@ export class SelfProtection {
       const commands = parseShell(shell);
       const invocations = commands.map(invocationOf);
       const vars = variables(commands, scope);
+      const runsCode = invocations.some((i) =>
+        i.program === undefined ? i.word !== undefined : INTERPRETERS.has(i.program) || SHELLS.has(i.program),
+      );
       let cwd = scope.cwd;
       commands.forEach((command, index) => {
         const invocation = invocations[index]!;
@@ -265,7 +270,7 @@ export class SelfProtection {
         add(SELF_PROTECTION_RULES.controlCommand, controlCommand(invocation, this.cliPaths));
         add(SELF_PROTECTION_RULES.stopServer, stopsServer(invocation, this.config.process));
         add(SELF_PROTECTION_RULES.protectedPath, touchedPath(command, invocation, here, targets));
-        for (const code of codeOf(command, invocation))
+        for (const code of codeOf(command, invocation, runsCode))
           this.inspectText(code, here, targets, server, invocation.program, add);
         if (invocation.program === 'cd' || invocation.program === 'pushd')
           cwd = changedDirectory(invocation, here);
@@ -275,7 +280,13 @@ export class SelfProtection {
     }
     // Every other tool (apply_patch, MCP tools, file editors): what its input names.
     const input = shell === undefined ? stringsIn(request.tool_input) : [];
-    for (const text of input) this.inspectText(text, scope, targets, server, undefined, add);
+    for (const text of input) {
+      // A patch's lines are file content, not something run: only the files it names count.
+      if (PATCH_START.test(text)) {
+        for (const m of text.matchAll(PATCH_FILE))
+          add(SELF_PROTECTION_RULES.protectedPath, this.pathIn(m[1]!.trim(), scope, targets));
+      } else this.inspectText(text, scope, targets, server, undefined, add);
+    }
     return findings;
   }
 
@@ -292,14 +303,16 @@ export class SelfProtection {
     add(SELF_PROTECTION_RULES.controlRoute, reachesServer(text, program ? [program] : ['unknown'], server));
     const named = TELLING_NAMES.find((name) => text.includes(name));
     if (named !== undefined) add(SELF_PROTECTION_RULES.protectedPath, `names ${named} in what it runs`);
-    const paths = [...text.matchAll(PATH_IN_TEXT)].map((m) => m[0]);
-    for (const m of text.matchAll(PATCH_FILE)) paths.push(m[1]!.trim());
-    for (const path of paths) {
-      const hit = pathHits(plainWord(path.replace(/^\$\{?HOME\}?/, scope.home)), scope, targets).find(
-        (h) => h.relation !== 'ancestor' && (h.concrete || h.literal),
-      );
-      if (hit) add(SELF_PROTECTION_RULES.protectedPath, describeHit(hit, path));
-    }
+    for (const m of text.matchAll(PATH_IN_TEXT))
+      add(SELF_PROTECTION_RULES.protectedPath, this.pathIn(m[0], scope, targets));
+  }
+
+  /** Why a path written in code or a tool's input names a protected path, or undefined. */
+  private pathIn(path: string, scope: PathScope, targets: readonly ProtectedPath[]): string | undefined {
+    const hit = pathHits(plainWord(path.replace(/^\$\{?HOME\}?/, scope.home)), scope, targets).find(
+      (h) => h.relation !== 'ancestor' && (h.concrete || h.literal),
+    );
+    return hit ? describeHit(hit, path) : undefined;
   }
 
   private scopeOf(request: GuardRequest): PathScope {
@@ -448,9 +461,10 @@ function describeHit(hit: PathHit, written: string): string {
   return `${how} ${hit.target.what} (${hit.target.path}) with \`${written}\`${certainty}`;
 }
 
-/** Code the command hands an interpreter, and text it feeds on stdin. */
-function codeOf(command: SimpleCommand, invocation: Invocation): string[] {
-  const code = [...command.stdin];
+/** Code the command hands an interpreter, and text fed on stdin when the line runs an interpreter or a shell
+ * that may read it (`cat <<EOF | python3`); a here-document for `cat > notes.md` is data, not code. */
+function codeOf(command: SimpleCommand, invocation: Invocation, linesRunCode: boolean): string[] {
+  const code = linesRunCode ? [...command.stdin] : [];
   if (invocation.program !== undefined && INTERPRETERS.has(invocation.program)) {
     invocation.args.forEach((arg, i) => {
       const flag = literalText(arg);

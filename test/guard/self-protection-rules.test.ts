@@ -77,6 +77,11 @@ describe('self-protection catches', () => {
     ['pkill node', 'stop_server'],
     ['systemctl --user stop proofline', 'stop_server'],
     ['lsof -ti :4318 | xargs kill', 'stop_server'],
+    [
+      'cat <<EOF | python3\nprint(open("/home/x/.proofline/keys/signing-key.pem").read())\nEOF',
+      'protected_path',
+    ],
+    ['bash <<EOF\nproofline approve 0123456789abcdef\nEOF', 'control_command'],
   ])('%s', (command, rule) => {
     expect(rulesFor(command)).toContain(rule);
   });
@@ -87,6 +92,10 @@ describe('self-protection catches', () => {
     expect(rulesFor('', { input: '*** Begin Patch\n*** Update File: src/app.ts\n*** End Patch\n' })).toEqual(
       [],
     );
+    // Its lines are file content: documentation that mentions proofline's commands and files is not a call.
+    const docs =
+      '*** Begin Patch\n*** Update File: README.md\n@@\n+Run `proofline approve ID`, keep ~/.proofline/keys safe.\n*** End Patch\n';
+    expect(rulesFor('', { input: docs })).toEqual([]);
   });
 });
 
@@ -107,6 +116,7 @@ describe('self-protection leaves alone', () => {
     'pkill -f "vite --port 5173"',
     'proofline verify .proofline --keys keys.json',
     'python3 -c "print(1 + 1)"',
+    'cat > NOTES.md <<EOF\nremember: proofline approve needs the key in ~/.proofline/approvers\nEOF',
   ])('%s', (command) => {
     expect(rulesFor(command)).toEqual([]);
   });
