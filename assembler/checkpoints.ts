@@ -5,12 +5,14 @@ import {
   CHECKPOINTS,
   receiptDigest,
   type Approval,
+  type ApprovalReceiptFacts,
   type Checkpoint,
   type Completeness,
   type ObservationRef,
   type Outcome,
   type Receipt,
 } from '../schemas/bundle.js';
+import type { ApprovalGrantEnvelope } from '../schemas/approval-grant.js';
 import { completenessRatio, expectedReceipts } from '../schemas/completeness.js';
 import { ROUTES, stricterRoute, type EnforceabilityClass, type Route } from '../schemas/guard.js';
 import type { Observation, ObservationKind, RuntimeFamily } from '../schemas/observation.js';
@@ -245,21 +247,25 @@ function assumptionReceipt(assumptions: readonly Observation[], authority: Autho
 }
 
 function approvalReceipt(records: readonly Observation[], approvals: readonly Approval[]): ReceiptDraft {
-  return {
-    observations: records,
-    facts: {
-      // One denial outweighs any number of approvals; a wait that expired answered nothing.
-      decision: approvals.some((a) => a.decision === 'denied')
-        ? 'denied'
-        : approvals.some((a) => a.decision === 'approved')
-          ? 'approved'
-          : approvals.length > 0
-            ? 'expired'
-            : null,
-      sources: [...new Set(approvals.map((a) => a.source))],
-      enforceability: [...new Set(approvals.map((a) => a.enforceability))],
-    },
+  // The signed grants behind `proofline approve` answers, as signed: an auditor checks them offline
+  // (`approval_signature`). Absent when there are none, so other receipts keep their digests.
+  const grants = records
+    .map((r) => jsonAttr(r, ATTR.approvalGrant) as ApprovalGrantEnvelope | undefined)
+    .filter((g) => g !== undefined);
+  const facts: ApprovalReceiptFacts = {
+    ...(grants.length === 0 ? {} : { grants }),
+    // One denial outweighs any number of approvals; a wait that expired answered nothing.
+    decision: approvals.some((a) => a.decision === 'denied')
+      ? 'denied'
+      : approvals.some((a) => a.decision === 'approved')
+        ? 'approved'
+        : approvals.length > 0
+          ? 'expired'
+          : null,
+    sources: [...new Set(approvals.map((a) => a.source))],
+    enforceability: [...new Set(approvals.map((a) => a.enforceability))],
   };
+  return { observations: records, facts: { ...facts } };
 }
 
 // Closure cites every result record of the call, including notices that prove nothing by themselves

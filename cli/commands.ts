@@ -54,6 +54,10 @@ function receiverOptions(command: Command): Command {
       '--policy <file>',
       'guard policy or rule file (YAML); default: allow everything, recorded as such',
     )
+    .option(
+      '--approvers <file>',
+      'approvers file (proofline keygen --approver): whose signed grants answer an approval_gate; default: nobody',
+    )
     .option('--store-content', 'keep redacted prompt/argument/output text beside its digest')
     .option(
       '--max-body <bytes>',
@@ -193,35 +197,94 @@ program
   });
 
 program
-  .command('approve')
-  .description('Approve (or --deny) a call the guard gated; the same call, retried unchanged, runs once')
-  .argument('<id>', 'the approval id from the deny reason (or GET /v1/approvals)')
+  .command('approvals')
+  .description('List the calls waiting for a human approval, with the command each would run')
   .option('--url <url>', `proofline server (default: $${ENV.url}, then ${DEFAULT_SERVER_URL})`)
   .option('--token <token>', `bearer token (default: $${ENV.token})`)
-  .option('--as <name>', 'who approves, as recorded (default: the current user)')
-  .option('--deny', 'refuse instead of approving', false)
-  .action(async (id: string, opts) => {
-    const { runApprove, defaultApprover } = await import('../ingest/guard/approve-command.js');
-    await runApprove({
-      id,
-      url: opts.url ?? process.env[ENV.url] ?? DEFAULT_SERVER_URL,
-      token: opts.token ?? process.env[ENV.token],
-      approver: opts.as ?? defaultApprover(),
-      deny: opts.deny,
-      timeoutMs: 10_000,
-    });
+  .action(async (opts) => {
+    const { runApprovals } = await import('../ingest/guard/approve-command.js');
+    await runApprovals({ ...serverFlags(opts), stdout: process.stdout });
   });
 
 program
+  .command('approve')
+  .description(
+    'Approve (or --deny) a call the guard gated, with a grant signed by your approver key; the same call, retried unchanged, runs once',
+  )
+  .argument('<id>', 'the approval id (proofline approvals, the Codex message, or the server log)')
+  .requiredOption('--key <file>', 'your approver key (proofline keygen --approver NAME)')
+  .option(
+    '--passphrase-file <file>',
+    'read the key passphrase from this file instead of the terminal (automation; weaker: whoever reads the file can approve)',
+  )
+  .option(
+    '--valid-for <minutes>',
+    'how long the grant may wait for the retry (default 10, at most 60)',
+    parsePositiveInt,
+  )
+  .option('--url <url>', `proofline server (default: $${ENV.url}, then ${DEFAULT_SERVER_URL})`)
+  .option('--token <token>', `bearer token (default: $${ENV.token})`)
+  .option('--deny', 'refuse instead of approving', false)
+  .action(async (id: string, opts) => {
+    const [{ runApprove }, { readPassphrase }] = await Promise.all([
+      import('../ingest/guard/approve-command.js'),
+      import('./passphrase.js'),
+    ]);
+    await runApprove({
+      ...serverFlags(opts),
+      id,
+      keyFile: opts.key,
+      passphrase: () => readPassphrase(`passphrase for ${opts.key}: `, { file: opts.passphraseFile }),
+      deny: opts.deny,
+      ...(opts.validFor === undefined ? {} : { validForMs: opts.validFor * 60_000 }),
+      stdout: process.stdout,
+      stderr: process.stderr,
+    });
+  });
+
+function serverFlags(opts: { url?: string; token?: string }) {
+  return {
+    url: opts.url ?? process.env[ENV.url] ?? DEFAULT_SERVER_URL,
+    token: opts.token ?? process.env[ENV.token],
+    timeoutMs: 10_000,
+  };
+}
+
+program
   .command('keygen')
-  .description('Create an Ed25519 signing key (mode 0600) and its public key set')
-  .option('--out <dir>', 'key directory', '.proofline/keys')
+  .description(
+    'Create an Ed25519 signing key (mode 0600) and its public key set; with --approver NAME, an approver key pair instead',
+  )
+  .option('--out <dir>', 'key directory (default: .proofline/keys; with --approver, ~/.proofline/approvers)')
+  .option('--approver <name>', "an approver's key, encrypted with a passphrase read from the terminal")
+  .option(
+    '--passphrase-file <file>',
+    'with --approver: read the passphrase from this file (automation; weaker)',
+  )
   .option('--force', 'replace an existing key', false)
   .action(async (opts) => {
-    const { keygen } = await import('../assembler/keygen.js');
-    const made = await keygen(opts.out, { force: opts.force });
+    const keys = await import('../assembler/keygen.js');
+    if (opts.approver === undefined) {
+      const made = await keys.keygen(opts.out ?? '.proofline/keys', { force: opts.force });
+      process.stdout.write(
+        `keyid ${made.keyid}\nprivate key ${made.privateKeyPath}\npublic keys ${made.publicKeySetPath}\n`,
+      );
+      return;
+    }
+    const { readPassphrase } = await import('./passphrase.js');
+    const passphrase = await readPassphrase(`passphrase for approver ${opts.approver}: `, {
+      file: opts.passphraseFile,
+      confirm: true,
+    });
+    const { homedir } = await import('node:os');
+    const { join } = await import('node:path');
+    const out = opts.out ?? join(homedir(), '.proofline', 'approvers');
+    const made = await keys.keygenApprover(opts.approver, out, passphrase, { force: opts.force });
     process.stdout.write(
-      `keyid ${made.keyid}\nprivate key ${made.privateKeyPath}\npublic keys ${made.publicKeySetPath}\n`,
+      `approver ${made.entry.name}, keyid ${made.entry.keyid}\n` +
+        `private key ${made.privateKeyPath} (encrypted; keep it where the agent cannot read it)\n` +
+        `register it: add this entry to the server's approvers file (serve --approvers FILE), or use ${made.entryPath} as one\n` +
+        `${JSON.stringify(made.entry, null, 2)}\n`,
     );
   });
 
@@ -230,6 +293,10 @@ program
   .description('Check signatures, digests, chains, seals and receipt completeness; non-zero exit on failure')
   .argument('[paths...]', 'data directories or bundle files', ['.proofline'])
   .option('--keys <file>', 'trusted public key set (default: the data directory’s own, with a warning)')
+  .option(
+    '--approvers <file>',
+    'trusted approvers file, for signed approval grants (default: the data directory’s registered ones, with a warning)',
+  )
   .option('--min-completeness <x>', 'fail when overall completeness is below this', parseFraction, 0)
   .addOption(
     new Option('--format <format>', 'output format').choices(['text', 'json', 'junit']).default('text'),

@@ -18,6 +18,7 @@ interface ReceiverFlags {
   port?: number;
   token?: string;
   policy?: string;
+  approvers?: string;
   storeContent?: boolean;
   maxBody?: number;
 }
@@ -54,6 +55,7 @@ function ingestFrom(flags: ReceiverFlags): ingestConfig.Config {
       port: flags.port,
       token: flags.token ?? process.env[ENV.token],
       policyFile: flags.policy,
+      approversFile: flags.approvers,
       storeContent: flags.storeContent,
       maxBodyBytes: flags.maxBody,
     }),

@@ -3,12 +3,15 @@
 // guard), the human's answer to an approval gate, then the telemetry of the call running or not — so every
 // decision in the resulting bundles is made live by the server, never read from the corpus.
 import type { GuardDecision } from '../schemas/guard.js';
+import type { EvalApprovers, PendingRequest } from './approvers.js';
 import type { CorpusAction, CorpusTrace, Decide, Telemetry } from './corpus/trace.js';
 import { ProoflineError } from '../schemas/errors.js';
 
 export interface Endpoint {
   url: string;
   token?: string;
+  /** Who answers approval gates, with signed grants. */
+  approvers?: EvalApprovers;
 }
 
 export class DriverError extends ProoflineError<'EVAL_DRIVER'> {
@@ -40,12 +43,12 @@ async function driveAction(trace: CorpusTrace, action: CorpusAction, endpoint: E
   const first = await ask(action.decide, endpoint);
   let last = first;
   if (first.decision?.route === 'approval_gate' && action.approval) {
-    const id = first.approval_id ?? (await pendingApprovalId(trace.session_id, endpoint));
+    const request = await pendingRequest(trace.session_id, first.approval_id, endpoint);
     if (action.approval.answer !== 'expire') {
+      if (endpoint.approvers === undefined)
+        throw new DriverError('the corpus answers approvals, but no approvers');
       await post(endpoint, '/v1/approvals', {
-        id,
-        approver: action.approval.approver,
-        decision: action.approval.answer,
+        grant: endpoint.approvers.grant(request, action.approval.approver, action.approval.answer),
       });
     }
     // A granted call is retried, as the runtime does, and the grant lets it through once.
@@ -66,15 +69,17 @@ async function ask(decide: Decide, endpoint: Endpoint): Promise<Answer> {
   }
 }
 
-/** The hook route answers Codex's contract, which has no field for the approval id: the pending list has it. */
-async function pendingApprovalId(session: string, endpoint: Endpoint): Promise<string> {
-  const { pending } = (await request(endpoint, 'GET', '/v1/approvals')) as {
-    pending: { id: string; session_id: string }[];
-  };
-  const mine = pending.filter((p) => p.session_id === session);
+/** The pending request the gate made (the hook route's answer to Codex carries no id: the list has it). */
+async function pendingRequest(
+  session: string,
+  id: string | undefined,
+  endpoint: Endpoint,
+): Promise<PendingRequest> {
+  const { pending } = (await request(endpoint, 'GET', '/v1/approvals')) as { pending: PendingRequest[] };
+  const mine = pending.filter((p) => p.session_id === session && (id === undefined || p.id === id));
   if (mine.length !== 1)
     throw new DriverError(`expected one pending approval for session ${session}, found ${mine.length}`);
-  return mine[0]!.id;
+  return mine[0]!;
 }
 
 async function sendAll(items: readonly Telemetry[], endpoint: Endpoint): Promise<void> {

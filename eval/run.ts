@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { startPipeline } from '../service/embedded.js';
+import { EvalApprovers } from './approvers.js';
 import { loadGuard } from '../policy/load.js';
 import type { ActionProof, ObligationStatus } from '../schemas/bundle.js';
 import type { Route } from '../schemas/guard.js';
@@ -67,11 +68,21 @@ export const REBUILDS = 2;
 export async function runCorpus(corpus: Corpus, options: { dataDir?: string } = {}): Promise<EvalRun> {
   const started = Date.now();
   const dataDir = resolve(options.dataDir ?? (await mkdtemp(join(tmpdir(), 'proofline-eval-'))));
-  const pipeline = await startPipeline({ dataDir, ingest: { port: 0 }, assembler: QUIET_TIMERS });
+  const approvers = new EvalApprovers(
+    corpus.traces.flatMap((trace) =>
+      actionsOf(trace).flatMap((a) => (a.approval ? [a.approval.approver] : [])),
+    ),
+  );
+  const approversFile = await approvers.writeFile(await mkdtemp(join(tmpdir(), 'proofline-eval-approvers-')));
+  const pipeline = await startPipeline({
+    dataDir,
+    ingest: { port: 0, approversFile },
+    assembler: QUIET_TIMERS,
+  });
   let keyDir: string;
   try {
     pipeline.setGuard(loadGuard(corpus.policyFile));
-    for (const trace of corpus.traces) await driveTrace(trace, { url: pipeline.url });
+    for (const trace of corpus.traces) await driveTrace(trace, { url: pipeline.url, approvers });
     await pipeline.flush();
     keyDir = pipeline.keyDir;
   } finally {

@@ -1,5 +1,6 @@
 // The ingest stage's configuration, with its defaults and checks beside it (the OTel Collector's `config.go`
 // + `createDefaultConfig`): the OTLP/HTTP receiver and the guard routes it serves.
+import { readApproversFile } from '../schemas/approvers.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../schemas/endpoints.js';
 import { ConfigError } from '../schemas/errors.js';
 
@@ -11,6 +12,9 @@ export interface Config {
   token?: string;
   /** Guard policy or rule file; absent: allow everything, recorded as such. */
   policyFile?: string;
+  /** Approvers file (schemas/approvers.ts): whose signed grants answer an approval_gate. Absent: nobody's,
+   * so every gated call stays gated. Read and checked at start; a bad file fails the start. */
+  approversFile?: string;
   /** Keep redacted prompt/argument/output text beside its digest. */
   storeContent: boolean;
   /** Largest request body accepted, before and after decompression. */
@@ -29,6 +33,10 @@ export function validate(config: Config): void {
     throw new ConfigError('ingest: maxBodyBytes must be a positive integer');
   if (config.token !== undefined && config.token.trim() === '')
     throw new ConfigError('ingest: token is empty (leave it out to run without one)');
+  if (config.approversFile !== undefined && config.approversFile.trim() === '')
+    throw new ConfigError('ingest: approvers file is empty (leave it out to register no approvers)');
+  // Read now, so a bad file stops the command before anything starts (it is read again when the stage starts).
+  if (config.approversFile !== undefined) readApproversFile(config.approversFile);
 }
 
 /** Loopback addresses: the only ones where running without a token is the documented default. */

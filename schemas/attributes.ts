@@ -60,8 +60,12 @@ export const ATTR = {
   approvalDecision: 'proofline.approval.decision',
   /** string — `Config`, `PermissionRequest hook`, `user`, `proofline approve`. */
   approvalSource: 'proofline.approval.source',
-  /** string — who approved, when known. */
+  /** string — who approved, when known; for `proofline approve`, the registered name of the signing key. */
   approvalApprover: 'proofline.approval.approver',
+  /** string — sha256 of the approver's SPKI public key that signed the grant. */
+  approvalKeyid: 'proofline.approval.keyid',
+  /** string (JSON object) — the signed grant, a DSSE envelope (schemas/approval-grant.ts). */
+  approvalGrant: 'proofline.approval.grant',
   /** string — the rule whose approval_gate the grant answers. */
   approvalRule: 'proofline.approval.rule',
 

@@ -1,6 +1,7 @@
 // The contract between the assembler and the verifier (ARCHITECTURE.md §5): a DSSE envelope over an in-toto
 // Statement v1 whose predicate is the action's proof, plus a per-session seal. All digests are sha256 hex
 // over RFC 8785 canonical JSON (schemas/digest.ts) unless a field says otherwise.
+import type { ApprovalGrantEnvelope } from './approval-grant.js';
 import { canonicalDigest, sha256Hex } from './digest.js';
 import type { EnforceabilityClass, Route } from './guard.js';
 import type { ObservationKind, RuntimeFamily } from './observation.js';
@@ -119,6 +120,16 @@ export interface GraphEdge {
 
 export const APPROVAL_DECISIONS = ['approved', 'denied', 'expired'] as const;
 export type ApprovalDecision = (typeof APPROVAL_DECISIONS)[number];
+
+/** The approval receipt's facts: the decision the answers add up to, their sources and enforceability, and —
+ * when `proofline approve` answered — `grants`, the signed grants themselves (schemas/approval-grant.ts), which
+ * the verifier's `approval_signature` check verifies against the approvers an auditor trusts. */
+export interface ApprovalReceiptFacts {
+  decision: ApprovalDecision | null;
+  sources: string[];
+  enforceability: EnforceabilityClass[];
+  grants?: ApprovalGrantEnvelope[];
+}
 
 export interface Approval {
   source: string;

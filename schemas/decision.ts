@@ -40,6 +40,21 @@ export function approvalRuleId(approvalId: string): string {
   return `${APPROVAL_RULE_PREFIX}${approvalId}`;
 }
 
+/** proofline's built-in self-protection (policy/self-protection.ts): rules in front of every policy, which only a
+ * dispensation naming one of these ids can waive. A decision they make has one of them as its deciding rule. */
+export const SELF_PROTECTION_RULES = {
+  /** Running proofline's control commands (approve, approvals, keygen, serve, …). */
+  controlCommand: 'proofline.self.control_command',
+  /** Reaching proofline's server: its approval route, or any route by its address. */
+  controlRoute: 'proofline.self.control_route',
+  /** Reading or writing proofline's keys, data, policy, approvers, or Codex's hook configuration. */
+  protectedPath: 'proofline.self.protected_path',
+  /** Stopping or signalling proofline's server. */
+  stopServer: 'proofline.self.stop_server',
+} as const;
+export type SelfProtectionRule = (typeof SELF_PROTECTION_RULES)[keyof typeof SELF_PROTECTION_RULES];
+export const SELF_PROTECTION_RULE_PREFIX = 'proofline.self.';
+
 /** A decision attribute that is present but not what the contract says. */
 export class DecisionAttributeError extends ProoflineError<'INVALID_DECISION_ATTRIBUTE'> {
   constructor(key: string, shape: string) {

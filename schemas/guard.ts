@@ -95,6 +95,9 @@ export interface GuardRequest {
   workspace_root?: string;
   /** The MCP server, when the runtime names it apart from the tool name (`mcp__server__tool`). */
   mcp_server?: string;
+  /** Where the runtime keeps the session's transcript (Codex: `$CODEX_HOME/sessions/…`): self-protection
+   * finds the runtime's hook configuration from it. */
+  transcript_path?: string;
   /** The action's ancestry; absent means unknown, which can only raise the route. */
   session?: SessionContext;
 }

@@ -1,5 +1,6 @@
 // The guard for an SDK action: ask the server's policy before the tool runs (POST /v1/decide), and wait out an
-// `approval_gate` until someone runs `proofline approve <id>`. A server that cannot answer is a deny unless the
+// `approval_gate` until a registered approver signs a grant for it (`proofline approve <id> --key …`): the SDK
+// only waits and retries, it never approves. A server that cannot answer is a deny unless the
 // caller chose to fail open: an unguarded call must be a decision someone made, never an accident.
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -25,7 +26,8 @@ export interface GuardOptions {
 }
 
 export type GuardResult = GuardDecision & {
-  /** For an `approval_gate`: the id to approve (`proofline approve <id>`) and to wait for. */
+  /** For an `approval_gate`: the id a human approves (`proofline approve <id> --key …`) and the runtime waits
+   * for. Show it to the person, not to a model. */
   approval_id?: string;
 };
 

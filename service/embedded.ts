@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 
 import type { Assembler } from '../assembler/assembler.js';
+import { recordApprovers } from '../assembler/keygen.js';
 import * as assemblerConfig from '../assembler/config.js';
 import * as ingestConfig from '../ingest/config.js';
 import type { Guard } from '../schemas/guard.js';
@@ -75,7 +76,10 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       health,
       metrics,
       ...(options.logger ? { logger: options.logger } : {}),
+      protectedPaths: [{ path: dataDir, dir: true, what: "proofline's data directory" }],
     });
+    // The approvers this server trusts, beside its public keys: `proofline verify` checks grants against them.
+    await recordApprovers(assembly.keyDir, ingest.approvers);
   } catch (error) {
     // Nothing half-started may keep the process alive: the caller exits with the error.
     await subscriber.close();

@@ -17,6 +17,8 @@ import type * as ingestConfig from '../ingest/config.js';
 import { guardRoutes } from '../ingest/http/guard-route.js';
 import { createReceiver } from '../ingest/http/receiver.js';
 import { ReceiverStats } from '../ingest/stats.js';
+import { SelfProtection, type SelfProtectionConfig } from '../policy/self-protection.js';
+import { readApproversFile, type ApproverSet } from '../schemas/approvers.js';
 import { ProoflineError } from '../schemas/errors.js';
 import type { Guard } from '../schemas/guard.js';
 import type { ObservationPublisher, ObservationSubscriber } from '../schemas/transport.js';
@@ -32,6 +34,8 @@ export interface IngestStage {
   /** Replace the guard while running (SIGHUP reload, demo scenarios); its digest is recorded from then on. */
   setGuard(guard: Guard): void;
   guard(): Guard;
+  /** Whose signed grants answer an approval_gate (`--approvers`). */
+  approvers: ApproverSet;
   close(): Promise<void>;
 }
 
@@ -42,6 +46,8 @@ export interface IngestDeps {
   metrics?: Metrics;
   /** Refused requests are logged here at warn. */
   logger?: Logger;
+  /** Files of this deployment the agent must not touch beyond the ingest stage's own (the data directory). */
+  protectedPaths?: SelfProtectionConfig['paths'];
 }
 
 /** Binds the receiver; a port in use (or any other failure to listen) rejects, with nothing left open. */
@@ -54,6 +60,7 @@ export async function startIngest(
   // Every decision, from whichever route, is counted and timed.
   const metered = (next: Guard): Guard => (metrics ? metrics.meteredGuard(next) : next);
   let guard = metered(deps.guard);
+  const approvers = config.approversFile === undefined ? new Map() : readApproversFile(config.approversFile);
   const stats = new ReceiverStats();
   const app = await createReceiver({
     publisher,
@@ -68,7 +75,28 @@ export async function startIngest(
     metrics.instrument(app);
     metrics.observeReceiver(stats);
   }
-  await app.register(guardRoutes, { guard: () => guard, publisher, storeContent: config.storeContent });
+  // The port is known once it listens (`--port 0` picks one).
+  const listening: { address?: { host: string; port: number } } = {};
+  const selfProtection = new SelfProtection({
+    paths: [
+      ...(deps.protectedPaths ?? []),
+      ...(config.policyFile
+        ? [{ path: resolve(config.policyFile), dir: false, what: 'the guard policy' }]
+        : []),
+      ...(config.approversFile
+        ? [{ path: resolve(config.approversFile), dir: false, what: "proofline's approvers file" }]
+        : []),
+    ],
+    server: () => listening.address,
+  });
+  await app.register(guardRoutes, {
+    guard: () => guard,
+    publisher,
+    storeContent: config.storeContent,
+    approvers,
+    selfProtection,
+    ...(deps.logger ? { logger: deps.logger } : {}),
+  });
   let url: string;
   try {
     url = await app.listen({ host: config.host, port: config.port });
@@ -77,16 +105,16 @@ export async function startIngest(
     throw new ProoflineError(
       'LISTEN_FAILED',
       `cannot listen on ${config.host}:${config.port}: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
+  listening.address = { host: config.host, port: Number(new URL(url).port) };
   return {
     url,
     app,
     setGuard: (next) => (guard = metered(next)),
     guard: () => guard,
+    approvers,
     close: () => app.close(),
   };
 }

@@ -1,7 +1,15 @@
 // The common first half of `verify` and `report`: find the bundle files, decide which keys to trust, open the
 // database and verify everything into it.
 import type { KeyObject } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 
+import {
+  readApproversFile,
+  REGISTERED_APPROVERS_FILE,
+  type Approver,
+  type ApproverSet,
+} from '../schemas/approvers.js';
 import type { PolicyInForce } from './checks/route-rederive.js';
 import type { Database } from './database.js';
 import { discoverBundleFiles } from './discover.js';
@@ -18,6 +26,8 @@ export interface LoadPathsOptions {
   requireKeys: boolean;
   /** The policies in force, by digest, to replay decisions under (verify's `--policy`). */
   policies?: ReadonlyMap<string, PolicyInForce>;
+  /** The approvers trusted for signed approval grants; without it, the data directories' registered ones. */
+  approvers?: string;
 }
 
 export async function loadPaths(db: Database, options: LoadPathsOptions, output: Output): Promise<void> {
@@ -25,7 +35,25 @@ export async function loadPaths(db: Database, options: LoadPathsOptions, output:
   const keys = options.keys
     ? await readKeySet(options.keys)
     : await producerKeys(sources.dataDirs, options, output);
-  await verifyBundles(db, sources.files, keys, options.policies);
+  const approvers = options.approvers
+    ? readApproversFile(options.approvers)
+    : registeredApprovers(sources.dataDirs, output);
+  await verifyBundles(db, sources.files, keys, options.policies, approvers);
+}
+
+/** The approvers the data directories' servers registered, with the same warning as their keys. */
+function registeredApprovers(dataDirs: readonly string[], output: Output): ApproverSet | undefined {
+  let merged: Map<string, Approver> | undefined;
+  for (const dir of dataDirs) {
+    const file = join(dir, 'keys', REGISTERED_APPROVERS_FILE);
+    if (!existsSync(file)) continue;
+    merged = new Map([...(merged ?? []), ...readApproversFile(file)]);
+    output.stderr.write(
+      `proofline: warning: trusting approvers from ${file}, which came with the bundles. Pass --approvers with ` +
+        'an approvers file you obtained separately.\n',
+    );
+  }
+  return merged;
 }
 
 async function producerKeys(

@@ -21,6 +21,8 @@ export interface VerifyOptions {
   db?: string;
   /** `--policy`: policy files in force when the bundles were made; their decisions are replayed. */
   policy?: string[];
+  /** `--approvers`: the approvers whose signed grants are trusted. */
+  approvers?: string;
 }
 
 export async function runVerify(options: VerifyOptions, output: Output = processOutput): Promise<ExitCode> {
@@ -28,7 +30,17 @@ export async function runVerify(options: VerifyOptions, output: Output = process
   const policies = loadPoliciesInForce(options.policy ?? []);
   const db = await Database.open(options.db);
   try {
-    await loadPaths(db, { paths: options.paths, keys: options.keys, requireKeys: true, policies }, output);
+    await loadPaths(
+      db,
+      {
+        paths: options.paths,
+        keys: options.keys,
+        requireKeys: true,
+        policies,
+        ...(options.approvers === undefined ? {} : { approvers: options.approvers }),
+      },
+      output,
+    );
     const report = judge(await checkResults(db), await completenessReport(db), options.minCompleteness);
     output.stdout.write(render(report, options.format));
     return report.exit_code;

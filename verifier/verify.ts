@@ -1,5 +1,7 @@
 // Verification end to end, in the order a reviewer would go: read and check each file, load what it says,
 // recompute each claim from the tables, then check each session as a whole. Results land in `checks`.
+import type { ApproverSet } from '../schemas/approvers.js';
+import { approvalSignature } from './checks/approval-signature.js';
 import { ACTION_CHECKS, ALL_CHECKS, SESSION_CHECKS, type CheckResult } from './checks/check.js';
 import { completeness, receiptChain, routeConsistency } from './checks/action-checks.js';
 import { routeRederived, type PolicyInForce } from './checks/route-rederive.js';
@@ -21,12 +23,14 @@ const TABLE_CHECKS: Record<(typeof ACTION_CHECKS)[number] | (typeof SESSION_CHEC
   session_seal: sessionSeal,
 };
 
-/** `policies`: the policies in force, by digest (policies.ts); none given, route_rederived is not run. */
+/** `policies`: the policies in force, by digest (policies.ts); none given, route_rederived is not run.
+ * `approvers`: the approvers trusted for signed approval grants. */
 export async function verifyBundles(
   db: Database,
   files: readonly string[],
   keys: TrustedKeys,
   policies: ReadonlyMap<string, PolicyInForce> = new Map(),
+  approvers?: ApproverSet,
 ): Promise<void> {
   await createTables(db);
   await loadBundles(db, files, keys);
@@ -34,6 +38,7 @@ export async function verifyBundles(
     const results = (await TABLE_CHECKS[name].evaluate(db)).map((subject) => toCheckResult(name, subject));
     await db.append('checks', results.map(checkRow));
   }
+  await db.append('checks', (await approvalSignature(db, approvers)).map(checkRow));
   if (policies.size > 0) await db.append('checks', (await routeRederived(db, policies)).map(checkRow));
 }
 

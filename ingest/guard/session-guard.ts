@@ -1,5 +1,6 @@
-// One guard decision in its session: the guard is asked with the session's ancestry, an approval_gate is
-// lifted by an unused grant for exactly this action, and the decision says which of the session's open
+// One guard decision in its session: the guard is asked with the session's ancestry, behind proofline's
+// built-in self-protection (policy/self-protection.ts), an approval_gate is lifted by an unused signed grant
+// for exactly this action, and the decision says which of the session's open
 // obligations it creates, discharges and waives. Nothing changes until the caller has recorded the decision
 // durably (`commit`); a decision that could not be recorded is refused by the hook, so it takes nothing
 // (`abandon` gives a taken grant back).
@@ -11,6 +12,7 @@ import {
 import { approvalRuleId, type DecisionContext, type RecordedObligation } from '../../schemas/decision.js';
 import { canonicalDigest } from '../../schemas/digest.js';
 import type { Guard, GuardDecision, GuardRequest } from '../../schemas/guard.js';
+import { SelfProtection } from '../../policy/self-protection.js';
 import { redactSecrets } from '../../schemas/redact.js';
 import { actionDigest, approvalIdOf, ApprovalStore, type ApprovalGrant } from './approvals.js';
 import { SessionContexts } from './session-context.js';
@@ -37,6 +39,8 @@ export class SessionGuard {
   constructor(
     readonly sessions: SessionContexts = new SessionContexts(),
     readonly approvals: ApprovalStore = new ApprovalStore(),
+    /** In front of every policy; the default protects what every deployment has (ARCHITECTURE.md §8). */
+    readonly protection: SelfProtection = new SelfProtection(),
   ) {}
 
   /** `postHoc`: the action already ran (a runtime without a guard); the decision is recorded, enforces
@@ -46,7 +50,7 @@ export class SessionGuard {
     const session = this.sessions.ancestry(sessionId);
     const asked: GuardRequest = { ...request, session };
     const digest = actionDigest(asked);
-    const asJudged = guard.decide(asked);
+    const asJudged = this.protection.decide(guard, asked);
     const judged: GuardDecision = postHoc ? { ...asJudged, enforceability: 'post_hoc_observed' } : asJudged;
     // A PermissionRequest escalates an action already decided, so it reads the session but neither adds to it
     // nor asks for or uses approvals; every other question (PreToolUse, POST /v1/decide) proposes one.
@@ -57,7 +61,7 @@ export class SessionGuard {
     const decision = grant
       ? approvedDecision(judged, grant)
       : proposes && !postHoc
-        ? withRuntimeGuidance(judged, approvalId)
+        ? withRuntimeGuidance(judged, approvalId, request)
         : judged;
 
     const runs = proposes && (postHoc || decision.verdict === 'allow');
@@ -115,14 +119,14 @@ export class SessionGuard {
   }
 }
 
-/** The call a grant lets through: allowed once, on the approver's word, recorded under the grant's id. */
+/** The call a grant lets through: allowed once, on the approver's signed word, recorded under the grant's id. */
 function approvedDecision(judged: GuardDecision, grant: ApprovalGrant): GuardDecision {
   const approved: GuardDecision = {
     ...judged,
     route: 'allow',
     verdict: 'allow',
     deciding_rule: approvalRuleId(grant.id),
-    reason: `approved by ${grant.approver} (proofline approve ${grant.id}); the policy asked: ${judged.reason}`,
+    reason: `approved by ${grant.approver} (grant signed with key ${grant.keyid.slice(0, 16)}); the policy asked: ${judged.reason}`,
     enforceability: 'approval_orchestrated',
   };
   // The gate's "requires approval" message no longer holds.
@@ -130,13 +134,27 @@ function approvedDecision(judged: GuardDecision, grant: ApprovalGrant): GuardDec
   return approved;
 }
 
-/** A deny must tell the agent (and the person reading its output) what would let the call through. */
-function withRuntimeGuidance(judged: GuardDecision, approvalId: string | undefined): GuardDecision {
+/**
+ * A deny must say what would let the call through. For an approval_gate the model is told only that the call
+ * awaits a human's approval: the approval id and the command that grants it go to the human (the hook's
+ * `systemMessage`, which Codex shows the user, and the server log), never into the agent's context, where a
+ * poisoned agent would read them as an instruction.
+ */
+function withRuntimeGuidance(
+  judged: GuardDecision,
+  approvalId: string | undefined,
+  request: GuardRequest,
+): GuardDecision {
   if (judged.verdict !== 'deny') return judged;
   if (judged.route === 'approval_gate' && approvalId !== undefined) {
+    const what =
+      request.command === undefined
+        ? request.tool_name
+        : `${request.tool_name} \`${redactSecrets(request.command)}\``;
     return {
       ...judged,
-      reason: `${judged.reason}. Needs approval: run \`proofline approve ${approvalId}\`, then retry the same command (the approval lets this exact call run once)`,
+      reason: `${judged.reason}. This call awaits a human's approval, which proofline has requested; it cannot be approved from this session. Once the user says it is approved, retry the same call unchanged`,
+      system_message: `proofline: approval ${approvalId} requested for ${what}${judged.deciding_rule ? ` (rule ${judged.deciding_rule})` : ''}. An approver grants it once with: proofline approve ${approvalId} --key <approver key>`,
     };
   }
   if (judged.route === 'simulate_first') {

@@ -31,6 +31,7 @@ export function hookAnswer(event: string, decision: HookVerdict | undefined): Ho
     return answerJson({ hookSpecificOutput: { hookEventName: event, decision: verdict }, ...systemMessage });
   }
 
+  // The reason goes to the model; a system message (an approval_gate's id and approve command) only to the user.
   if (decision.verdict === 'deny') {
     return answerJson({
       hookSpecificOutput: {
@@ -38,6 +39,7 @@ export function hookAnswer(event: string, decision: HookVerdict | undefined): Ho
         permissionDecision: 'deny',
         permissionDecisionReason: reason,
       },
+      ...systemMessage,
     });
   }
   if (decision.updated_input) {

@@ -5,9 +5,14 @@
 // durable, and only then answer, so a decision Codex acts on is never one proofline failed to record (the hook
 // route lets the events without a decision skip the wait: see there).
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 
+import type { SelfProtection } from '../../policy/self-protection.js';
+import type { ApproverSet } from '../../schemas/approvers.js';
 import type { Guard } from '../../schemas/guard.js';
 import type { ObservationPublisher } from '../../schemas/transport.js';
+import { ApprovalStore, type PendingApproval } from '../guard/approvals.js';
+import { SessionContexts } from '../guard/session-context.js';
 import { SessionGuard } from '../guard/session-guard.js';
 import {
   GUARDED_EVENTS,
@@ -29,12 +34,28 @@ export interface GuardRouteDeps {
   guard: () => Guard;
   publisher: ObservationPublisher;
   storeContent: boolean;
+  /** Who may answer an approval_gate (`--approvers`); none: nothing can be approved. */
+  approvers?: ApproverSet;
+  /** proofline's own files and server, guarded in front of the policy; default: what every deployment has. */
+  selfProtection?: SelfProtection;
+  /** Where a new approval request is announced to the human (default: the app's logger). */
+  logger?: Pick<Logger, 'info'>;
   /** Session ancestry, open obligations and approvals; default: fresh, in this process's memory. */
   sessionGuard?: SessionGuard;
 }
 
 export async function guardRoutes(app: FastifyInstance, deps: GuardRouteDeps): Promise<void> {
-  const sessionGuard = deps.sessionGuard ?? new SessionGuard();
+  const logger = deps.logger ?? app.log;
+  const sessionGuard =
+    deps.sessionGuard ??
+    new SessionGuard(
+      new SessionContexts(),
+      new ApprovalStore({
+        ...(deps.approvers ? { approvers: deps.approvers } : {}),
+        onRequest: (pending) => logger.info(announcement(pending), 'approval requested'),
+      }),
+      deps.selfProtection,
+    );
   registerApprovalRoutes(app, { approvals: sessionGuard.approvals, publisher: deps.publisher });
   registerDecideRoute(app, { ...deps, sessionGuard });
   const answerHookCall: AnswerHookCall = async (hook, context, request, reply, options) => {
@@ -86,4 +107,19 @@ export async function guardRoutes(app: FastifyInstance, deps: GuardRouteDeps): P
     };
     return reply.send(response);
   });
+}
+
+/** What the server log says of a new approval request: everything the human needs, and the command to run. */
+function announcement(pending: PendingApproval): Record<string, unknown> {
+  const { id, session_id, tool_name, command, rule, reason, expires_at_ms } = pending;
+  return {
+    approval_id: id,
+    session_id,
+    tool_name,
+    ...(command === undefined ? {} : { command }),
+    ...(rule === undefined ? {} : { rule }),
+    reason,
+    expires_at: new Date(expires_at_ms).toISOString(),
+    approve_with: `proofline approve ${id} --key <approver key>`,
+  };
 }

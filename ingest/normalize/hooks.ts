@@ -158,6 +158,7 @@ export function guardRequestFromHook(
     cwd: stringField(payload, 'cwd'),
     permission_mode: stringField(payload, 'permission_mode'),
     model: stringField(payload, 'model'),
+    transcript_path: stringField(payload, 'transcript_path'),
   };
 }
 

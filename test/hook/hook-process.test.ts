@@ -120,7 +120,7 @@ describe.each(SHELLS)('the hook client under %s against a live server', (shell) 
 describe('the bearer token', () => {
   let guarded: GuardServer;
   beforeAll(async () => {
-    guarded = await startGuardServer(new RuleFileGuard(ALLOW_ALL), false, 's3cret');
+    guarded = await startGuardServer(new RuleFileGuard(ALLOW_ALL), false, { token: 's3cret' });
   });
   afterAll(async () => guarded?.app.close());
 

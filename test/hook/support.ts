@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import Fastify, { type FastifyInstance } from 'fastify';
 
 import { bearerTokenHook } from '../../ingest/http/auth.js';
-import { guardRoutes } from '../../ingest/http/guard-route.js';
+import { guardRoutes, type GuardRouteDeps } from '../../ingest/http/guard-route.js';
 import type { Guard } from '../../schemas/guard.js';
 import { runHookClient, writeHookHeaders, type HookRun as ClientRun } from '../../service/hook-client.js';
 import { FakePublisher } from '../ingest/helpers.js';
@@ -53,18 +53,20 @@ export interface GuardServer {
   setGuard(guard: Guard): void;
 }
 
+/** `options`: a bearer token the server requires, and more of the guard routes' dependencies (approvers). */
 export async function startGuardServer(
   guard: Guard,
   storeContent = false,
-  token?: string,
+  options: Partial<GuardRouteDeps> & { token?: string } = {},
 ): Promise<GuardServer> {
   const app = Fastify();
   const publisher = new FakePublisher();
   const authorizations: Array<string | undefined> = [];
   app.addHook('onRequest', async (request) => void authorizations.push(request.headers.authorization));
+  const { token, ...routes } = options;
   if (token) app.addHook('onRequest', bearerTokenHook(token));
   let current = guard;
-  await app.register(guardRoutes, { guard: () => current, publisher, storeContent });
+  await app.register(guardRoutes, { ...routes, guard: () => current, publisher, storeContent });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, url, publisher, authorizations, setGuard: (next) => (current = next) };
 }

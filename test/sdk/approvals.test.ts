@@ -1,19 +1,23 @@
 // proofline/sdk against the real pipeline: the SDK's own OpenTelemetry setup exports its spans to the receiver,
 // guard() asks POST /v1/decide under a policy that gates destructive commands, and the bundles are read back.
-// A gated action approved with POST /v1/approvals carries all five receipts; one whose approval times out is
-// closed as not executed, with the expired wait recorded.
+// A gated action approved with a grant signed by a registered approver key (what `proofline approve` posts)
+// carries all five receipts and the signed grant; one whose approval times out is closed as not executed, with
+// the expired wait recorded.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { sha256Hex as sha256 } from '../../schemas/digest.js';
 import { createAction, guard, recordAssumption, updateOutcome, waitForApproval } from '../../sdk/index.js';
-import { approve, startSdkPipeline, type SdkPipeline } from './support.js';
+import { approve, makeApprover, type TestApprover } from '../guard/approver.js';
+import { startSdkPipeline, type SdkPipeline } from './support.js';
 
 describe('proofline/sdk approvals through the pipeline', () => {
   let sdk: SdkPipeline;
+  let alice: TestApprover;
 
   beforeAll(async () => {
-    sdk = await startSdkPipeline();
+    alice = await makeApprover('alice@example.com');
+    sdk = await startSdkPipeline({ approversFile: alice.approversFile });
   });
 
   afterAll(async () => {
@@ -37,7 +41,7 @@ describe('proofline/sdk approvals through the pipeline', () => {
     expect(gated.approval_id).toMatch(/^[0-9a-f]{16}$/);
 
     const waiting = waitForApproval(action, gated, { timeoutMs: 15_000, pollMs: 50 });
-    await approve(sdk.pipeline.url, gated.approval_id!);
+    await approve(sdk.pipeline.url, gated.approval_id!, alice);
     const outcome = await waiting;
     expect(outcome.status).toBe('approved');
     if (outcome.status !== 'approved') return;
@@ -73,6 +77,10 @@ describe('proofline/sdk approvals through the pipeline', () => {
         approver: 'alice@example.com',
         source: 'proofline approve',
       }),
+    ]);
+    const approval = evidence.receipts.find((r) => r.checkpoint === 'approval')!;
+    expect(approval.facts.grants).toEqual([
+      expect.objectContaining({ payloadType: 'application/vnd.proofline.approval-grant+json' }),
     ]);
     const assumption = evidence.receipts.find((r) => r.checkpoint === 'assumption')!;
     expect(assumption.facts).toMatchObject({

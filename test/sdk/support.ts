@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 
-import type { Pipeline } from '../../service/embedded.js';
+import { startPipeline, type Pipeline } from '../../service/embedded.js';
 import { loadGuard } from '../../policy/load.js';
 import type { ActionProof } from '../../schemas/bundle.js';
 import { startProofline, type ProoflineTelemetry } from '../../sdk/index.js';
@@ -50,8 +50,15 @@ export interface SdkPipeline {
   stop(): Promise<void>;
 }
 
-export async function startSdkPipeline(): Promise<SdkPipeline> {
-  const pipeline = await startTestPipeline();
+/** `approversFile`: whose signed grants the server accepts (test/guard/approver.ts). */
+export async function startSdkPipeline(options: { approversFile?: string } = {}): Promise<SdkPipeline> {
+  const pipeline =
+    options.approversFile === undefined
+      ? await startTestPipeline()
+      : await startPipeline({
+          dataDir: await freshDataDir(),
+          ingest: { port: 0, approversFile: options.approversFile },
+        });
   const workDir = await freshDataDir('proofline-sdk-work-');
   const policyFile = join(workDir, 'policy.yaml');
   await writeFile(policyFile, SDK_POLICY);
@@ -73,20 +80,6 @@ export async function startSdkPipeline(): Promise<SdkPipeline> {
       await pipeline.close();
     },
   };
-}
-
-/** What `proofline approve <id>` does. */
-export async function approve(
-  url: string,
-  id: string,
-  decision: 'approved' | 'denied' = 'approved',
-): Promise<void> {
-  const response = await fetch(`${url}/v1/approvals`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ id, approver: 'alice@example.com', decision }),
-  });
-  if (response.status !== 200) throw new Error(`approve ${id}: ${response.status} ${await response.text()}`);
 }
 
 /** A port nothing listens on: bound, then released. */

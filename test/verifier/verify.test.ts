@@ -18,8 +18,8 @@ describe('proofline verify on a valid data directory', () => {
     expect(failures(r)).toEqual([]);
     expect(r.code).toBe(EXIT_CODES.ok);
     expect(r.result).toBe('pass');
-    // 4 action bundles × 10 checks, 2 seals × 4 file checks, 2 sessions × 2 session checks.
-    expect(r.checks).toHaveLength(40 + 8 + 4);
+    // 4 action bundles × 11 checks, 2 seals × 4 file checks, 2 sessions × 2 session checks.
+    expect(r.checks).toHaveLength(44 + 8 + 4);
     expect(r.checks.every((c) => c.status === 'pass')).toBe(true);
   });
 

@@ -23,10 +23,19 @@ export const ACTION_CHECKS = [
 /** Checks across the bundles of one session. */
 export const SESSION_CHECKS = ['session_chain', 'session_seal'] as const;
 
+/** Checks of the signed approval grants an action bundle carries, against the approvers the auditor trusts. */
+export const APPROVAL_CHECKS = ['approval_signature'] as const;
+
 /** Checks that replay a decision under a policy the operator names (`--policy`); not run without one. */
 export const REPLAY_CHECKS = ['route_rederived'] as const;
 
-export const ALL_CHECKS = [...FILE_CHECKS, ...ACTION_CHECKS, ...SESSION_CHECKS, ...REPLAY_CHECKS] as const;
+export const ALL_CHECKS = [
+  ...FILE_CHECKS,
+  ...ACTION_CHECKS,
+  ...APPROVAL_CHECKS,
+  ...SESSION_CHECKS,
+  ...REPLAY_CHECKS,
+] as const;
 export type CheckName = (typeof ALL_CHECKS)[number];
 
 /** A failure's code: the check's name, or a more precise reason where one check can fail in distinct ways. */

@@ -3,7 +3,7 @@
 // were in force (`--policy`), the policy decides the request again; a route or deciding rule other than the
 // recorded one means the decision was not what that policy says. Runs in TypeScript, not SQL: it needs the
 // policy engine.
-import { APPROVAL_RULE_PREFIX } from '../../schemas/decision.js';
+import { APPROVAL_RULE_PREFIX, SELF_PROTECTION_RULE_PREFIX } from '../../schemas/decision.js';
 import type { Guard, GuardDecision, GuardRequest } from '../../schemas/guard.js';
 import type { Database } from '../database.js';
 import type { CheckResult, CheckStatus } from './check.js';
@@ -84,6 +84,14 @@ function judge(
     return decided.route === 'approval_gate'
       ? pass(`approved (${recordedRule}); ${rederived}`)
       : fail(`recorded an approval (${recordedRule}) but ${rederived}, which no approval lifts`);
+  }
+  // proofline's built-in self-protection sits in front of every policy and only ever blocks.
+  if (recordedRule?.startsWith(SELF_PROTECTION_RULE_PREFIX)) {
+    return recorded.route === 'block'
+      ? pass(`blocked by proofline's self-protection (${recordedRule}), which no policy lowers; ${rederived}`)
+      : fail(
+          `recorded self-protection rule ${recordedRule} with route ${String(recorded.route)}, which only blocks`,
+        );
   }
   const same = recorded.route === decided.route && recordedRule === decided.deciding_rule;
   const claim = `recorded ${describe(recorded.route, recordedRule)}`;
