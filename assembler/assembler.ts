@@ -53,6 +53,8 @@ export interface StepReport {
   bundled: (StoredBundle & { sessionId: string })[];
   sealed: StoredSeal[];
   deadLetters: DeadLetter[];
+  /** The transparency log's new signed checkpoint, when the step sealed a session (to publish to witnesses). */
+  checkpoint: string | null;
 }
 
 export interface AssemblerStats {
@@ -106,7 +108,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
   const seen = new Map<number, bigint>();
   const stats = { received: 0, duplicates: 0, late: 0, deadLettered: 0 };
 
-  const emptyReport = (): StepReport => ({ bundled: [], sealed: [], deadLetters: [] });
+  const emptyReport = (): StepReport => ({ bundled: [], sealed: [], deadLetters: [], checkpoint: null });
 
   async function sessionFor(sessionId: string): Promise<SessionState | null> {
     if (sealedSessions.has(sessionId)) return null;
@@ -220,6 +222,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
               reason,
               assemblerVersion,
               signerKeyid: signer.keyid,
+              insecureKey: signer.insecure,
               obligations: sessionObligations(observations),
             }),
           ),
@@ -227,7 +230,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
         ),
       );
       report.sealed.push(sealed);
-      logger.info({ session_id: session.sessionId, reason, bundles: sealed.seal.count }, 'session sealed');
+      logger.info({ session_id: session.sessionId, reason, bundles: sealed.count }, 'session sealed');
     }
     sessions.delete(session.sessionId);
     sealedSessions.add(session.sessionId);
@@ -277,6 +280,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
               ...position,
               assemblerVersion,
               signerKeyid: signer.keyid,
+              insecureKey: signer.insecure,
             }),
           ),
           signer,
@@ -338,11 +342,14 @@ export function createAssembler(options: AssemblerOptions): Assembler {
 
   // One step at a time, whoever calls: a flush from the CLI must not interleave with a batch or a timer tick.
   let running: Promise<unknown> = Promise.resolve();
-  // The store's index rows of a step are written together when the step ends.
+  // What a step stages in the store is made durable together when the step ends (one segment write).
   const exclusive =
     <A extends unknown[]>(step: (...args: A) => Promise<StepReport>) =>
     (...args: A): Promise<StepReport> => {
-      const result = running.then(() => store.batchIndexWrites(() => step(...args)));
+      const result = running.then(async () => {
+        const { result: report, checkpoint } = await store.inBatch(() => step(...args));
+        return { ...report, checkpoint };
+      });
       running = result.catch(() => undefined);
       return result;
     };

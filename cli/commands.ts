@@ -80,6 +80,14 @@ function assemblerOptions(command: Command): Command {
       '--idle-timeout-ms <ms>',
       `seal a session after this long without records (default: ${ASSEMBLER.idleTimeoutMs})`,
       parsePositiveInt,
+    )
+    .option(
+      '--witness <path>',
+      'publish signed log checkpoints here, outside the data directory: a directory keeps every one, a file the latest',
+    )
+    .option(
+      '--allow-insecure-key',
+      'sign even when group or others can read the signing key (every bundle records it)',
     );
 }
 
@@ -161,6 +169,19 @@ program
     process.stdout.write(
       `keyid ${made.keyid}\nprivate key ${made.privateKeyPath}\npublic keys ${made.publicKeySetPath}\n`,
     );
+  });
+
+program
+  .command('export')
+  .description("Write a data directory's bundles and seals as one file each, with its log and public keys")
+  .requiredOption('--out <dir>', 'an empty or new directory')
+  .option('--data <dir>', `data directory (default: ${ASSEMBLER.dataDir})`, ASSEMBLER.dataDir)
+  .action(async (opts) => {
+    const { exportDataDir } = await import('../assembler/export.js');
+    const result = await exportDataDir(opts.data, opts.out);
+    process.stdout.write(`${result.files} files written to ${opts.out}\n`);
+    for (const location of result.skipped)
+      process.stderr.write(`proofline: not exported (not a readable bundle, or a duplicate): ${location}\n`);
   });
 
 program

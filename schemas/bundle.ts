@@ -1,7 +1,7 @@
 // The contract between the assembler and the verifier (ARCHITECTURE.md §5): a DSSE envelope over an in-toto
 // Statement v1 whose predicate is the action's proof, plus a per-session seal. All digests are sha256 hex
 // over RFC 8785 canonical JSON (schemas/digest.ts) unless a field says otherwise.
-import { canonicalDigest } from './digest.js';
+import { canonicalDigest, sha256Hex } from './digest.js';
 import type { EnforceabilityClass, Route } from './guard.js';
 import type { ObservationKind, RuntimeFamily } from './observation.js';
 
@@ -184,6 +184,9 @@ export interface Manifest {
   assembler_version: string;
   policy_digest: string | null;
   signer_keyid: string;
+  /** Present (true) only when the server signed with a key that others could read, because it was started
+   * with --allow-insecure-key: a reader then knows the signature may not be the server's. */
+  insecure_key?: true;
   session_id: string;
   action_id: string;
   /** 0-based position of this bundle in its session's chain. */
@@ -209,6 +212,8 @@ export interface SessionSeal {
   schema_version: typeof BUNDLE_SCHEMA_VERSION;
   assembler_version: string;
   signer_keyid: string;
+  /** As in the manifest: only when the signing key was readable by group or others. */
+  insecure_key?: true;
   session_id: string;
   runtime_family: RuntimeFamily;
   /** Number of action bundles the seal covers (all of the session's, in chain order). */
@@ -230,11 +235,27 @@ export interface SessionSeal {
 /** A bundle's digest: sha256 of its DSSE payload bytes (the canonical Statement). */
 export type BundleDigest = string;
 
-/** File names under `<data>/bundles/<session_id>/`. */
+// ---- Exported files ---------------------------------------------------------------------------------------
+
+const PLAIN_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * The file-system name for an id from the wire (a session, action or call id the agent may have chosen): the
+ * id itself when it is a short plain name, otherwise `~` and the sha256 of the id. Injective (a plain name
+ * never starts with `~`; two different ids never share a digest), at most 65 characters, never `.` or `..`,
+ * and never a path. The id itself is inside the signed statement, so nothing is lost.
+ */
+export function storageName(id: string): string {
+  return PLAIN_NAME.test(id) ? id : `~${sha256Hex(id)}`;
+}
+
+/** `proofline export` writes `<out>/bundles/<storageName(session_id)>/` with these file names in it. */
 export function actionBundleFileName(sequence: number, actionId: string): string {
-  return `${String(sequence).padStart(6, '0')}-${actionId.replace(/[^A-Za-z0-9._-]/g, '_')}.dsse.json`;
+  return `${String(sequence).padStart(6, '0')}-${storageName(actionId)}.dsse.json`;
 }
 export const SEAL_FILE_NAME = 'seal.dsse.json';
+/** Where exported bundle files go inside a data directory (or an export). */
+export const BUNDLES_DIR = 'bundles';
 
 // ---- Subjects -------------------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ import type { BundleSink } from './bundle-outbox.js';
 import type { AssembleServiceConfig, IngestServiceConfig, ServeConfig } from './config.js';
 import { processLogger, untilStopped } from './process.js';
 import { startAssembly, startIngest, type IngestStage } from './stages.js';
+import { kafkaWitness } from './witness.js';
 
 function openKafka(config: KafkaConfig, logger: Logger): KafkaTransport {
   return createKafkaTransport({ brokers: config.brokers, logger, topics: topicNames(config.topicPrefix) });
@@ -126,6 +127,11 @@ async function startKafkaAssembly(
       logger,
       () => closing,
     ),
+    witnesses: [
+      kafkaWitness(transport.topics.checkpoints, (origin, note) =>
+        transport.checkpoints.publish(origin, note),
+      ),
+    ],
     logger,
   });
   logger.info({ group: config.transport.group, data: dataDir }, 'proofline assemble ← kafka');

@@ -1,9 +1,11 @@
-// The Kafka transport: observations on `proofline.observations` (key = session id), a dead-letter topic, and
-// signed bundles on `proofline.bundles`. Topic names are configurable; missing topics are created on first use.
+// The Kafka transport: observations on `proofline.observations` (key = session id), a dead-letter topic,
+// signed bundles on `proofline.bundles`, and the transparency log's checkpoints on `proofline.checkpoints`.
+// Topic names are configurable; missing topics are created on first use.
 import type { ObservationPublisher, ObservationSubscriber } from '../schemas/transport.js';
 
 import { createKafkaClient, type KafkaConnectionOptions } from './kafka-client.js';
 import { KafkaBundlePublisher } from './kafka-bundles.js';
+import { KafkaCheckpointPublisher } from './kafka-checkpoints.js';
 import { ReliableProducer } from './kafka-producer.js';
 import { KafkaObservationPublisher } from './kafka-publisher.js';
 import { KafkaObservationSubscriber, type KafkaSubscriberOptions } from './kafka-subscriber.js';
@@ -21,6 +23,7 @@ export interface KafkaTransport {
   /** A new consumer-group member each call; close it (or the transport) to leave the group. */
   subscriber(options?: KafkaSubscriberOptions): ObservationSubscriber;
   bundles: KafkaBundlePublisher;
+  checkpoints: KafkaCheckpointPublisher;
   topics: ProoflineTopics;
   close(): Promise<void>;
 }
@@ -42,6 +45,7 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
     topics,
     publisher: track(new KafkaObservationPublisher(producer(), topics.observations)),
     bundles: track(new KafkaBundlePublisher(producer(), topics.bundles)),
+    checkpoints: track(new KafkaCheckpointPublisher(producer(), topics.checkpoints)),
     subscriber: (subscriberOptions) =>
       track(new KafkaObservationSubscriber(kafka, topics, observationsSpec, producer(), subscriberOptions)),
     async close() {

@@ -177,6 +177,6 @@ describe('durability of the embedded pipeline', () => {
       expect(seal.observations.merkle_root).toBe(merkleRoot(ids));
     }
     // 17 captures, one tool call each, each bundled exactly once.
-    expect(files.filter((f) => !f.path.endsWith('seal.dsse.json'))).toHaveLength(17);
+    expect(files.filter((f) => f.kind === 'action')).toHaveLength(17);
   });
 });

@@ -4,14 +4,14 @@
 // client (kcat) reads proofline.bundles and the verifier accepts what it read.
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { BUNDLE_FILE_HEADER } from '../../transport/kafka-bundles.js';
 import { DEFAULT_TOPICS } from '../../schemas/topics.js';
-import { actionProofs, freshDataDir, type BundleFile } from '../e2e/support.js';
+import { actionProofs, freshDataDir, placeOf, type BundleFile } from '../e2e/support.js';
 import {
   dataDirWithKeys,
   embeddedBundles,
@@ -49,9 +49,11 @@ beforeAll(async () => {
   ]);
 }, 240_000);
 
-/** Bundle files by their place in the data directory, so two directories compare file for file. */
-function byPlace(dataDir: string, files: readonly BundleFile[]): Map<string, string> {
-  return new Map(files.map((f) => [relative(dataDir, f.path), f.text]));
+/** Bundles by the place an export gives them, so two directories compare file for file. */
+function byPlace(files: readonly BundleFile[]): Map<string, string> {
+  return new Map(
+    [...files].sort((a, b) => (placeOf(a) < placeOf(b) ? -1 : 1)).map((f) => [placeOf(f), f.text]),
+  );
 }
 
 describe('the Codex captures through ingest --kafka and assemble --kafka', () => {
@@ -72,8 +74,8 @@ describe('the Codex captures through ingest --kafka and assemble --kafka', () =>
   });
 
   it('write byte-identical bundle files and seals under the same key', () => {
-    const kafka = byPlace(kafkaDir, viaKafka);
-    const embedded = byPlace(reference.dataDir, reference.files);
+    const kafka = byPlace(viaKafka);
+    const embedded = byPlace(reference.files);
     expect([...kafka.keys()]).toEqual([...embedded.keys()]);
     for (const [place, text] of embedded) expect(kafka.get(place), place).toBe(text);
   });
@@ -105,9 +107,7 @@ describe('the Codex captures through ingest --kafka and assemble --kafka', () =>
     }
     // Every bundle the assembler wrote, each once, is on the topic.
     expect(records).toHaveLength(viaKafka.length);
-    expect([...written].sort()).toEqual(
-      viaKafka.map((f) => relative(join(kafkaDir, 'bundles'), f.path)).sort(),
-    );
+    expect([...written].sort()).toEqual(viaKafka.map(placeOf).sort());
 
     const { exitCode, report } = await verify([outDir], keys.publicKeys);
     expect(failures(report)).toEqual([]);
