@@ -199,6 +199,12 @@ program
     'a policy in force when the bundles were made: re-derive their routes under it (repeatable)',
     (file: string, files: string[] = []) => [...files, file],
   )
+  .option(
+    '--checkpoint <path>',
+    'a published log checkpoint (a note, or a witness directory of them): the log must extend it (repeatable)',
+    (file: string, files: string[] = []) => [...files, file],
+  )
+  .option('--log <file>', 'the embedded log (<data>/pipeline.duckdb, server stopped): compare each seal with it')
   .action(async (paths: string[], opts) => {
     const { runVerify } = await import('../verifier/verify-command.js');
     process.exitCode = await runVerify({ paths, ...opts });

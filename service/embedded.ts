@@ -53,6 +53,9 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     subscriber,
     connection: transport.connection,
     logger: options.logger,
+  }).catch(async (error: unknown) => {
+    await transport.close();
+    throw error;
   });
   const ingest = await startIngest(ingestStage, transport.publisher);
 

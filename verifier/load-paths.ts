@@ -18,14 +18,26 @@ export interface LoadPathsOptions {
   requireKeys: boolean;
   /** The policies in force, by digest, to replay decisions under (verify's `--policy`). */
   policies?: ReadonlyMap<string, PolicyInForce>;
+  /** Published checkpoints to check the data directories' logs against (`--checkpoint`). */
+  checkpoints?: string[];
+  /** The embedded transport's DuckDB file to compare the seals with (`--log`). */
+  embeddedLog?: string;
 }
 
 export async function loadPaths(db: Database, options: LoadPathsOptions, output: Output): Promise<void> {
   const sources = await discoverBundleFiles(options.paths);
   const keys = options.keys
     ? await readKeySet(options.keys)
-    : await producerKeys(sources.dataDirs, options, output);
-  await verifyBundles(db, sources.files, keys, options.policies);
+    : await producerKeys(sources.keyDirs, options, output);
+  await verifyBundles(db, {
+    sources: sources.sources,
+    keys,
+    policies: options.policies,
+    dataDirs: sources.dataDirs,
+    layoutProblems: sources.layoutProblems,
+    checkpoints: options.checkpoints,
+    embeddedLog: options.embeddedLog,
+  });
 }
 
 async function producerKeys(

@@ -21,6 +21,10 @@ export interface VerifyOptions {
   db?: string;
   /** `--policy`: policy files in force when the bundles were made; their decisions are replayed. */
   policy?: string[];
+  /** `--checkpoint`: published checkpoints (note files or witness directories) the logs must extend. */
+  checkpoint?: string[];
+  /** `--log`: the embedded log (`<data>/pipeline.duckdb`) each seal is compared with. */
+  log?: string;
 }
 
 export async function runVerify(options: VerifyOptions, output: Output = processOutput): Promise<ExitCode> {
@@ -28,7 +32,18 @@ export async function runVerify(options: VerifyOptions, output: Output = process
   const policies = loadPoliciesInForce(options.policy ?? []);
   const db = await Database.open(options.db);
   try {
-    await loadPaths(db, { paths: options.paths, keys: options.keys, requireKeys: true, policies }, output);
+    await loadPaths(
+      db,
+      {
+        paths: options.paths,
+        keys: options.keys,
+        requireKeys: true,
+        policies,
+        checkpoints: options.checkpoint,
+        embeddedLog: options.log,
+      },
+      output,
+    );
     const report = judge(await checkResults(db), await completenessReport(db), options.minCompleteness);
     output.stdout.write(render(report, options.format));
     return report.exit_code;

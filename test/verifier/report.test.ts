@@ -70,10 +70,16 @@ describe('proofline report built-ins', () => {
     ]);
   });
 
-  it('sessions: one row per session, with failed checks counted', async () => {
+  it('sessions: one row per session, with failed checks counted; failed evidence counts as ρ 0 and fails the command', async () => {
     const { dir } = await makeDataDir();
     await rm(join(dir, 'bundles', 's2', 'seal.dsse.json'));
-    expect(JSON.parse((await report({ paths: [dir], builtin: 'sessions' })).stdout)).toEqual([
+    const r = await report({ paths: [dir], builtin: 'sessions' });
+    expect(r.code).toBe(1);
+    // b1, and the log leaf whose seal is gone.
+    expect(r.stderr).toMatch(
+      /2 verification checks failed under this report; 2 actions count as unverifiable/,
+    );
+    expect(JSON.parse(r.stdout)).toEqual([
       {
         session_id: 's1',
         runtime_family: 'tool_hook',
@@ -89,8 +95,9 @@ describe('proofline report built-ins', () => {
         runtime_family: 'managed_platform',
         actions: 1,
         blocked: 0,
-        mean_rho: 1,
-        complete_share: 1,
+        // Its seal is gone: what its one bundle shows can no longer be proven.
+        mean_rho: 0,
+        complete_share: 0,
         sealed: null,
         failed_checks: 1,
       },
