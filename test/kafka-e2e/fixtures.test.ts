@@ -3,13 +3,14 @@
 // same bundles, byte for byte under one signing key, as the embedded pipeline. Then an independent Kafka
 // client (kcat) reads proofline.bundles and the verifier accepts what it read.
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { BUNDLE_FILE_HEADER } from '../../transport/kafka-bundles.js';
+import { ORIGIN_FILE, TLOG_DIR } from '../../schemas/tlog.js';
 import { DEFAULT_TOPICS } from '../../schemas/topics.js';
 import { actionProofs, freshDataDir, placeOf, type BundleFile } from '../e2e/support.js';
 import {
@@ -109,10 +110,27 @@ describe('the Codex captures through ingest --kafka and assemble --kafka', () =>
     expect(records).toHaveLength(viaKafka.length);
     expect([...written].sort()).toEqual(viaKafka.map(placeOf).sort());
 
-    const { exitCode, report } = await verify([outDir], keys.publicKeys);
+    // The log's checkpoints are on proofline.checkpoints (a witness outside the data directory): with the
+    // assembler's log beside the bundles, the newest one read there must be a checkpoint of that log.
+    const checkpoints = (
+      await run('kcat', ['-b', broker.bootstrap, '-C', '-t', DEFAULT_TOPICS.checkpoints, '-e', '-q', '-J'])
+    ).stdout
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as { key: string; payload: string });
+    // Keyed by the log's origin: other logs may share the topic.
+    const origin = (await readFile(join(kafkaDir, TLOG_DIR, ORIGIN_FILE), 'utf8')).trim();
+    const ours = checkpoints.filter((c) => c.key === origin);
+    expect(ours.length).toBeGreaterThan(0);
+    const published = join(await freshDataDir('proofline-kcat-checkpoint-'), 'checkpoint');
+    await writeFile(published, ours.at(-1)!.payload);
+    await cp(join(kafkaDir, TLOG_DIR), join(outDir, TLOG_DIR), { recursive: true });
+
+    const { exitCode, report } = await verify([outDir], keys.publicKeys, [published]);
     expect(failures(report)).toEqual([]);
     expect(exitCode).toBe(0);
     expect(new Set(report.checks.map((c) => c.session_id).filter(Boolean)).size).toBe(FIXTURE_SESSIONS);
+    expect(report.checks.filter((c) => c.check_name === 'log_inclusion')).toHaveLength(FIXTURE_SESSIONS);
   });
 });
 

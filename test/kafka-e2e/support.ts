@@ -257,9 +257,13 @@ export async function waitForSeals(
 export async function verify(
   paths: string[],
   keys?: string,
+  checkpoint?: string[],
 ): Promise<{ exitCode: number; report: VerifyReport }> {
   const output = captureOutput();
-  const exitCode = await runVerify({ paths, keys, minCompleteness: 0, format: 'json' }, output.out);
+  const exitCode = await runVerify(
+    { paths, keys, checkpoint, minCompleteness: 0, format: 'json' },
+    output.out,
+  );
   return { exitCode, report: JSON.parse(output.stdout()) as VerifyReport };
 }
 
