@@ -26,6 +26,9 @@ import type { TableName } from './tables.js';
 type Rows = Record<Exclude<TableName, 'expected_receipts'>, AppendCell[][]>;
 type Loaded = NonNullable<VerifiedFile['loaded']>;
 
+/** Records of one segment that are not readable bundles, reported one by one before the rest is skipped. */
+const MAX_UNPARSED_PER_SEGMENT = 1000;
+
 export async function loadBundles(
   db: Database,
   sources: readonly Source[],
@@ -53,10 +56,10 @@ export async function loadBundles(
   };
   for (const source of sources) {
     if (source.kind === 'segment') {
+      let unparsed = 0;
       for await (const entry of readSegment(source.path, source.segment)) {
         const location = `${source.path}:${entry.line}`;
-        load(
-          location,
+        const verified =
           entry.kind === 'record'
             ? verifyBundleFile(location, entry.text, keys)
             : unreadable(
@@ -64,8 +67,19 @@ export async function loadBundles(
                 entry.kind === 'torn'
                   ? `the last record is cut short (${entry.bytes} bytes, no newline): a write a crash interrupted, or a truncation`
                   : `a record of ${entry.bytes} bytes, over the ${MAX_RECORD_BYTES}-byte limit`,
-              ),
-        );
+              );
+        if (!verified.loaded && ++unparsed > MAX_UNPARSED_PER_SEGMENT) {
+          // A segment of millions of garbage lines must not make millions of rows: one says the rest.
+          load(
+            location,
+            unreadable(
+              location,
+              `more than ${MAX_UNPARSED_PER_SEGMENT} records that are not bundles: the rest of ${source.path} was not read`,
+            ),
+          );
+          break;
+        }
+        load(location, verified);
       }
       continue;
     }
