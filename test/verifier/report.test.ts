@@ -1,4 +1,4 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
@@ -47,6 +47,28 @@ describe('proofline report built-ins', () => {
     expect(rows.map((r) => [r.session_id, r.action_id, r.why])).toEqual([
       ['s1', 'a3', 'guard receipt missing: hook bypassed, failed or not trusted'],
       ['s2', 'b1', 'runtime has no pre-execution guard'],
+    ]);
+  });
+
+  it('unguarded: a bundle that failed verification is listed as unverifiable, never dropped', async () => {
+    const { dir } = await makeDataDir();
+    const file = join(dir, 'bundles', 's1', '000000-a1.dsse.json');
+    const envelope = JSON.parse(await readFile(file, 'utf8')) as { payload: string };
+    const payload = Buffer.from(envelope.payload, 'base64');
+    // Inside a string, so the statement still reads and only its signature fails.
+    const at = payload.indexOf('"tool_name":"') + 13;
+    payload[at] = payload[at]! ^ 0x01;
+    await writeFile(file, JSON.stringify({ ...envelope, payload: payload.toString('base64') }));
+    const r = await report({ paths: [dir], builtin: 'unguarded' });
+    expect(r.code).toBe(1);
+    const rows = JSON.parse(r.stdout) as Record<string, unknown>[];
+    expect(rows.map((row) => [row.session_id, row.action_id, String(row.why).split(' (')[0]])).toEqual([
+      ['s2', 'b1', 'runtime has no pre-execution guard'],
+      // The whole session: a1 itself, and a2 and a3 whose session's chain and seal no longer hold (a3's
+      // bypassed hook is among what can no longer be shown either way).
+      ['s1', 'a1', 'unverifiable: its evidence failed verification'],
+      ['s1', 'a2', 'unverifiable: its evidence failed verification'],
+      ['s1', 'a3', 'unverifiable: its evidence failed verification'],
     ]);
   });
 
