@@ -73,6 +73,8 @@ export class BundleStore {
   private readonly chains = new Map<string, Chain>();
   /** Seals staged since the last commit: not in the index yet. */
   private readonly newSeals = new Map<string, StoredSeal>();
+  /** Sessions the index said were unsealed, until this writer seals them: sealing asks the index nothing. */
+  private readonly unsealed = new Set<string>();
   private closed = false;
 
   private constructor(
@@ -117,7 +119,10 @@ export class BundleStore {
   async seal(sessionId: string): Promise<StoredSeal | null> {
     const staged = this.newSeals.get(sessionId);
     if (staged) return staged;
+    // Found unsealed before, and only this writer seals (writer-lock.ts): still unsealed.
+    if (this.unsealed.has(sessionId)) return null;
     const indexed = await this.index.sealOf(sessionId);
+    if (!indexed) this.unsealed.add(sessionId);
     return indexed && { sessionId, ...indexed };
   }
 
@@ -192,6 +197,7 @@ export class BundleStore {
     };
     this.newSeals.set(sessionId, sealed);
     this.chains.delete(sessionId);
+    this.unsealed.delete(sessionId);
     return sealed;
   }
 
