@@ -8,6 +8,7 @@
 // segments and brought up to date on open, so a crash between a segment write and its index rows (or its
 // log leaf) heals on the next start. A record the store cannot read back is logged and left for the
 // verifier to report: one bad record never stops the assembler.
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -15,6 +16,7 @@ import pino, { type Logger } from 'pino';
 
 import { parseStatement } from '../schemas/bundle-schema.js';
 import type { ActionProof, BundleDigest, SessionSeal, Statement } from '../schemas/bundle.js';
+import { preAuthEncoding } from '../schemas/dsse.js';
 import { decodeRecord, readSegment, type SegmentPosition } from '../schemas/segment.js';
 import type { ChainPosition } from './bundle.js';
 import { BundleIndex, locationOf, type Location } from './bundle-index.js';
@@ -84,6 +86,7 @@ export class BundleStore {
     private readonly index: BundleIndex,
     private readonly logger: NonNullable<StoreOptions['logger']>,
     private readonly release: () => Promise<void>,
+    private readonly publicKey: KeyObject,
   ) {}
 
   static async open(dataDir: string, db: DuckDBConnection, options: StoreOptions): Promise<BundleStore> {
@@ -101,7 +104,8 @@ export class BundleStore {
         );
       const log = await TransparencyLog.open(dataDir, options.signer);
       const index = await BundleIndex.open(db);
-      const store = new BundleStore(dataDir, log, writer, index, logger, release);
+      const publicKey = createPublicKey(options.signer.privateKey);
+      const store = new BundleStore(dataDir, log, writer, index, logger, release, publicKey);
       await store.catchUp(opened.existing);
       return store;
     } catch (error) {
@@ -237,7 +241,9 @@ export class BundleStore {
       const from = done && { offset: done.bytes, line: done.lines + 1 };
       for await (const entry of readSegment(path, segment, { from })) {
         const row = entry.kind === 'record' ? this.indexRecord(entry.text, entry) : undefined;
-        if (row?.kind === 'seal') seals.push(row.digest);
+        // Only a seal this server signed becomes a leaf: one appended to a segment by someone else stays out
+        // of the log, where the verifier's log_inclusion reports it.
+        if (row?.kind === 'seal' && row.signedHere) seals.push(row.digest);
         if (!row) {
           this.index.passed(entry);
           this.logger.error(
@@ -255,15 +261,27 @@ export class BundleStore {
   private indexRecord(
     text: string,
     position: SegmentPosition,
-  ): { kind: 'action' | 'seal'; digest: string } | undefined {
+  ): { kind: 'action' | 'seal'; digest: string; signedHere: boolean } | undefined {
     try {
       const record = decodeRecord(text);
-      const parsed = parseStatement(Buffer.from(record.envelope.payload, 'base64'));
+      const payload = Buffer.from(record.envelope.payload, 'base64');
+      const parsed = parseStatement(payload);
       if (parsed.kind === 'action') this.index.addAction(position, record.digest, parsed.statement);
       else this.index.addSeal(position, record.digest, parsed.statement.predicate);
-      return { kind: parsed.kind, digest: record.digest };
+      const signed = preAuthEncoding(record.envelope.payloadType, payload);
+      const signedHere = record.envelope.signatures.some((s) => verifies(signed, this.publicKey, s.sig));
+      return { kind: parsed.kind, digest: record.digest, signedHere };
     } catch {
       return undefined;
     }
+  }
+}
+
+function verifies(data: Buffer, key: KeyObject, signature: string): boolean {
+  try {
+    return verify(null, data, key, Buffer.from(signature, 'base64'));
+  } catch {
+    // A signature of the wrong length makes node throw: it is just as invalid.
+    return false;
   }
 }

@@ -76,8 +76,13 @@ export async function discoverBundleFiles(paths: readonly string[]): Promise<Bun
         else found.layoutProblems.push(misplaced(file, 'not a segment (segments/NNNNNN.jsonl)'));
       }
     if (parts[1]?.isDirectory())
-      for (const file of await walk(join(path, BUNDLES_DIR), found.layoutProblems))
-        if (file.endsWith(BUNDLE_SUFFIX)) add(bundleFile(file));
+      for (const file of await walk(join(path, BUNDLES_DIR), found.layoutProblems)) {
+        if (!file.endsWith(BUNDLE_SUFFIX)) continue;
+        // Read wherever it is, but a bundle belongs directly in its session's folder (bundles/<session>/).
+        if (dirname(dirname(file)) !== join(path, BUNDLES_DIR))
+          found.layoutProblems.push(misplaced(file, 'not directly in a session folder (bundles/<session>/)'));
+        add(bundleFile(file));
+      }
   }
   if (found.sources.length === 0 && found.dataDirs.length === 0)
     throw new VerifierError('NO_BUNDLES', `no segments or ${BUNDLE_SUFFIX} files under ${paths.join(', ')}`);

@@ -1,6 +1,7 @@
 // The bundle store over segments: crash healing (index rows and log leaves rebuilt from the segments), a
 // record it cannot read never stops it, one writer per data directory, and wire ids never name a file.
 import { spawnSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { appendFile, mkdtemp, readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,14 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { exportDataDir } from '../../assembler/export.js';
-import { actionBundleFileName, SEAL_FILE_NAME, storageName } from '../../schemas/bundle.js';
+import { signerFromPrivateKey, signStatement } from '../../assembler/sign.js';
+import {
+  actionBundleFileName,
+  SEAL_FILE_NAME,
+  storageName,
+  type SessionSeal,
+  type Statement,
+} from '../../schemas/bundle.js';
 import { TransparencyLogError } from '../../assembler/errors.js';
 import { listSegments } from '../../schemas/segment.js';
 import { CHECKPOINT_FILE, LEAVES_FILE, TLOG_DIR } from '../../schemas/tlog.js';
@@ -68,6 +76,29 @@ describe('bundle store', () => {
     // The crash: the seal's segment write was durable, its leaf and the checkpoint over it never made it.
     await truncate(join(tlog, LEAVES_FILE), 0);
     await writeFile(join(tlog, CHECKPOINT_FILE), emptyCheckpoint);
+    const second = await open({ dataDir: first.dataDir, keyDir: first.keyDir });
+    expect(await leaves(second.dataDir)).toEqual([sealed!.digest]);
+  });
+
+  it('a seal someone else appended to a segment never becomes a leaf', async () => {
+    const first = await open();
+    await first.assembler.handle(deliveries(allowScenario()));
+    const [sealed] = (await first.assembler.flush()).sealed;
+    await first.store.close();
+    const [segment] = await listSegments(first.dataDir);
+    // Another seal of the session (another reason), signed by a key that is not this server's.
+    const statement = JSON.parse(
+      Buffer.from((JSON.parse(sealed!.text!) as { payload: string }).payload, 'base64').toString('utf8'),
+    ) as Statement<SessionSeal>;
+    statement.predicate.reason = 'idle_timeout';
+    const forged = signStatement(
+      statement,
+      signerFromPrivateKey(
+        generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      ),
+    );
+    await appendFile(segment!.path, forged.fileText);
+    // A restart reads every record again (a fresh index): the forged seal is indexed, not logged.
     const second = await open({ dataDir: first.dataDir, keyDir: first.keyDir });
     expect(await leaves(second.dataDir)).toEqual([sealed!.digest]);
   });
