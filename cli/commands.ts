@@ -204,7 +204,10 @@ program
     'a published log checkpoint (a note, or a witness directory of them): the log must extend it (repeatable)',
     (file: string, files: string[] = []) => [...files, file],
   )
-  .option('--log <file>', 'the embedded log (<data>/pipeline.duckdb, server stopped): compare each seal with it')
+  .option(
+    '--log <file>',
+    'the embedded log (<data>/pipeline.duckdb, server stopped): compare each seal with it',
+  )
   .action(async (paths: string[], opts) => {
     const { runVerify } = await import('../verifier/verify-command.js');
     process.exitCode = await runVerify({ paths, ...opts });
