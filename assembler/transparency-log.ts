@@ -13,10 +13,8 @@ import {
   CheckpointError,
   ed25519NoteSigner,
   parseCheckpoint,
-  parseVerifierKey,
   signCheckpoint,
   verifierKey,
-  openCheckpoint,
   type LogCheckpoint,
 } from '../schemas/checkpoint.js';
 import { digestLeafHash, MerkleLog } from '../schemas/merkle.js';
@@ -115,18 +113,24 @@ export class TransparencyLog {
   }
 
   /**
-   * That this log extends `note`, a checkpoint of it kept elsewhere (a witness): signed by this server's key,
-   * same origin, no more leaves than the log has, and the same root over that many. Throws otherwise.
+   * That this log extends `note`, a checkpoint of it kept elsewhere (a witness): same origin, no more leaves
+   * than the log has, and the same root over that many. Throws otherwise. The signature is the auditor's to
+   * check (with the keys they trust); here it must not stop a server whose key was rotated since.
    */
   assertConsistentWith(note: string, where: string): void {
     let checkpoint: LogCheckpoint;
     try {
-      checkpoint = openCheckpoint(note, [parseVerifierKey(this.verifierKey)], this.origin).checkpoint;
+      checkpoint = parseCheckpoint(noteBody(note) ?? '');
     } catch (error) {
       if (error instanceof CheckpointError)
-        throw new TransparencyLogError(`${where} is not a checkpoint of this log: ${error.message}`);
+        throw new TransparencyLogError(`${where} is not a checkpoint: ${error.message}`);
       throw error;
     }
+    if (checkpoint.origin !== this.origin)
+      throw new TransparencyLogError(
+        `${where} is of log ${checkpoint.origin}, and this data directory's log is ${this.origin}: ` +
+          'the data directory was replaced or its log deleted (give the server a new witness to start over)',
+      );
     this.assertExtends(checkpoint, where);
   }
 

@@ -90,6 +90,11 @@ export async function startAssembly(
     ];
     const checkpoints = new CheckpointPublisher(store.log, witnesses, logger);
     await checkpoints.checkWitnesses();
+    // What a witness or an auditor configures to check this log's checkpoints (schemas/checkpoint.md).
+    logger.info(
+      { origin: store.log.origin, seals: store.log.size, verifier_key: store.log.verifierKey },
+      'transparency log',
+    );
     await checkpoints.publish(await store.log.currentCheckpoint());
     const core = createAssembler({
       store,
