@@ -15,7 +15,7 @@ import { KeyInsecureError } from '../../assembler/errors.js';
 import { exportDataDir } from '../../assembler/export.js';
 import { keygen } from '../../assembler/keygen.js';
 import { actionIdentity, type ActionProof, type SessionSeal, type Statement } from '../../schemas/bundle.js';
-import { canonicalDigest, sha256Hex } from '../../schemas/digest.js';
+import { canonicalDigest, canonicalize, sha256Hex } from '../../schemas/digest.js';
 import { listSegments, SEGMENTS_DIR } from '../../schemas/segment.js';
 import { CHECKPOINT_FILE, LEAVES_FILE, TLOG_DIR } from '../../schemas/tlog.js';
 import { startPipeline } from '../../service/embedded.js';
@@ -346,6 +346,33 @@ const ATTACKS: Attack[] = [
       const statement = structuredClone(seal.statement) as Statement<SessionSeal>;
       statement.predicate.count = 2 ** 40;
       await setLines(dir, [...all.map((r) => r.text), signed(statement, await signingKey(dir)).text]);
+    },
+  },
+  {
+    name: 'add a bundle whose slice is a 20,000-node chain',
+    caughtBy: ['signature'],
+    run: async (dir) => {
+      const all = await records(dir);
+      const action = all.find((r) => r.kind === 'action')!;
+      const statement = structuredClone(action.statement) as Statement<ActionProof>;
+      const n = 20_000;
+      statement.predicate.evidence.slice = {
+        roots: [`n${n - 1}`],
+        nodes: Array.from({ length: n }, (_, i) => ({
+          id: `n${i}`,
+          kind: 'prompt' as const,
+          name: 'x',
+          labels: i === 0 ? ['secret_read'] : [],
+        })),
+        edges: Array.from({ length: n - 1 }, (_, i) => ({
+          from: `n${i}`,
+          to: `n${i + 1}`,
+          type: 'causal' as const,
+        })),
+      };
+      const envelope = JSON.parse(action.text) as { payload: string };
+      envelope.payload = Buffer.from(canonicalize(statement)).toString('base64');
+      await setLines(dir, [...all.map((r) => r.text), JSON.stringify(envelope)]);
     },
   },
   {
