@@ -24,7 +24,7 @@ import type { Delivery } from '../schemas/transport.js';
 import { authorityByAction } from './authority.js';
 import { actionStatement, buildActionProof } from './bundle.js';
 import type { BundleStore, StoredBundle, StoredSeal } from './bundle-store.js';
-import { isPassingFailure } from './passing-failure.js';
+import { isPassingFailure, isStoreFailure } from './passing-failure.js';
 import { certifyAction, type ActionCertificate } from './checkpoints.js';
 import { systemClock, type Clock } from './clock.js';
 import { SessionGraph, type Slice } from './graph.js';
@@ -58,6 +58,8 @@ export interface StepReport {
   bundled: (StoredBundle & { sessionId: string })[];
   sealed: StoredSeal[];
   deadLetters: DeadLetter[];
+  /** The transparency log's new signed checkpoint, when the step sealed a session (to publish to witnesses). */
+  checkpoint: string | null;
 }
 
 export interface AssemblerStats {
@@ -115,7 +117,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
   /** Why each quarantined session was set aside (most recent only, like sealedSessions). */
   const quarantined = new Map<string, string>();
 
-  const emptyReport = (): StepReport => ({ bundled: [], sealed: [], deadLetters: [] });
+  const emptyReport = (): StepReport => ({ bundled: [], sealed: [], deadLetters: [], checkpoint: null });
 
   async function sessionFor(sessionId: string): Promise<SessionState | null> {
     if (sealedSessions.has(sessionId) || quarantined.has(sessionId)) return null;
@@ -159,7 +161,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       try {
         session = await sessionFor(obs.session_id);
       } catch (error) {
-        if (isPassingFailure(error)) throw error;
+        if (isPassingFailure(error) || isStoreFailure(error)) throw error;
         quarantine(obs.session_id, undefined, error, report);
         deadLetter(report, delivery, quarantined.get(obs.session_id)!);
         continue;
@@ -230,7 +232,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       try {
         await step();
       } catch (error) {
-        if (isPassingFailure(error)) throw error;
+        if (isPassingFailure(error) || isStoreFailure(error)) throw error;
         failed.add(session);
         quarantine(session.sessionId, session, error, report);
       }
@@ -283,6 +285,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
               reason,
               assemblerVersion,
               signerKeyid: signer.keyid,
+              insecureKey: signer.insecure,
               obligations: sessionObligations(observations),
             }),
           ),
@@ -290,7 +293,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
         ),
       );
       report.sealed.push(sealed);
-      logger.info({ session_id: session.sessionId, reason, bundles: sealed.seal.count }, 'session sealed');
+      logger.info({ session_id: session.sessionId, reason, bundles: sealed.count }, 'session sealed');
     }
     sessions.delete(session.sessionId);
     sealedSessions.add(session.sessionId);
@@ -340,6 +343,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
               ...position,
               assemblerVersion,
               signerKeyid: signer.keyid,
+              insecureKey: signer.insecure,
             }),
           ),
           signer,
@@ -401,11 +405,14 @@ export function createAssembler(options: AssemblerOptions): Assembler {
 
   // One step at a time, whoever calls: a flush from the CLI must not interleave with a batch or a timer tick.
   let running: Promise<unknown> = Promise.resolve();
-  // The store's index rows of a step are written together when the step ends.
+  // What a step stages in the store is made durable together when the step ends (one segment write).
   const exclusive =
     <A extends unknown[]>(step: (...args: A) => Promise<StepReport>) =>
     (...args: A): Promise<StepReport> => {
-      const result = running.then(() => store.batchIndexWrites(() => step(...args)));
+      const result = running.then(async () => {
+        const { result: report, checkpoint } = await store.inBatch(() => step(...args));
+        return { ...report, checkpoint };
+      });
       running = result.catch(() => undefined);
       return result;
     };

@@ -23,6 +23,8 @@ export interface SealInput {
   reason: SessionSeal['reason'];
   assemblerVersion: string;
   signerKeyid: string;
+  /** The key was readable by others (--allow-insecure-key): recorded in the seal. */
+  insecureKey?: boolean;
   /** Final statuses (obligations.ts#sessionObligations); undefined when the session created none. */
   obligations: Obligation[] | undefined;
 }
@@ -33,6 +35,7 @@ export function buildSessionSeal(input: SealInput): SessionSeal {
     schema_version: BUNDLE_SCHEMA_VERSION,
     assembler_version: input.assemblerVersion,
     signer_keyid: input.signerKeyid,
+    ...(input.insecureKey ? { insecure_key: true as const } : {}),
     session_id: input.sessionId,
     runtime_family: input.runtimeFamily,
     count: input.bundleDigests.length,

@@ -90,6 +90,14 @@ function assemblerOptions(command: Command): Command {
       '--idle-timeout-ms <ms>',
       `seal a session after this long without records (default: ${ASSEMBLER.idleTimeoutMs})`,
       parsePositiveInt,
+    )
+    .option(
+      '--witness <path>',
+      'publish signed log checkpoints here, outside the data directory: a directory keeps every one, a file the latest',
+    )
+    .option(
+      '--allow-insecure-key',
+      'sign even when group or others can read the signing key (every bundle records it)',
     );
 }
 
@@ -289,6 +297,19 @@ program
   });
 
 program
+  .command('export')
+  .description("Write a data directory's bundles and seals as one file each, with its log and public keys")
+  .requiredOption('--out <dir>', 'an empty or new directory')
+  .option('--data <dir>', `data directory (default: ${ASSEMBLER.dataDir})`, ASSEMBLER.dataDir)
+  .action(async (opts) => {
+    const { exportDataDir } = await import('../assembler/export.js');
+    const result = await exportDataDir(opts.data, opts.out);
+    process.stdout.write(`${result.files} files written to ${opts.out}\n`);
+    for (const location of result.skipped)
+      process.stderr.write(`proofline: not exported (not a readable bundle, or a duplicate): ${location}\n`);
+  });
+
+program
   .command('verify')
   .description('Check signatures, digests, chains, seals and receipt completeness; non-zero exit on failure')
   .argument('[paths...]', 'data directories or bundle files', ['.proofline'])
@@ -306,6 +327,15 @@ program
     '--policy <file>',
     'a policy in force when the bundles were made: re-derive their routes under it (repeatable)',
     (file: string, files: string[] = []) => [...files, file],
+  )
+  .option(
+    '--checkpoint <path>',
+    'a published log checkpoint (a note, or a witness directory of them): the log must extend it (repeatable)',
+    (file: string, files: string[] = []) => [...files, file],
+  )
+  .option(
+    '--log <file>',
+    'the embedded log (<data>/pipeline.duckdb, server stopped): compare each seal with it',
   )
   .action(async (paths: string[], opts) => {
     const { runVerify } = await import('../verifier/verify-command.js');

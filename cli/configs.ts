@@ -27,6 +27,8 @@ interface AssemblerFlags {
   data?: string;
   settleMs?: number;
   idleTimeoutMs?: number;
+  witness?: string;
+  allowInsecureKey?: boolean;
 }
 
 interface KafkaFlags {
@@ -65,7 +67,13 @@ function ingestFrom(flags: ReceiverFlags): ingestConfig.Config {
 function assemblerFrom(flags: AssemblerFlags): assemblerConfig.Config {
   return {
     ...assemblerConfig.createDefaultConfig(),
-    ...given({ dataDir: flags.data, settleMs: flags.settleMs, idleTimeoutMs: flags.idleTimeoutMs }),
+    ...given({
+      dataDir: flags.data,
+      settleMs: flags.settleMs,
+      idleTimeoutMs: flags.idleTimeoutMs,
+      witness: flags.witness,
+      allowInsecureKey: flags.allowInsecureKey,
+    }),
   };
 }
 

@@ -37,7 +37,8 @@ const string = { type: 'string' };
 const nullableString = { type: ['string', 'null'] };
 const sha256 = { type: 'string', pattern: '^[0-9a-f]{64}$' };
 const nullableSha256 = { anyOf: [sha256, { type: 'null' }] };
-const count = { type: 'integer', minimum: 0 };
+// Counts and positions fit the verifier's INTEGER columns; a larger one is a forgery, not a big session.
+const count = { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1 };
 const checkpoint = { enum: CHECKPOINTS };
 const enforceability = { enum: ENFORCEABILITY_CLASSES };
 
@@ -188,6 +189,7 @@ export function parseStatement(payload: Uint8Array): ParsedStatement {
   let value: unknown;
   try {
     text = utf8.decode(payload);
+    assertJsonDepth(text, MAX_JSON_DEPTH);
     value = JSON.parse(text);
   } catch (error) {
     throw new StatementFormatError(`payload is not UTF-8 JSON: ${(error as Error).message}`);
@@ -209,6 +211,28 @@ export function parseStatement(payload: Uint8Array): ParsedStatement {
     return { kind: 'seal', statement: value };
   }
   throw new StatementFormatError(`unknown predicateType ${JSON.stringify(predicateType)}`);
+}
+
+/** Deeper than any bundle nests (statement → predicate → evidence → receipts → facts → values). */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Throws when `text` nests arrays and objects deeper than `max`: canonicalization and schema checks recurse,
+ * and a payload of a million `[` must fail a check, not overflow the stack. A linear scan, strings skipped.
+ */
+export function assertJsonDepth(text: string, max: number): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) throw new SyntaxError(`nested deeper than ${max} levels`);
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
 }
 
 function schemaError(errors: typeof validateAction.errors): StatementFormatError {

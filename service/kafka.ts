@@ -25,6 +25,7 @@ import { processLogger, untilStopped } from './process.js';
 import { Health } from './health.js';
 import { Metrics } from './metrics.js';
 import { startAssembly, startIngest, type AssemblyStage, type IngestStage } from './stages.js';
+import { kafkaWitness } from './witness.js';
 
 function openKafka(config: KafkaConfig, logger: Logger): KafkaTransport {
   return createKafkaTransport({
@@ -163,6 +164,11 @@ async function startKafkaAssembly(
       metrics,
       bundleSink: (bundles) => transport.bundles.publish(bundles),
       logger,
+      witnesses: [
+        kafkaWitness(transport.topics.checkpoints, (origin, note) =>
+          transport.checkpoints.publish(origin, note),
+        ),
+      ],
     });
     metrics.observeAssembler(assembly.assembler, indexFile);
   } catch (error) {

@@ -50,7 +50,17 @@ export async function runReport(options: ReportOptions, output: Output = process
       throw new VerifierError('SQL_FAILED', `query failed: ${error.message.split('\n')[0]}`);
     });
     output.stdout.write(render(result, options.format));
-    return EXIT_CODES.ok;
+    // A report over evidence that failed verification is not a clean report: say so, and fail the command.
+    const [failed] = await db.rows<{ checks: number; unverifiable: number }>(
+      `SELECT (SELECT count(*) FROM checks WHERE status = 'fail')::INTEGER AS checks,
+              (SELECT unverifiable FROM completeness_overall) AS unverifiable`,
+    );
+    if (failed!.checks === 0) return EXIT_CODES.ok;
+    output.stderr.write(
+      `proofline: ${failed!.checks} verification checks failed under this report; ${failed!.unverifiable} ` +
+        'actions count as unverifiable (ρ 0). Run `proofline verify` on the same paths for the failures.\n',
+    );
+    return EXIT_CODES.checkFailed;
   } finally {
     db.close();
   }

@@ -1,12 +1,10 @@
 // A real `proofline serve` process on an ephemeral loopback port. Its URL comes from its own "proofline
 // serving" log line, so no port is guessed and no other server can be mistaken for it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 
+import { readRecords } from '../../schemas/segment.js';
 import { PROOFLINE_CLI } from './repo.js';
 
 export interface ServeOptions {
@@ -100,11 +98,10 @@ function parseJson(line: string): Record<string, unknown> | undefined {
 /** Waits until `count` sessions in the data directory are sealed. Codex exports OTLP at shutdown and a session
  * seals once its records settle after SessionEnd, so a finished `codex exec` is not yet a sealed session. */
 export async function waitForSeals(dataDir: string, count: number, timeoutMs = 30_000): Promise<void> {
-  const root = join(dataDir, 'bundles');
   let sealed = 0;
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await delay(100)) {
-    const sessions = existsSync(root) ? await readdir(root) : [];
-    sealed = sessions.filter((session) => existsSync(join(root, session, 'seal.dsse.json'))).length;
+    sealed = 0;
+    for await (const record of readRecords(dataDir)) if (record.kind === 'seal') sealed += 1;
     if (sealed >= count) return;
   }
   throw new Error(`${sealed} of ${count} sessions sealed in ${dataDir} after ${timeoutMs} ms`);
