@@ -9,8 +9,8 @@ import type { ObservationKind, RuntimeFamily } from './observation.js';
 export const BUNDLE_SCHEMA_VERSION = 'proofline.bundle/v1';
 export const DSSE_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
-export const ACTION_PREDICATE_TYPE = 'https://proofline.dev/ActionProof/v1';
-export const SEAL_PREDICATE_TYPE = 'https://proofline.dev/SessionSeal/v1';
+// The predicate type URIs (and the legacy ones still read) live in type-uris.ts, with the grant's.
+export { ACTION_PREDICATE_TYPE, SEAL_PREDICATE_TYPE, predicateKind } from './type-uris.js';
 
 export const CHECKPOINTS = ['admissibility', 'open', 'assumption', 'approval', 'closure'] as const;
 export type Checkpoint = (typeof CHECKPOINTS)[number];

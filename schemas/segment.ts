@@ -10,8 +10,7 @@ import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import {
-  ACTION_PREDICATE_TYPE,
-  SEAL_PREDICATE_TYPE,
+  predicateKind,
   type ActionProof,
   type DsseEnvelope,
   type SessionSeal,
@@ -136,12 +135,7 @@ export function decodeRecord(text: string): DecodedRecord {
   if (typeof envelope?.payload !== 'string') throw new TypeError('not a DSSE envelope');
   const payload = Buffer.from(envelope.payload, 'base64');
   const statement = JSON.parse(payload.toString('utf8')) as DecodedRecord['statement'];
-  const kind =
-    statement?.predicateType === SEAL_PREDICATE_TYPE
-      ? 'seal'
-      : statement?.predicateType === ACTION_PREDICATE_TYPE
-        ? 'action'
-        : undefined;
+  const kind = predicateKind(statement?.predicateType);
   if (kind === undefined) throw new TypeError('not a bundle statement');
   return { envelope, statement, kind, digest: sha256Hex(payload), text };
 }

@@ -18,7 +18,7 @@ import { MAX_RECORD_BYTES, readSegment } from '../schemas/segment.js';
 import type { CheckResult } from './checks/check.js';
 import { verifyBundleFile, type VerifiedFile } from './checks/file-checks.js';
 import type { TrustedKeys } from './checks/signature.js';
-import type { AppendCell, Database } from './database.js';
+import { nanosTimestamp, rfc3339Timestamp, type AppendCell, type Database } from './database.js';
 import { fileSequence, type Source } from './discover.js';
 import type { TableName } from './tables.js';
 
@@ -182,8 +182,8 @@ function addAction(rows: Rows, file: string, loaded: Loaded, proof: ActionProof)
     summary.completeness.expected,
     summary.completeness.observed,
     verification.completeness_verdict,
-    summary.started_at,
-    summary.ended_at,
+    rfc3339Timestamp(summary.started_at),
+    rfc3339Timestamp(summary.ended_at),
     manifest.policy_digest,
     manifest.assembler_version,
   ]);
@@ -217,11 +217,11 @@ function obligationCells(o: Obligation): AppendCell[] {
     o.id,
     o.rule_id,
     o.status,
-    o.due_unix_nano,
+    nanosTimestamp(o.due_unix_nano),
     o.duty ?? null,
     o.created_by ?? null,
     o.discharged_by ?? null,
-    o.discharged_unix_nano ?? null,
+    nanosTimestamp(o.discharged_unix_nano),
     o.waived_by ?? null,
   ];
 }

@@ -112,7 +112,7 @@ describe('assembler → signed bundles', () => {
       expect(bundle.digest).toBe(sha256Hex(payload));
       const proof = statement.predicate;
       expect(statement._type).toBe('https://in-toto.io/Statement/v1');
-      expect(statement.predicateType).toBe('https://proofline.dev/ActionProof/v1');
+      expect(statement.predicateType).toBe('https://proofline.dev/attestation/action-proof/v1');
       expect(statement.subject).toEqual([
         {
           name: `action:${bundle.sessionId}/${CALL_ID}`,

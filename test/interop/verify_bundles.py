@@ -53,8 +53,13 @@ except ImportError as missing:
 
 DSSE_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
-ACTION_PREDICATE = "https://proofline.dev/ActionProof/v1"
-SEAL_PREDICATE = "https://proofline.dev/SessionSeal/v1"
+# schemas/predicates.md; the names before the namespace moved are still read for bundles already written.
+PREDICATE_KINDS = {
+    "https://proofline.dev/attestation/action-proof/v1": "action",
+    "https://proofline.dev/attestation/session-seal/v1": "seal",
+    "https://proofline.dev/ActionProof/v1": "action",
+    "https://proofline.dev/SessionSeal/v1": "seal",
+}
 SEAL_FILE = "seal.dsse.json"
 SECTIONS = ("summary", "evidence", "verification")
 IDENTITY_FIELDS = ("session_id", "turn_id", "action_id", "runtime_family", "tool_name", "input_digest")
@@ -266,7 +271,7 @@ def parse_statement(payload: bytes) -> tuple[str, dict[str, Any]]:
     if not (isinstance(subject, list) and len(subject) == 1 and isinstance(subject[0], dict)):
         raise CheckFailed("a statement has exactly one subject")
     predicate = statement.get("predicate")
-    kind = {ACTION_PREDICATE: "action", SEAL_PREDICATE: "seal"}.get(statement.get("predicateType"))
+    kind = PREDICATE_KINDS.get(statement.get("predicateType"))
     if kind is None:
         raise CheckFailed(f"unknown predicateType {statement.get('predicateType')!r}")
     for path, types in (ACTION_SHAPE if kind == "action" else SEAL_SHAPE):

@@ -88,6 +88,8 @@ export interface SessionSpec {
   actions: ActionSpec[];
   /** Default true. */
   sealed?: boolean;
+  /** Misbehaviour (or an older producer): change the seal's statement before signing. */
+  editSealStatement?: (statement: Statement<SessionSeal>) => void;
 }
 
 export interface BuiltBundle {
@@ -305,6 +307,7 @@ export function buildSession(spec: SessionSpec, key: SigningKey): BuiltSession {
     predicateType: SEAL_PREDICATE_TYPE,
     predicate: seal,
   };
+  spec.editSealStatement?.(statement);
   return {
     session_id: spec.session_id,
     actions,

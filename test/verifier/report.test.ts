@@ -33,7 +33,7 @@ describe('proofline report built-ins', () => {
         route: 'block',
         reason: 'destructive command',
         rule: 'no-rm',
-        started_at: '2025-06-15T10:00:01Z',
+        started_at: '2025-06-15T10:00:01.000Z',
       },
     ]);
   });
