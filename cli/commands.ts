@@ -344,14 +344,20 @@ program
 
 program
   .command('report')
-  .description('Compliance reports in SQL over the bundles')
+  .description('Compliance reports in SQL over the bundles; the HTML audit report; NDJSON and OCSF exports')
   .argument('[paths...]', 'data directories or bundle files', ['.proofline'])
   .option('--builtin <name>', 'a built-in report (see --list)')
-  .option('--sql <file>', 'your own SQL over the loaded tables')
+  .option('--sql <query>', 'your own SQL over the loaded tables, inline')
+  .option('--sql-file <file>', 'your own SQL over the loaded tables, from a file')
   .option('--list', 'list the built-in reports and the tables', false)
   .addOption(
-    new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'),
+    new Option('--format <format>', 'output format (html and ocsf take no query)')
+      .choices(['table', 'csv', 'json', 'ndjson', 'ocsf', 'html'])
+      .default('table'),
   )
+  .option('--out <file>', 'write the report to this file instead of stdout')
+  .option('--since <time>', 'only actions at or after this runtime time (2026-11-21 or 2026-11-21T10:00:00Z)')
+  .option('--until <time>', 'only actions before this runtime time')
   .option('--db <file>', 'DuckDB file to load into (default: in memory)')
   .action(async (paths: string[], opts) => {
     const { runReport } = await import('../verifier/report-command.js');

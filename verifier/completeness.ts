@@ -52,10 +52,11 @@ FROM checks c
 WHERE c.check_name = 'log_inclusion' AND c.status = 'fail' AND c.subject LIKE 'tlog:%'
 UNION ALL
 -- A seal that covers more bundles than are here: the missing ones count (one row per session, whatever the
--- seal claims, so a forged count cannot inflate the table).
+-- seal claims, so a forged count cannot inflate the table). Bundles a report's time window left out are here.
 SELECT s.file, s.session_id, NULL, s.runtime_family, NULL, 0, 0, [], 0.0, 0.0, NULL, false
 FROM seals s
-WHERE s.bundle_count > (SELECT count(*) FROM bundles b WHERE b.session_id = s.session_id)`;
+WHERE s.bundle_count > (SELECT count(*) FROM bundles b WHERE b.session_id = s.session_id)
+                     + (SELECT count(*) FROM window_excluded w WHERE w.session_id = s.session_id)`;
 
 function rollup(name: string, keys: string[]): string {
   const select = keys.map((k) => `${k}, `).join('');

@@ -22,8 +22,9 @@ import { nanosTimestamp, rfc3339Timestamp, type AppendCell, type Database } from
 import { fileSequence, type Source } from './discover.js';
 import type { TableName } from './tables.js';
 
-// expected_receipts is reference data written by createTables, not something a bundle contributes.
-type Rows = Record<Exclude<TableName, 'expected_receipts'>, AppendCell[][]>;
+// expected_receipts is reference data written by createTables and window_excluded the report's window
+// (window.ts), not something a bundle contributes.
+type Rows = Record<Exclude<TableName, 'expected_receipts' | 'window_excluded'>, AppendCell[][]>;
 type Loaded = NonNullable<VerifiedFile['loaded']>;
 
 /** Records of one segment that are not readable bundles, reported one by one before the rest is skipped. */

@@ -42,6 +42,8 @@ export const TABLES = {
   checks: `
     subject VARCHAR, file VARCHAR, session_id VARCHAR, action_id VARCHAR, check_name VARCHAR, status VARCHAR,
     code VARCHAR, detail VARCHAR`,
+  /** The action bundles `report --since/--until` left out of the window (window.ts); empty without one. */
+  window_excluded: `file VARCHAR, session_id VARCHAR`,
   /** schemas/completeness.ts as a table, so completeness is recomputed by a join rather than trusted. */
   expected_receipts: `runtime_family VARCHAR, refused BOOLEAN, gated BOOLEAN, checkpoint VARCHAR`,
 } as const;

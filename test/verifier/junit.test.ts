@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { escapeXml } from '../../verifier/render/junit.js';
+import { escapeXml } from '../../verifier/render/markup.js';
 import { makeDataDir, verify } from './fixtures.js';
 
 /** Parses with Python's expat, a strict XML parser, and returns testcase counts; throws if not well-formed. */

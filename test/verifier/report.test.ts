@@ -135,7 +135,7 @@ describe('proofline report options', () => {
       sqlFile,
       `SELECT action_id, len(labels) AS labels FROM slice_nodes WHERE 'sensitive' IN labels GROUP BY ALL ORDER BY 1`,
     );
-    expect(JSON.parse((await report({ paths: [dir], sql: sqlFile })).stdout)).toEqual([
+    expect(JSON.parse((await report({ paths: [dir], sqlFile })).stdout)).toEqual([
       { action_id: 'a1', labels: 1 },
     ]);
   });
@@ -144,7 +144,7 @@ describe('proofline report options', () => {
     const { dir } = await makeDataDir();
     const sqlFile = join(dir, 'quote.sql');
     await writeFile(sqlFile, `SELECT 'a "quoted", value' AS text, 2 AS n`);
-    expect((await report({ paths: [dir], sql: sqlFile, format: 'csv' })).stdout).toBe(
+    expect((await report({ paths: [dir], sqlFile, format: 'csv' })).stdout).toBe(
       'text,n\r\n"a ""quoted"", value",2\r\n',
     );
     expect((await report({ paths: [dir], builtin: 'approvals', format: 'table' })).stdout).toMatch(
@@ -168,7 +168,7 @@ describe('proofline report options', () => {
     await expect(report({ paths: [dir], builtin: 'nope' })).rejects.toMatchObject({ code: 'UNKNOWN_REPORT' });
     const sqlFile = join(dir, 'bad.sql');
     await writeFile(sqlFile, 'SELECT * FROM no_such_table');
-    await expect(report({ paths: [dir], sql: sqlFile })).rejects.toMatchObject({ code: 'SQL_FAILED' });
+    await expect(report({ paths: [dir], sqlFile })).rejects.toMatchObject({ code: 'SQL_FAILED' });
   });
 
   it('--db keeps the loaded tables in a DuckDB file', async () => {
