@@ -17,6 +17,7 @@ import {
   SEAL_PREDICATE_TYPE,
   STATEMENT_TYPE,
   actionBundleFileName,
+  storageName,
   type ActionProof,
   type Approval,
   type Checkpoint,
@@ -328,7 +329,7 @@ export async function writeDataDir(
 ): Promise<BuiltSession[]> {
   const built = sessions.map((spec) => buildSession(spec, key));
   for (const session of built) {
-    const sessionDir = join(dir, 'bundles', session.session_id);
+    const sessionDir = join(dir, 'bundles', storageName(session.session_id));
     await mkdir(sessionDir, { recursive: true });
     for (const bundle of [...session.actions, ...(session.seal ? [session.seal] : [])]) {
       await writeFile(join(sessionDir, bundle.fileName), JSON.stringify(bundle.envelope, null, 2));

@@ -34,7 +34,7 @@ table { border-collapse: collapse; font-size: 13px; margin: 6px 0 10px; }
 th, td { border: 1px solid #d8dce6; padding: 3px 7px; text-align: left; vertical-align: top; }
 th { background: #f1f3f8; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.time { white-space: nowrap; }
+td.time, td.receipts { white-space: nowrap; }
 td.mono, span.mono { font-family: ui-monospace, monospace; font-size: 12px; word-break: break-all; }
 .banner { padding: 10px 14px; border-radius: 6px; font-weight: 600; margin: 12px 0; }
 .banner.ok { background: #e6f6ea; border: 1px solid #7cc48f; color: #17622c; }
