@@ -145,7 +145,8 @@ describe('OCSF export (--format ocsf)', () => {
       unmapped: { proofline: { verified: false, rho: 0 } },
     });
     // Negative controls: the independent validator is not vacuous.
-    const { api: _api, ...noApi } = b1;
+    const noApi: Partial<OcsfApiActivity> = { ...b1 };
+    delete noApi.api;
     const wrongType = { ...b1, type_uid: 600301 };
     const result = ocsfLibrary(`${JSON.stringify(noApi)}\n${JSON.stringify(wrongType)}\n`);
     expect(result.valid).toBe(0);
