@@ -149,7 +149,9 @@ describe('the HTML audit report in headless Chromium', () => {
     // The page's own style applies (its CSP hash is right)…
     const banner = page.locator('#verification-status');
     expect(await banner.textContent()).toMatch(/^Verified: every check passed; 5 actions/);
-    expect(await banner.evaluate('(el) => getComputedStyle(el).backgroundColor')).toBe('rgb(230, 246, 234)');
+    expect(
+      await page.evaluate("getComputedStyle(document.getElementById('verification-status')).backgroundColor"),
+    ).toBe('rgb(230, 246, 234)');
     // …and the CSP is the strict one.
     expect(await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content')).toMatch(
       /^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/]+=*'; img-src 'none'; base-uri 'none'; form-action 'none'$/,
