@@ -157,7 +157,7 @@ const sessionSeal = withOptional(
     observations: object({ count, merkle_root: sha256 }),
     reason: { enum: SEAL_REASONS },
   },
-  { obligations: arrayOf(obligation) },
+  { obligations: arrayOf(obligation), quarantine: object({ reason: string }) },
 );
 
 function statementSchema(predicateType: string, predicate: object): object {
