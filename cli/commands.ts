@@ -136,7 +136,12 @@ assemblerOptions(
     .description('Assembler only: a Kafka consumer group member that writes signed bundles')
     .requiredOption('--kafka <brokers>', 'comma-separated Kafka brokers')
     .option('--group <name>', `consumer group (default: ${KAFKA.group})`)
-    .option('--data <dir>', `data directory: bundles, keys, index (default: ${ASSEMBLER.dataDir})`),
+    .option('--data <dir>', `data directory: bundles, keys, index (default: ${ASSEMBLER.dataDir})`)
+    .option(
+      '--status-port <port>',
+      'serve /healthz, /readyz and /metrics on 127.0.0.1 at this port',
+      parsePort,
+    ),
 ).action(async (flags) =>
   (await import('../service/kafka.js')).runKafkaAssemble(assembleServiceConfig(flags)),
 );

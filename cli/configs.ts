@@ -124,9 +124,13 @@ export function ingestServiceConfig(
 }
 
 export function assembleServiceConfig(
-  flags: AssemblerFlags & KafkaFlags & { kafka: string },
+  flags: AssemblerFlags & KafkaFlags & { kafka: string; statusPort?: number },
 ): AssembleServiceConfig {
-  const config: AssembleServiceConfig = { assembler: assemblerFrom(flags), transport: kafkaFrom(flags) };
+  const config: AssembleServiceConfig = {
+    assembler: assemblerFrom(flags),
+    transport: kafkaFrom(flags),
+    ...(flags.statusPort === undefined ? {} : { statusPort: flags.statusPort }),
+  };
   validateAssembleServiceConfig(config);
   return config;
 }

@@ -164,7 +164,7 @@ const sessionSeal = withOptional(
     observations: object({ count, merkle_root: sha256 }),
     reason: { enum: SEAL_REASONS },
   },
-  { obligations: arrayOf(obligation) },
+  { obligations: arrayOf(obligation), quarantine: object({ reason: string }) },
 );
 
 function statementSchema(predicateTypes: readonly string[], predicate: object): object {

@@ -214,7 +214,9 @@ export interface ActionProof {
   manifest: Manifest;
 }
 
-export const SEAL_REASONS = ['session_end', 'idle_timeout', 'flush'] as const;
+/** Why a session was sealed; `quarantined`: the assembler could not process it and set it aside (its records
+ * went to the dead letters): the seal records that, and why, so the evidence says the session is incomplete. */
+export const SEAL_REASONS = ['session_end', 'idle_timeout', 'flush', 'quarantined'] as const;
 export type SealReason = (typeof SEAL_REASONS)[number];
 
 // ---- Session seal ---------------------------------------------------------------------------------------
@@ -241,6 +243,8 @@ export interface SessionSeal {
    * time (one not yet due then stays `open`), in creation order. Absent when the session created none, and in
    * seals made before obligation tracking. */
   obligations?: Obligation[];
+  /** With reason `quarantined`: what the assembler could not process. */
+  quarantine?: { reason: string };
 }
 
 /** A bundle's digest: sha256 of its DSSE payload bytes (the canonical Statement). */

@@ -87,9 +87,14 @@ export class BundleOutbox {
     return count + batch.length;
   }
 
+  /** Records handed to the sink and not acknowledged yet (a sink that is away keeps its step retrying). */
+  pending = 0;
+
   private async deliver(batch: readonly Outgoing[]): Promise<void> {
     if (batch.length === 0) return;
+    this.pending = batch.length;
     await this.sink(batch.map((o) => o.bundle));
+    this.pending = 0;
     const reached = new Map<number, SegmentPosition>();
     for (const { position } of batch) {
       const current = reached.get(position.segment);

@@ -187,6 +187,7 @@ export async function startAssembly(
       if (resent > 0) logger.info({ resent }, 'bundles written before a restart handed to the sink');
     }
     const { metrics } = deps;
+    if (outbox && metrics) metrics.observeOutbox(outbox);
     // Before a step returns: its bundles to the sink (through the outbox) and its checkpoint to the witnesses,
     // so the run loop commits offsets only once the bundles are in the data directory and with the sink.
     const assembler = afterEachStep(core, async (report) => {

@@ -14,9 +14,6 @@ export interface ServeOptions {
   idleTimeoutMs: number;
   /** More flags for `serve` (`--token`, `--kafka`, …). */
   extraArgs?: string[];
-  /** Run as this user id (and group id) instead of the caller's: a root caller's tests of file permissions
-   * need a process the permissions apply to. Uses util-linux `setpriv`. */
-  uid?: number;
 }
 
 export interface ServeProcess {
@@ -35,14 +32,7 @@ export async function startServe(options: ServeOptions): Promise<ServeProcess> {
   if (options.policy) args.push('--policy', options.policy);
   args.push('--settle-ms', String(options.settleMs), '--idle-timeout-ms', String(options.idleTimeoutMs));
   args.push(...(options.extraArgs ?? []));
-  const [command, argv] =
-    options.uid === undefined
-      ? [process.execPath, args]
-      : [
-          'setpriv',
-          [`--reuid=${options.uid}`, `--regid=${options.uid}`, '--clear-groups', process.execPath, ...args],
-        ];
-  const child = spawn(command, argv, {
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, PROOFLINE_LOG_LEVEL: 'info' },
   });

@@ -9,6 +9,8 @@ import { actionSubjectDigest } from '../../assembler/bundle.js';
 import { createAssembler } from '../../assembler/assembler.js';
 import { runAssembler } from '../../assembler/run.js';
 import { ProoflineError } from '../../schemas/errors.js';
+import { runVerify, type VerifyReport } from '../../verifier/verify-command.js';
+import { captureOutput } from '../e2e/support.js';
 import {
   actionBundleFileName,
   SEAL_FILE_NAME,
@@ -444,14 +446,25 @@ describe('a session that cannot be processed', () => {
       `session ${SESSIONS.deny} quarantined: the store holds another session here`,
     );
     expect(assembler.stats()).toMatchObject({ quarantined: 1 });
+    // Sealed as quarantined, with the reason: the signed evidence says the session is incomplete.
+    expect(
+      report.sealed.map((sealed) => [sealed.sessionId, sealed.seal?.reason, sealed.seal?.quarantine]),
+    ).toEqual([[SESSIONS.deny, 'quarantined', { reason: report.deadLetters[0]!.reason }]]);
 
     const flushed = await assembler.flush();
-    expect(flushed.sealed.map((s) => s.sessionId)).toEqual([SESSIONS.untrusted]);
+    expect(flushed.sealed.map((sealed) => sealed.sessionId)).toEqual([SESSIONS.untrusted]);
     // Nothing of the quarantined session is held back from the commit: its records are set aside, not pending.
     expect(assembler.committableOffsets().get(0)).toBe(String(200 + untrusted.length));
 
     const late = await assembler.handle(deliveries(deny.slice(0, 1), 300));
     expect(late.deadLetters.map((d) => d.reason)).toEqual([report.deadLetters[0]!.reason]);
+
+    // The verifier reports it: intact and signed, and failed.
+    const out = captureOutput();
+    expect(await runVerify({ paths: [r.dataDir], format: 'json', minCompleteness: 0 }, out.out)).toBe(1);
+    const failed = (JSON.parse(out.stdout()) as VerifyReport).checks.filter((c) => c.status === 'fail');
+    expect(failed.map((c) => [c.check_name, c.session_id])).toEqual([['session_seal', SESSIONS.deny]]);
+    expect(failed[0]!.detail).toContain('quarantined by the assembler');
   });
 });
 

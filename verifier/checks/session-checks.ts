@@ -49,6 +49,7 @@ interface SealedSession {
     bundle_count: number;
     merkle_root: string;
     last_bundle: string | null;
+    quarantine_reason: string | null;
   }[];
 }
 
@@ -64,7 +65,8 @@ export const sessionSeal: TableCheck = {
       )
       SELECT s.session_id, coalesce(c.bundle_count, 0) AS bundle_count, coalesce(c.digests, []) AS digests, c.last_digest,
              coalesce((SELECT list({'file': x.file, 'signature_ok': x.signature_ok, 'bundle_count': x.bundle_count,
-                                    'merkle_root': x.merkle_root, 'last_bundle': x.last_bundle} ORDER BY x.file)
+                                    'merkle_root': x.merkle_root, 'last_bundle': x.last_bundle,
+                                    'quarantine_reason': x.quarantine_reason} ORDER BY x.file)
                        FROM seals x WHERE x.session_id = s.session_id), []) AS seals
       FROM (${SESSIONS_SQL}) s LEFT JOIN chain c ON c.session_id = s.session_id
       ORDER BY s.session_id`);
@@ -84,5 +86,8 @@ function sealProblems({ bundle_count, digests, last_digest, seals }: SealedSessi
   if (seal.merkle_root !== merkleRoot(digests))
     problems.push('Merkle root over the bundles found differs from the seal');
   if (seal.last_bundle !== last_digest) problems.push('last bundle found is not the one the seal names');
+  // Signed and intact, and still a failure: the assembler could not process this session's records.
+  if (seal.quarantine_reason !== null)
+    problems.push(`quarantined by the assembler (its records were dead-lettered): ${seal.quarantine_reason}`);
   return problems;
 }
