@@ -3,7 +3,7 @@
 Reads NDJSON on stdin; prints {"valid": n, "errors": [[line, message], ...]} as JSON. Each event goes through
 ocsf-emitter's pydantic model of API Activity (generated from the OCSF 1.5.0 schema: required fields, types,
 enums) and its validate() (class and category identity, type_uid = class_uid * 100 + activity_id, the pinned
-schema version). Needs `python3 -m pip install ocsf-emitter==0.3.0` (.ci/run installs it).
+schema version). Needs `python3 -m pip install ocsf-emitter==0.3.0` (test/interop/requirements.txt; npm test installs it).
 """
 
 import json
