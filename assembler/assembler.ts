@@ -11,6 +11,11 @@
 // Commit rule: per partition, the smallest offset still held by an unsealed session, else the next offset
 // after the last one seen — so after a crash the transport redelivers exactly enough to rebuild every
 // pending session, and the store (not memory) says which of its actions are already bundled.
+// Memory: a session quiet for `settleMs` whose ready actions are bundled, and the least recently active sessions
+// whenever those in memory hold more than `maxHeldRecords` records, are set aside on disk (spill.ts) and
+// restored on their next record, or when a timer is due (then in groups of at most `maxHeldRecords` records).
+// What stays in memory per set-aside session is a QuietSession: its timers, lowest offsets and a spill ticket.
+// One session with more records than the cap is still held whole while it is finalized.
 // Poison: a session the assembler cannot process (its records break an invariant, the store holds something
 // else under its name) is quarantined — its records dead-lettered with the reason, later ones too — and every
 // other session goes on. Failures that pass (a read-only or full disk, run.ts#isPassingFailure) are not the
@@ -32,6 +37,7 @@ import { ObligationLedger, sessionObligations } from './obligations.js';
 import { buildSessionSeal, sealStatement } from './seal.js';
 import { RecentSet } from './recent-set.js';
 import { groupByAction, resolveActions, SessionState } from './session.js';
+import type { SessionSpill, SpillTicket } from './spill.js';
 import { signStatement, type Signer } from './sign.js';
 import { verifyCertificate } from './verification.js';
 import { byTimeThenId } from './time.js';
@@ -44,6 +50,10 @@ export interface AssemblerOptions {
   settleMs: number;
   idleTimeoutMs: number;
   assemblerVersion: string;
+  /** Where quiet sessions wait out of memory (SessionSpill.open); without it every open session stays in memory. */
+  spill?: SessionSpill;
+  /** Records held in memory across open sessions before the least recently active ones are spilled. */
+  maxHeldRecords?: number;
   clock?: Clock;
   logger?: AssemblerLogger;
 }
@@ -64,6 +74,8 @@ export interface StepReport {
 
 export interface AssemblerStats {
   openSessions: number;
+  /** Open sessions whose records are set aside on disk until their next record (included in openSessions). */
+  spilledSessions: number;
   /** Sessions set aside because they could not be processed; their records went to the dead letters. */
   quarantined: number;
   received: number;
@@ -87,6 +99,22 @@ export interface Assembler {
 type SealReason = SessionSeal['reason'];
 
 const SEALED_SESSIONS_REMEMBERED = 10_000;
+export const DEFAULT_MAX_HELD_RECORDS = 50_000;
+
+/** What stays in memory of an open session while its records are spilled: enough for its timers and the
+ * commit rule, a constant size whatever it holds. */
+interface QuietSession {
+  sessionId: string;
+  lastRecordAtMs: number;
+  endedAtMs: number | null;
+  readyChecked: boolean;
+  records: number;
+  lowest: ReadonlyMap<number, bigint>;
+  ticket: SpillTicket;
+}
+
+/** What a session's timers call for now: a seal (and why), a check for ready actions, or nothing. */
+type Due = SealReason | 'ready_check' | null;
 
 interface PendingAction {
   cert: ActionCertificate;
@@ -108,7 +136,12 @@ export function createAssembler(options: AssemblerOptions): Assembler {
   const { store, signer, settleMs, idleTimeoutMs, assemblerVersion } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: 'silent' });
+  const { spill } = options;
+  const maxHeldRecords = options.maxHeldRecords ?? DEFAULT_MAX_HELD_RECORDS;
+  /** Open sessions in memory, least recently active first (re-inserted on every record). */
   const sessions = new Map<string, SessionState>();
+  /** Open sessions set aside on disk. */
+  const quiet = new Map<string, QuietSession>();
   /** Sessions known sealed, the most recent only: an older one is found sealed again in the store. */
   const sealedSessions = new RecentSet<string>(SEALED_SESSIONS_REMEMBERED);
   /** Highest offset seen per partition. */
@@ -125,6 +158,8 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     if (sealedSessions.has(sessionId) || quarantined.has(sessionId)) return null;
     const open = sessions.get(sessionId);
     if (open) return open;
+    const spilled = quiet.get(sessionId);
+    if (spilled) return restore(spilled);
     if (await store.seal(sessionId)) {
       sealedSessions.add(sessionId);
       return null;
@@ -137,6 +172,57 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     );
     sessions.set(sessionId, state);
     return state;
+  }
+
+  async function restore(spilled: QuietSession): Promise<SessionState> {
+    const held = await spill!.read(spilled.ticket);
+    quiet.delete(spilled.sessionId);
+    const session = SessionState.restore(spilled.sessionId, held, spilled);
+    sessions.set(spilled.sessionId, session);
+    return session;
+  }
+
+  /** Sets aside the sessions done with for now (quiet, their ready actions bundled), then the least recently
+   * active until those in memory hold at most maxHeldRecords. A spill that cannot be written leaves the
+   * session in memory: the cost is memory, never a record. */
+  async function spillQuiet(): Promise<void> {
+    if (spill === undefined) return;
+    const now = clock.nowMs();
+    let held = 0;
+    const done: SessionState[] = [];
+    for (const session of sessions.values()) {
+      held += session.size;
+      if (session.endedAtMs === null && now - session.lastRecordAtMs >= settleMs && session.isReadyChecked())
+        done.push(session);
+    }
+    const evict = (session: SessionState) => {
+      held -= session.size;
+      return setAside(session);
+    };
+    try {
+      for (const session of done) await evict(session);
+      for (const session of sessions.values()) {
+        if (held <= maxHeldRecords) break;
+        await evict(session);
+      }
+    } catch (error) {
+      logger.warn({ err: error }, 'could not set quiet sessions aside on disk: they stay in memory');
+    }
+  }
+
+  async function setAside(session: SessionState): Promise<void> {
+    const ticket = await spill!.write(session.held());
+    sessions.delete(session.sessionId);
+    store.forget(session.sessionId);
+    quiet.set(session.sessionId, {
+      sessionId: session.sessionId,
+      lastRecordAtMs: session.lastRecordAtMs,
+      endedAtMs: session.endedAtMs,
+      readyChecked: session.isReadyChecked(),
+      records: session.size,
+      lowest: new Map(session.lowestOffsets()),
+      ticket,
+    });
   }
 
   async function handle(deliveries: readonly Delivery[]): Promise<StepReport> {
@@ -176,6 +262,8 @@ export function createAssembler(options: AssemblerOptions): Assembler {
         );
         continue;
       }
+      sessions.delete(obs.session_id);
+      sessions.set(obs.session_id, session);
       if (!session.add(delivery, clock.nowMs())) {
         stats.duplicates += 1;
       } else if (obs.action_id !== undefined && session.bundledActions.has(obs.action_id)) {
@@ -188,6 +276,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       }
     }
     await sealQuarantined(report);
+    await spillQuiet();
     return report;
   }
 
@@ -197,15 +286,78 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     logger.error({ partition: delivery.partition, offset: delivery.offset, reason }, 'record dead-lettered');
   }
 
+  function dueByTimers(
+    session: { lastRecordAtMs: number; endedAtMs: number | null },
+    readyChecked: boolean,
+    now: number,
+  ): Due {
+    const quietFor = now - session.lastRecordAtMs;
+    if (session.endedAtMs !== null && quietFor >= settleMs) return 'session_end';
+    if (quietFor >= idleTimeoutMs) return 'idle_timeout';
+    return quietFor >= settleMs && !readyChecked ? 'ready_check' : null;
+  }
+
   async function tick(): Promise<StepReport> {
     const now = clock.nowMs();
+    return finalizeDue(
+      (session) => dueByTimers(session, session.isReadyChecked(), now),
+      (spilled) => dueByTimers(spilled, spilled.readyChecked, now),
+    );
+  }
+
+  async function flush(): Promise<StepReport> {
+    return finalizeDue(
+      () => 'flush',
+      () => 'flush',
+    );
+  }
+
+  /** Finalizes what is due among the sessions in memory, then among the spilled ones, restoring them in groups of
+   * at most maxHeldRecords records and setting each group aside again (or sealing it) before the next. */
+  async function finalizeDue(
+    inMemory: (session: SessionState) => Due,
+    spilled: (session: QuietSession) => Due,
+  ): Promise<StepReport> {
+    const report = emptyReport();
+    const merge = (step: StepReport) => {
+      report.bundled.push(...step.bundled);
+      report.sealed.push(...step.sealed);
+      report.deadLetters.push(...step.deadLetters);
+    };
+    merge(await finalizeGroup([...sessions.values()], inMemory));
+    await spillQuiet();
+    const due = [...quiet.values()].filter((session) => spilled(session) !== null);
+    while (due.length > 0) {
+      const group: SessionState[] = [];
+      let records = 0;
+      while (due.length > 0 && (group.length === 0 || records + due[0]!.records <= maxHeldRecords)) {
+        const next = due.shift()!;
+        records += next.records;
+        try {
+          group.push(await restore(next));
+        } catch (error) {
+          if (isPassingFailure(error) || isStoreFailure(error)) throw error;
+          quiet.delete(next.sessionId);
+          quarantine(next.sessionId, undefined, error, report);
+        }
+      }
+      merge(await finalizeGroup(group, inMemory));
+      await spillQuiet();
+    }
+    return report;
+  }
+
+  async function finalizeGroup(
+    group: readonly SessionState[],
+    dueOf: (session: SessionState) => Due,
+  ): Promise<StepReport> {
     const closing = new Map<SessionState, SealReason>();
     const settled: SessionState[] = [];
-    for (const session of sessions.values()) {
-      const quietFor = now - session.lastRecordAtMs;
-      if (session.endedAtMs !== null && quietFor >= settleMs) closing.set(session, 'session_end');
-      else if (quietFor >= idleTimeoutMs) closing.set(session, 'idle_timeout');
-      else if (quietFor >= settleMs && session.takeReadyCheck()) settled.push(session);
+    for (const session of group) {
+      const due = dueOf(session);
+      if (due === 'ready_check') {
+        if (session.takeReadyCheck()) settled.push(session);
+      } else if (due !== null) closing.set(session, due);
     }
     try {
       return await finalizeSessions(settled, closing);
@@ -213,10 +365,6 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       for (const session of settled) session.returnReadyCheck();
       throw error;
     }
-  }
-
-  async function flush(): Promise<StepReport> {
-    return finalizeSessions([], new Map([...sessions.values()].map((session) => [session, 'flush'])));
   }
 
   /** Bundles the ready actions of `settled` and every action of `closing`, then seals `closing`: all bundles
@@ -262,6 +410,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     const reason = `session ${sessionId} quarantined: ${(error as Error).message}`;
     stats.quarantined += 1;
     quarantined.set(sessionId, reason);
+    quiet.delete(sessionId);
     if (quarantined.size > SEALED_SESSIONS_REMEMBERED) quarantined.delete(quarantined.keys().next().value!);
     logger.error({ session_id: sessionId, err: error }, 'session quarantined');
     quarantineSeals.set(sessionId, { reason, observations: [...(session?.observations() ?? []), ...also] });
@@ -423,8 +572,9 @@ export function createAssembler(options: AssemblerOptions): Assembler {
   function committableOffsets(): Map<number, string> {
     const commit = readOffsets();
     const needed = new Map<number, bigint>();
-    for (const session of sessions.values()) {
-      for (const [partition, offset] of session.lowestOffsets()) {
+    for (const session of [...sessions.values(), ...quiet.values()]) {
+      const lowest = session instanceof SessionState ? session.lowestOffsets() : session.lowest;
+      for (const [partition, offset] of lowest) {
         const current = needed.get(partition);
         if (current === undefined || offset < current) needed.set(partition, offset);
       }
@@ -453,6 +603,6 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     flush: exclusive(flush),
     committableOffsets,
     readOffsets,
-    stats: () => ({ openSessions: sessions.size, ...stats }),
+    stats: () => ({ openSessions: sessions.size + quiet.size, spilledSessions: quiet.size, ...stats }),
   };
 }

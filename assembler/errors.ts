@@ -66,3 +66,10 @@ export class ExportError extends ProoflineError<'EXPORT_FAILED'> {
     super('EXPORT_FAILED', message, { exitCode: 2 });
   }
 }
+
+/** A quiet session's records, set aside on disk (spill.ts), are not what the assembler wrote there. */
+export class SpillTamperedError extends ProoflineError<'SPILL_TAMPERED'> {
+  constructor(what: string) {
+    super('SPILL_TAMPERED', `its records, set aside on disk while it was quiet, were ${what}`);
+  }
+}

@@ -1,6 +1,7 @@
-// What the assembler holds for one session while it is open: every record received (deduplicated by
-// observation id, with where it sits in the transport log so commits can be held back for it), the runtime
-// clock of its last activity, and which of its actions are already bundled.
+// What the assembler holds for one session while it is open and in memory: every record received (deduplicated
+// by observation id, with where it sits in the transport log so commits can be held back for it), the clock of
+// its last activity, and which of its actions are already bundled. A quiet session's records and bundled
+// actions are set aside on disk (spill.ts) and restored from there on its next record.
 import { approvalRuleId } from '../schemas/decision.js';
 import type { Observation } from '../schemas/observation.js';
 import type { Delivery } from '../schemas/transport.js';
@@ -33,6 +34,37 @@ export class SessionState {
   ) {
     this.bundledActions = new Set(bundledActions);
     this.lastRecordAtMs = nowMs;
+  }
+
+  /** A session brought back from the spill, its timers and ready check as they were when it was set aside. */
+  static restore(
+    sessionId: string,
+    held: { records: readonly HeldRecord[]; bundledActions: Iterable<string> },
+    was: { lastRecordAtMs: number; endedAtMs: number | null; readyChecked: boolean },
+  ): SessionState {
+    const session = new SessionState(sessionId, held.bundledActions, was.lastRecordAtMs);
+    for (const record of held.records) {
+      session.records.set(record.observation.id, record);
+      session.noteOffset(record.partition, record.offset);
+    }
+    session.endedAtMs = was.endedAtMs;
+    if (was.readyChecked) session.readyCheckedAt = session.revision;
+    return session;
+  }
+
+  /** How many records it holds. */
+  get size(): number {
+    return this.records.size;
+  }
+
+  /** Everything it holds, for the spill. */
+  held(): { records: HeldRecord[]; bundledActions: string[] } {
+    return { records: [...this.records.values()], bundledActions: [...this.bundledActions] };
+  }
+
+  /** Its ready actions were derived after its last change: nothing is ready until it changes or closes. */
+  isReadyChecked(): boolean {
+    return this.readyCheckedAt === this.revision;
   }
 
   /** False when the record is a re-delivery of one already held. */

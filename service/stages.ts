@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 
 import { createAssembler, type Assembler, type StepReport } from '../assembler/assembler.js';
+import { SessionSpill } from '../assembler/spill.js';
 import { BundleStore } from '../assembler/bundle-store.js';
 import type * as assemblerConfig from '../assembler/config.js';
 import { loadSigner } from '../assembler/keygen.js';
@@ -178,6 +179,7 @@ export async function startAssembly(
       settleMs: config.settleMs,
       idleTimeoutMs: config.idleTimeoutMs,
       assemblerVersion: ASSEMBLER_VERSION,
+      spill: await SessionSpill.open(dataDir),
       logger,
     });
     let outbox: BundleOutbox | undefined;

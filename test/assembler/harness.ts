@@ -10,6 +10,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { createAssembler, type Assembler } from '../../assembler/assembler.js';
 import { BundleStore } from '../../assembler/bundle-store.js';
 import { loadSigner } from '../../assembler/keygen.js';
+import { SessionSpill } from '../../assembler/spill.js';
 import {
   actionBundleFileName,
   SEAL_FILE_NAME,
@@ -45,11 +46,20 @@ export interface Rig {
 export const SETTLE_MS = 2_000;
 export const IDLE_MS = 60_000;
 
+export interface RigOptions {
+  dataDir?: string;
+  keyDir?: string;
+  /** Records the assembler holds in memory before it sets sessions aside on disk; `spill: false` holds all. */
+  maxHeldRecords?: number;
+  spill?: boolean;
+}
+
 /**
  * A fresh data directory and key by default; `shared.dataDir` opens a second store/assembler over an existing
- * directory (a restart, or a second writer), `shared.keyDir` signs with an existing key.
+ * directory (a restart, or a second writer), `shared.keyDir` signs with an existing key. Quiet sessions are set
+ * aside on disk as in the server, unless `spill: false`.
  */
-export async function rig(shared: { dataDir?: string; keyDir?: string } = {}): Promise<Rig> {
+export async function rig(shared: RigOptions = {}): Promise<Rig> {
   const dataDir = shared.dataDir ?? (await mkdtemp(join(tmpdir(), 'proofline-assembler-')));
   const keyDir = shared.keyDir ?? join(dataDir, 'keys');
   const instance = await DuckDBInstance.create(':memory:');
@@ -64,6 +74,8 @@ export async function rig(shared: { dataDir?: string; keyDir?: string } = {}): P
     idleTimeoutMs: IDLE_MS,
     clock,
     assemblerVersion: 'test-0.0.0',
+    ...(shared.spill === false ? {} : { spill: await SessionSpill.open(dataDir) }),
+    ...(shared.maxHeldRecords === undefined ? {} : { maxHeldRecords: shared.maxHeldRecords }),
   });
   return {
     dataDir,
