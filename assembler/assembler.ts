@@ -99,7 +99,7 @@ export interface Assembler {
 type SealReason = SessionSeal['reason'];
 
 const SEALED_SESSIONS_REMEMBERED = 10_000;
-export const DEFAULT_MAX_HELD_RECORDS = 50_000;
+export const DEFAULT_MAX_HELD_RECORDS = 20_000;
 
 /** What stays in memory of an open session while its records are spilled: enough for its timers and the
  * commit rule, a constant size whatever it holds. */
@@ -299,9 +299,12 @@ export function createAssembler(options: AssemblerOptions): Assembler {
 
   async function tick(): Promise<StepReport> {
     const now = clock.nowMs();
+    // One group of spilled sessions per tick: what one step holds (and reports) stays bounded when thousands
+    // of quiet sessions time out at once; the run loop ticks again after every batch and every interval.
     return finalizeDue(
       (session) => dueByTimers(session, session.isReadyChecked(), now),
       (spilled) => dueByTimers(spilled, spilled.readyChecked, now),
+      1,
     );
   }
 
@@ -309,14 +312,17 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     return finalizeDue(
       () => 'flush',
       () => 'flush',
+      Infinity,
     );
   }
 
-  /** Finalizes what is due among the sessions in memory, then among the spilled ones, restoring them in groups of
-   * at most maxHeldRecords records and setting each group aside again (or sealing it) before the next. */
+  /** Finalizes what is due among the sessions in memory, then among the spilled ones, restoring them in up to
+   * `groups` groups of at most maxHeldRecords records and setting each group aside again (or sealing it) before
+   * the next. */
   async function finalizeDue(
     inMemory: (session: SessionState) => Due,
     spilled: (session: QuietSession) => Due,
+    groups: number,
   ): Promise<StepReport> {
     const report = emptyReport();
     const merge = (step: StepReport) => {
@@ -327,7 +333,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     merge(await finalizeGroup([...sessions.values()], inMemory));
     await spillQuiet();
     const due = [...quiet.values()].filter((session) => spilled(session) !== null);
-    while (due.length > 0) {
+    for (let left = groups; left > 0 && due.length > 0; left--) {
       const group: SessionState[] = [];
       let records = 0;
       while (due.length > 0 && (group.length === 0 || records + due[0]!.records <= maxHeldRecords)) {
@@ -337,7 +343,6 @@ export function createAssembler(options: AssemblerOptions): Assembler {
           group.push(await restore(next));
         } catch (error) {
           if (isPassingFailure(error) || isStoreFailure(error)) throw error;
-          quiet.delete(next.sessionId);
           quarantine(next.sessionId, undefined, error, report);
         }
       }

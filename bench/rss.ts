@@ -3,7 +3,7 @@
 // PROOFLINE_BENCH_RSS_RECORDS and PROOFLINE_BENCH_RSS_SESSIONS scale it down (or compare open-session counts at
 // the same record count); the JS heap at the end is read from /metrics, to tell it from native memory.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -33,12 +33,13 @@ async function metricMiB(url: string, name: string): Promise<number> {
 
 export async function benchServeRss(): Promise<BenchRow[]> {
   const dataDir = await freshDir('bench-rss-');
+  const logFile = process.env.PROOFLINE_BENCH_SERVE_LOG;
+  const serveLog = logFile === undefined ? 'ignore' : openSync(logFile, 'w');
   const server = spawn(
     process.execPath,
     [CLI, 'serve', '--data', join(dataDir, 'data'), '--port', String(PORT)],
-    {
-      stdio: 'ignore',
-    },
+    // PROOFLINE_BENCH_SERVE_LOG: a file for the server's log (why it stopped, when it does).
+    { stdio: ['ignore', serveLog, serveLog] },
   );
   const url = `http://127.0.0.1:${PORT}`;
   try {

@@ -26,12 +26,19 @@ export interface EmbeddedTransport {
   close(): Promise<void>;
 }
 
-const EMBEDDED_MEMORY_LIMIT = '256MB';
+// DuckDB's buffer pool defaults to 80% of RAM and keeps what it reads; the log is written once and read
+// forward, so a small pool is enough. Its allocator otherwise keeps up to 128 MiB of freed memory (512 MiB after
+// bulk frees) per process before returning it: measured on 1M appended records of ~1 KiB, RSS of DuckDB alone
+// peaked at ~590 MiB with the defaults and ~450 MiB with these.
+const EMBEDDED_SETTINGS = {
+  memory_limit: '128MB',
+  allocator_flush_threshold: '8MB',
+  allocator_bulk_deallocation_flush_threshold: '8MB',
+  allocator_background_threads: 'true',
+};
 
 export async function openEmbeddedTransport(options: EmbeddedTransportOptions): Promise<EmbeddedTransport> {
-  // DuckDB's buffer pool defaults to 80% of RAM and keeps what it reads; the log is written once and read
-  // forward, so a small pool is enough and keeps the server's footprint predictable.
-  const instance = await DuckDBInstance.create(options.path, { memory_limit: EMBEDDED_MEMORY_LIMIT });
+  const instance = await DuckDBInstance.create(options.path, EMBEDDED_SETTINGS);
   const connection = await instance.connect();
   await createEmbeddedSchema(connection);
   const wakeup = new Wakeup();

@@ -10,7 +10,15 @@ import { SPILL_DIR } from '../../assembler/spill.js';
 import type { SessionSeal } from '../../schemas/bundle.js';
 import { merkleRoot } from '../../schemas/merkle.js';
 import type { Observation } from '../../schemas/observation.js';
-import { rig, sessionRecords, SETTLE_MS, statementOf, type Rig, type RigOptions } from './harness.js';
+import {
+  IDLE_MS,
+  rig,
+  sessionRecords,
+  SETTLE_MS,
+  statementOf,
+  type Rig,
+  type RigOptions,
+} from './harness.js';
 import { allowScenario, deliveries, denyScenario, SESSIONS, untrustedScenario } from './scenarios.js';
 
 const rigs: Rig[] = [];
@@ -46,11 +54,15 @@ describe('sessions set aside on disk', () => {
       await r.assembler.handle(deliveries(first, 0));
       await r.assembler.handle(deliveries(others, 100));
       expect(r.assembler.stats().spilledSessions).toBe(r === spilling ? 3 : 0);
+      // A tick restores one group of spilled sessions (one session, at this cap): three ticks reach all three.
+      const ticks = async () => {
+        for (let i = 0; i < 3; i++) await r.assembler.tick();
+      };
       r.clock.advance(SETTLE_MS);
-      await r.assembler.tick();
+      await ticks();
       await r.assembler.handle(deliveries(rest, 200));
       r.clock.advance(SETTLE_MS);
-      await r.assembler.tick();
+      await ticks();
       await r.assembler.flush();
     }
     const sealed = (r: Rig) => r.assembler.stats().openSessions === 0;
@@ -95,6 +107,22 @@ describe('sessions set aside on disk', () => {
       [SESSIONS.allow, first.length],
     ]);
     expect(r.assembler.committableOffsets()).toEqual(new Map([[0, String(first.length)]]));
+  });
+
+  it('a tick restores one group of spilled sessions, so sessions timing out together are sealed over ticks', async () => {
+    const r = await open({ maxHeldRecords: 1 });
+    const { first, others } = workload();
+    await r.assembler.handle(deliveries(first, 0));
+    await r.assembler.handle(deliveries(others, 100));
+    r.clock.advance(IDLE_MS);
+    const sealed: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const report = await r.assembler.tick();
+      expect(report.sealed).toHaveLength(1);
+      sealed.push(report.sealed[0]!.sessionId);
+    }
+    expect(sealed.sort()).toEqual([SESSIONS.allow, SESSIONS.deny, SESSIONS.untrusted].sort());
+    expect(r.assembler.stats()).toMatchObject({ openSessions: 0, spilledSessions: 0 });
   });
 
   for (const [what, tamper] of [
