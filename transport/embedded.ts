@@ -29,9 +29,10 @@ export interface EmbeddedTransport {
 // DuckDB's buffer pool defaults to 80% of RAM and keeps what it reads; the log is written once and read
 // forward, so a small pool is enough. Its allocator otherwise keeps up to 128 MiB of freed memory (512 MiB after
 // bulk frees) per process before returning it: measured on 1M appended records of ~1 KiB, RSS of DuckDB alone
-// peaked at ~590 MiB with the defaults and ~450 MiB with these.
+// peaked at ~590 MiB with the defaults and ~450 MiB with these. A 128 MB pool is too small: the assembler's
+// queries failed with DuckDB's Out of Memory Error under `npm run bench rss`.
 const EMBEDDED_SETTINGS = {
-  memory_limit: '128MB',
+  memory_limit: '256MB',
   allocator_flush_threshold: '8MB',
   allocator_bulk_deallocation_flush_threshold: '8MB',
   allocator_background_threads: 'true',
