@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 
 import { freshDir } from './dirs.js';
+import { benchSpilledSessionHeap } from './spill.js';
 import type { BenchRow } from './table.js';
 import { encodeProtobuf, logsRequest } from './workload.js';
 
@@ -32,6 +33,10 @@ async function metricMiB(url: string, name: string): Promise<number> {
 }
 
 export async function benchServeRss(): Promise<BenchRow[]> {
+  return [...(await serveRss()), await benchSpilledSessionHeap()];
+}
+
+async function serveRss(): Promise<BenchRow[]> {
   const dataDir = await freshDir('bench-rss-');
   const logFile = process.env.PROOFLINE_BENCH_SERVE_LOG;
   const serveLog = logFile === undefined ? 'ignore' : openSync(logFile, 'w');
