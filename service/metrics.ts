@@ -145,6 +145,14 @@ export class Metrics {
         this.set(assembler.stats().openSessions);
       },
     });
+    new Gauge({
+      name: 'proofline_sessions_spilled',
+      help: 'Open sessions whose records wait on disk until their next record (counted in proofline_sessions_open)',
+      registers: [registry],
+      collect() {
+        this.set(assembler.stats().spilledSessions);
+      },
+    });
     for (const [key, help] of [
       ['quarantined', 'Sessions set aside because they could not be processed'],
       ['deadLettered', 'Records set aside with a reason (dead letters)'],

@@ -105,6 +105,7 @@ describe('GET /metrics', () => {
   it('reports readiness, no open session after the flush, and no write failure', () => {
     expect(samples.get('proofline_ready')).toBe(1);
     expect(samples.get('proofline_sessions_open')).toBe(0);
+    expect(samples.get('proofline_sessions_spilled')).toBe(0);
     expect(samples.get('proofline_assembler_write_failures_total')).toBe(0);
     expect(samples.get('proofline_store_bytes')).toBeGreaterThan(0);
   });
