@@ -57,7 +57,9 @@ export class SessionSpill {
     };
     const bytes = await gzipAsync(JSON.stringify(content), { level: 1 });
     const file = this.next++;
-    await writeFile(this.path(file), bytes, { mode: 0o600 });
+    // Never through a file someone put there first (a symlink planted where the next spill goes would have it
+    // overwrite the link's target): that spill fails, and the session stays in memory.
+    await writeFile(this.path(file), bytes, { mode: 0o600, flag: 'wx' });
     return { file, digest: sha256(bytes) };
   }
 

@@ -1,7 +1,7 @@
 // Quiet open sessions set aside on disk (assembler/spill.ts) and restored: the bundles and the seal must be
 // byte for byte those of an assembler that held everything in memory, the commit rule must still hold back for
 // the records on disk, and a spill altered or removed behind the assembler's back must quarantine the session.
-import { readdir, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
@@ -123,6 +123,20 @@ describe('sessions set aside on disk', () => {
     }
     expect(sealed.sort()).toEqual([SESSIONS.allow, SESSIONS.deny, SESSIONS.untrusted].sort());
     expect(r.assembler.stats()).toMatchObject({ openSessions: 0, spilledSessions: 0 });
+  });
+
+  it('never writes through a file planted where the next spill goes: that session stays in memory', async () => {
+    const r = await open({ maxHeldRecords: 1 });
+    const { first, rest } = workload();
+    const target = join(r.dataDir, 'not-the-spill');
+    await writeFile(target, 'untouched');
+    await symlink(target, join(r.dataDir, SPILL_DIR, '0.json.gz'));
+    await r.assembler.handle(deliveries(first, 0));
+    expect(r.assembler.stats()).toMatchObject({ openSessions: 1, spilledSessions: 0 });
+    expect(await readFile(target, 'utf8')).toBe('untouched');
+    await r.assembler.handle(deliveries(rest, 100));
+    const flushed = await r.assembler.flush();
+    expect(flushed.sealed.map((s) => s.seal!.observations.count)).toEqual([first.length + rest.length]);
   });
 
   for (const [what, tamper] of [
