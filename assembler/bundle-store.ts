@@ -76,7 +76,7 @@ export class BundleStore {
   /** Seals staged since the last commit: not in the index yet. */
   private readonly newSeals = new Map<string, StoredSeal>();
   /** Chains to drop from memory once the step's index rows are written (their sessions were set aside). */
-  private readonly releasing = new Set<string>();
+  private readonly forgetting = new Set<string>();
   /** Sessions the index said were unsealed, until this writer seals them: sealing asks the index nothing. */
   private readonly unsealed = new Set<string>();
   private closed = false;
@@ -210,7 +210,7 @@ export class BundleStore {
   /** The session is out of memory for now: its chain is read from the index again when next needed. Dropped
    * when the step commits, so a bundle staged in this step is in the index by then. */
   forget(sessionId: string): void {
-    this.releasing.add(sessionId);
+    this.forgetting.add(sessionId);
   }
 
   /** Releases the data directory; a second call does nothing. */
@@ -226,13 +226,13 @@ export class BundleStore {
     const logged = await this.log.commit();
     await this.index.flush();
     this.newSeals.clear();
-    for (const sessionId of this.releasing) this.chains.delete(sessionId);
-    this.releasing.clear();
+    for (const sessionId of this.forgetting) this.chains.delete(sessionId);
+    this.forgetting.clear();
     return logged?.note ?? null;
   }
 
   private async chainOf(sessionId: string): Promise<Chain> {
-    this.releasing.delete(sessionId);
+    this.forgetting.delete(sessionId);
     let chain = this.chains.get(sessionId);
     if (!chain) {
       const bundles: StoredBundle[] = await this.index.chainOf(sessionId);
