@@ -67,6 +67,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     assembly = await startAssembly(assemblerStage, {
       subscriber,
       connection: transport.connection,
+      spillQuietSessions: true,
       health,
       metrics,
       logger: options.logger,

@@ -131,6 +131,9 @@ export interface AssemblyDeps {
   bundleSink?: BundleSink;
   /** Witnesses beside the --witness path and the server log (the Kafka checkpoints topic). */
   witnesses?: Witness[];
+  /** Set quiet open sessions aside on disk (assembler/spill.ts). The embedded server does; with Kafka it is not
+   * on yet: test/kafka-e2e/assembler-crash.test.ts seals a session short of its records with it. */
+  spillQuietSessions?: boolean;
   logger?: Logger;
 }
 
@@ -179,7 +182,7 @@ export async function startAssembly(
       settleMs: config.settleMs,
       idleTimeoutMs: config.idleTimeoutMs,
       assemblerVersion: ASSEMBLER_VERSION,
-      spill: await SessionSpill.open(dataDir),
+      ...(deps.spillQuietSessions === true ? { spill: await SessionSpill.open(dataDir) } : {}),
       logger,
     });
     let outbox: BundleOutbox | undefined;
