@@ -6,7 +6,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
 import type { ObservationPublisher, ObservationSubscriber } from '../schemas/transport.js';
 
-import { EmbeddedPublisher } from './embedded-publisher.js';
+import { EmbeddedPublisher, type CommittedBatch } from './embedded-publisher.js';
 import { createEmbeddedSchema } from './embedded-schema.js';
 import { EmbeddedSubscriber, type EmbeddedSubscriberOptions } from './embedded-subscriber.js';
 import { Wakeup } from './wakeup.js';
@@ -14,6 +14,8 @@ import { Wakeup } from './wakeup.js';
 export interface EmbeddedTransportOptions {
   /** The DuckDB file, e.g. `<data>/pipeline.duckdb`; created with its tables when missing. */
   path: string;
+  /** Told of every group commit the publisher makes (see embedded-publisher.ts); must not throw. */
+  onCommit?: (batch: CommittedBatch) => void;
 }
 
 export interface EmbeddedTransport {
@@ -35,7 +37,7 @@ export async function openEmbeddedTransport(options: EmbeddedTransportOptions): 
   const connection = await instance.connect();
   await createEmbeddedSchema(connection);
   const wakeup = new Wakeup();
-  const publisher = await EmbeddedPublisher.open(await instance.connect(), wakeup);
+  const publisher = await EmbeddedPublisher.open(await instance.connect(), wakeup, options.onCommit);
   const subscribers: EmbeddedSubscriber[] = [];
   let closed = false;
 
