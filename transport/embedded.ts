@@ -9,6 +9,7 @@ import type { ObservationPublisher, ObservationSubscriber } from '../schemas/tra
 import { EmbeddedPublisher, type CommittedBatch } from './embedded-publisher.js';
 import { createEmbeddedSchema } from './embedded-schema.js';
 import { EmbeddedSubscriber, type EmbeddedSubscriberOptions } from './embedded-subscriber.js';
+import { OwnWrites } from './own-writes.js';
 import { Wakeup } from './wakeup.js';
 
 export interface EmbeddedTransportOptions {
@@ -37,7 +38,13 @@ export async function openEmbeddedTransport(options: EmbeddedTransportOptions): 
   const connection = await instance.connect();
   await createEmbeddedSchema(connection);
   const wakeup = new Wakeup();
-  const publisher = await EmbeddedPublisher.open(await instance.connect(), wakeup, options.onCommit);
+  const ownWrites = new OwnWrites();
+  const publisher = await EmbeddedPublisher.open(
+    await instance.connect(),
+    wakeup,
+    ownWrites,
+    options.onCommit,
+  );
   const subscribers: EmbeddedSubscriber[] = [];
   let closed = false;
 
@@ -45,7 +52,7 @@ export async function openEmbeddedTransport(options: EmbeddedTransportOptions): 
     publisher,
     connection,
     subscriber(subscriberOptions) {
-      const subscriber = new EmbeddedSubscriber(instance, wakeup, subscriberOptions);
+      const subscriber = new EmbeddedSubscriber(instance, wakeup, ownWrites, subscriberOptions);
       subscribers.push(subscriber);
       return subscriber;
     },

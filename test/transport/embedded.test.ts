@@ -208,6 +208,29 @@ describe('embedded transport', () => {
     ]);
   });
 
+  it('checks the id of every row this process did not publish: rows of an earlier run, rows written past it', async () => {
+    const forged = (name: string) => ({ ...makeObservation('f', name), id: 'a'.repeat(64) });
+    const earlier = await openTransport();
+    await earlier.publisher.publish([makeObservation('f', 'fine-0'), forged('forged-earlier')]);
+    await closeTransport(earlier);
+
+    const transport = await openTransport();
+    await transport.connection.run(`INSERT INTO observations VALUES (2, $id, 'f', $observation)`, {
+      id: 'b'.repeat(64),
+      observation: JSON.stringify({ ...forged('forged-past'), id: 'b'.repeat(64) }),
+    });
+    await transport.publisher.publish([makeObservation('f', 'fine-1')]);
+    const received = await consume(transport.subscriber(), 2);
+    expect(received.map((d) => d.observation.name)).toEqual(['fine-0', 'fine-1']);
+    const rows = await transport.connection.runAndReadAll(
+      `SELECT "offset", reason FROM dead_letters ORDER BY "offset"`,
+    );
+    expect(rows.getRowObjectsJS()).toEqual([
+      { offset: 1n, reason: 'id is not the digest of the record' },
+      { offset: 2n, reason: 'id is not the digest of the record' },
+    ]);
+  });
+
   it('returns from run() when closed while idle, and refuses publishes after close', async () => {
     const transport = await openTransport();
     const subscriber = transport.subscriber({ pollIntervalMs: 60_000 });
