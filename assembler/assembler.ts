@@ -177,6 +177,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       } else if (obs.action_id !== undefined && session.bundledActions.has(obs.action_id)) {
         // Kept for the seal's observation count, never re-bundled: a bundle, once signed, is final.
         stats.late += 1;
+        session.lateRecords += 1;
         logger.warn(
           { session_id: obs.session_id, action_id: obs.action_id, observation: obs.id, kind: obs.kind },
           'late record for an action already bundled',
@@ -284,6 +285,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
               assemblerVersion,
               signerKeyid: signer.keyid,
               obligations: sessionObligations(observations),
+              lateRecords: session.lateRecords,
             }),
           ),
           signer,
@@ -307,6 +309,9 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     const graph = new SessionGraph(observations, actionOf);
     const authority = authorityByAction(graph.timeline, actionOf);
     const obligations = new ObligationLedger(graph.timeline, actionOf);
+    // Codex exports its own telemetry as it goes: once it has arrived for the session, an action closed only
+    // by a hook waits for Codex's result record (its exit code), so that record does not come late.
+    const runtimeReports = observations.some((o) => o.runtime_family === 'tool_hook' && o.source !== 'hook');
     const pending: PendingAction[] = [];
     for (const [actionId, members] of groupByAction(graph.timeline.ordered, actionOf)) {
       if (session.bundledActions.has(actionId)) continue;
@@ -314,7 +319,8 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       try {
         const cert = certifyAction(session.sessionId, actionId, members, authority.get(actionId));
         const firstTime = graph.timeline.effectiveTime.get(memberIds[0]!)!;
-        if (closingFor !== null || isReady(cert, session)) pending.push({ cert, memberIds, firstTime });
+        if (closingFor !== null || isReady(cert, session, runtimeReports))
+          pending.push({ cert, memberIds, firstTime });
       } catch (error) {
         rejectAction(session, memberIds, `action ${actionId}: ${(error as Error).message}`, report);
       }
@@ -361,10 +367,12 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     }
   }
 
-  // Absence of execution is only established once the runtime has flushed its telemetry (session end).
-  function isReady(cert: ActionCertificate, session: SessionState): boolean {
+  // Absence of execution is only established once the runtime has flushed its telemetry (session end); a
+  // runtime that reports its results itself is waited for until then too.
+  function isReady(cert: ActionCertificate, session: SessionState, runtimeReports: boolean): boolean {
     const closed = cert.receipts.some((r) => r.checkpoint === 'closure' && r.status === 'present');
-    return closed && (!cert.closureByAbsence || session.endedAtMs !== null);
+    const waits = cert.closureByAbsence || (cert.awaitsRuntimeResult && runtimeReports);
+    return closed && (!waits || session.endedAtMs !== null);
   }
 
   function rejectAction(

@@ -25,6 +25,8 @@ export interface SealInput {
   signerKeyid: string;
   /** Final statuses (obligations.ts#sessionObligations); undefined when the session created none. */
   obligations: Obligation[] | undefined;
+  /** Records that arrived for an action already bundled. */
+  lateRecords?: number;
 }
 
 export function buildSessionSeal(input: SealInput): SessionSeal {
@@ -42,6 +44,7 @@ export function buildSessionSeal(input: SealInput): SessionSeal {
     reason: input.reason,
     // Left out rather than empty, so a session without obligations seals exactly as before they existed.
     ...(input.obligations === undefined ? {} : { obligations: input.obligations }),
+    ...(input.lateRecords ? { late_records: input.lateRecords } : {}),
   };
 }
 

@@ -145,6 +145,7 @@ function addSeal(rows: Rows, file: string, loaded: Loaded, seal: SessionSeal): v
     seal.observations.merkle_root,
     seal.reason,
     seal.assembler_version,
+    seal.late_records ?? 0,
   ]);
   for (const o of seal.obligations ?? [])
     rows.seal_obligations.push([file, seal.session_id, ...obligationCells(o)]);
