@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-# The hook command of a capture (harness/codex/capture.ts): keeps Codex's stdin byte for byte, one file per
-# invocation (`<Event>.stdin.json`, then `<Event>.2.stdin.json`, ...), logs each invocation to
-# invocations.jsonl, and answers according to MODE. The name and argument order are the fixtures' own
+# The hook command of a capture (harness/codex/capture.ts): keeps Codex's stdin byte for byte, the first of
+# each event as `<Event>.stdin.json` (one file per event, the fixtures' layout), logs every invocation with its
+# stdin to invocations.jsonl, and answers according to MODE. The name and argument order are the fixtures' own
 # (`hook_capture.py <dir> <mode>`), which service/replay.ts reads the capture's hook mode from.
 #
 #   hook_capture.py DIR MODE      MODE: allow | permreq-allow | permreq-deny
@@ -16,13 +16,10 @@ payload = json.loads(raw)
 event = payload.get("hook_event_name", "Unknown")
 
 os.makedirs(directory, exist_ok=True)
-name = f"{event}.stdin.json"
-n = 1
-while os.path.exists(os.path.join(directory, name)):
-    n += 1
-    name = f"{event}.{n}.stdin.json"
-with open(os.path.join(directory, name), "wb") as out:
-    out.write(raw)
+first = os.path.join(directory, f"{event}.stdin.json")
+if not os.path.exists(first):
+    with open(first, "wb") as out:
+        out.write(raw)
 
 reply = None
 if event == "PermissionRequest" and mode in ("permreq-allow", "permreq-deny"):
