@@ -65,7 +65,8 @@ describe("reading the turn's confinement from Codex's transcript", () => {
   it('says nothing for what it cannot read: no turn_id, a missing file, a FIFO (without hanging)', async () => {
     const { payload, cwd } = captured('sandbox_network_off');
     const confinements = new SessionConfinements();
-    const { turn_id: _, ...noTurn } = payload;
+    const noTurn = { ...payload };
+    delete noTurn.turn_id;
     expect(await confinements.read(noTurn as never)).toBeUndefined();
     expect(
       await confinements.read({
