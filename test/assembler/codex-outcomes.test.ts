@@ -24,7 +24,7 @@ async function bundle(observations: Observation[], name: string): Promise<Map<st
   for (const bundled of report.bundled) {
     const command = commands.get(bundled.actionId);
     if (command === undefined) continue;
-    const { payload } = await readEnvelope(bundled.path);
+    const { payload } = await readEnvelope(current.dataDir, bundled.location);
     proofs.set(command, statementOf<ActionProof>(payload).predicate);
   }
   expect([...proofs.keys()].sort()).toEqual([...commands.values()].sort());
