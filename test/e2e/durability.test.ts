@@ -13,7 +13,7 @@ import { listScenarios, loadScenario } from '../../service/replay.js';
 import { decodeOtlp } from '../../ingest/otlp/decode.js';
 import { normalizeOtlpRequest } from '../../ingest/normalize/otlp-request.js';
 import { merkleRoot } from '../../schemas/merkle.js';
-import { freshDataDir, readBundles, seals } from './support.js';
+import { FIXTURE_ACTIONS, FIXTURE_SESSIONS, freshDataDir, readBundles, seals } from './support.js';
 
 const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 
@@ -51,9 +51,6 @@ function startServe(dataDir: string, port: number): ChildProcess {
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, PROOFLINE_LOG_LEVEL: 'warn' } },
   );
 }
-
-/** One per conversation in the captures: 24 scenarios, two of them (--approve-for-me) with a guardian's too. */
-const SESSIONS = 26;
 
 /** Generous: a restart after kill -9 replays DuckDB's WAL, which takes a while on a loaded machine. */
 async function waitUntilServing(url: string): Promise<void> {
@@ -148,7 +145,7 @@ describe('durability of the embedded pipeline', () => {
 
     // Sessions seal once their records settle after SessionEnd (or go idle): wait for every seal.
     const sealCount = async () => seals(await readBundles(dataDir)).length;
-    for (let i = 0; i < 300 && (await sealCount()) !== SESSIONS; i++) await delay(100);
+    for (let i = 0; i < 300 && (await sealCount()) !== FIXTURE_SESSIONS; i++) await delay(100);
     server.kill('SIGTERM');
     await new Promise((resolve) => server.once('exit', resolve));
 
@@ -168,7 +165,7 @@ describe('durability of the embedded pipeline', () => {
     // ...and every logged record is covered by its session's seal: count and Merkle root over the ids.
     const files = await readBundles(dataDir);
     const sealed = seals(files);
-    expect(sealed).toHaveLength(SESSIONS);
+    expect(sealed).toHaveLength(FIXTURE_SESSIONS);
     for (const seal of sealed) {
       const ids = [...logged]
         .filter(([, session]) => session === seal.session_id)
@@ -177,8 +174,6 @@ describe('durability of the embedded pipeline', () => {
       expect(seal.observations.count, seal.session_id).toBe(ids.length);
       expect(seal.observations.merkle_root).toBe(merkleRoot(ids));
     }
-    // Every tool call of the captures (one call id each in Codex's logs, or a hook's call when Codex made no
-    // log of it), each bundled exactly once.
-    expect(files.filter((f) => f.kind === 'action')).toHaveLength(33);
+    expect(files.filter((f) => f.kind === 'action')).toHaveLength(FIXTURE_ACTIONS);
   });
 });
