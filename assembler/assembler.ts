@@ -24,12 +24,12 @@ import type { Delivery } from '../schemas/transport.js';
 import { authorityByAction } from './authority.js';
 import { actionStatement, buildActionProof } from './bundle.js';
 import type { BundleStore, StoredBundle, StoredSeal } from './bundle-store.js';
-import { isPassingFailure } from './passing-failure.js';
+import { isPassingFailure, isStoreFailure } from './passing-failure.js';
 import { certifyAction, type ActionCertificate } from './checkpoints.js';
 import { systemClock, type Clock } from './clock.js';
 import { SessionGraph, type Slice } from './graph.js';
 import { ObligationLedger, sessionObligations } from './obligations.js';
-import { buildSessionSeal, sealStatement } from './seal.js';
+import { buildSessionSeal, sealStatement, type SealInput } from './seal.js';
 import { RecentSet } from './recent-set.js';
 import { groupByAction, resolveActions, SessionState } from './session.js';
 import { signStatement, type Signer } from './sign.js';
@@ -58,6 +58,8 @@ export interface StepReport {
   bundled: (StoredBundle & { sessionId: string })[];
   sealed: StoredSeal[];
   deadLetters: DeadLetter[];
+  /** The transparency log's new signed checkpoint, when the step sealed a session (to publish to witnesses). */
+  checkpoint: string | null;
 }
 
 export interface AssemblerStats {
@@ -114,8 +116,10 @@ export function createAssembler(options: AssemblerOptions): Assembler {
   const stats = { received: 0, duplicates: 0, late: 0, deadLettered: 0, quarantined: 0 };
   /** Why each quarantined session was set aside (most recent only, like sealedSessions). */
   const quarantined = new Map<string, string>();
+  /** Quarantined sessions whose `quarantined` seal is not written yet. */
+  const quarantineSeals = new Map<string, { reason: string; observations: Observation[] }>();
 
-  const emptyReport = (): StepReport => ({ bundled: [], sealed: [], deadLetters: [] });
+  const emptyReport = (): StepReport => ({ bundled: [], sealed: [], deadLetters: [], checkpoint: null });
 
   async function sessionFor(sessionId: string): Promise<SessionState | null> {
     if (sealedSessions.has(sessionId) || quarantined.has(sessionId)) return null;
@@ -159,8 +163,8 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       try {
         session = await sessionFor(obs.session_id);
       } catch (error) {
-        if (isPassingFailure(error)) throw error;
-        quarantine(obs.session_id, undefined, error, report);
+        if (isPassingFailure(error) || isStoreFailure(error)) throw error;
+        quarantine(obs.session_id, undefined, error, report, [obs]);
         deadLetter(report, delivery, quarantined.get(obs.session_id)!);
         continue;
       }
@@ -177,12 +181,14 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       } else if (obs.action_id !== undefined && session.bundledActions.has(obs.action_id)) {
         // Kept for the seal's observation count, never re-bundled: a bundle, once signed, is final.
         stats.late += 1;
+        session.lateRecords += 1;
         logger.warn(
           { session_id: obs.session_id, action_id: obs.action_id, observation: obs.id, kind: obs.kind },
           'late record for an action already bundled',
         );
       }
     }
+    await sealQuarantined(report);
     return report;
   }
 
@@ -230,7 +236,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       try {
         await step();
       } catch (error) {
-        if (isPassingFailure(error)) throw error;
+        if (isPassingFailure(error) || isStoreFailure(error)) throw error;
         failed.add(session);
         quarantine(session.sessionId, session, error, report);
       }
@@ -241,6 +247,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       const reason = closing.get(session);
       if (reason !== undefined) await isolated(session, () => seal(session, reason, report));
     }
+    await sealQuarantined(report);
     return report;
   }
 
@@ -251,12 +258,14 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     session: SessionState | undefined,
     error: unknown,
     report: StepReport,
+    also: readonly Observation[] = [],
   ): void {
     const reason = `session ${sessionId} quarantined: ${(error as Error).message}`;
     stats.quarantined += 1;
     quarantined.set(sessionId, reason);
     if (quarantined.size > SEALED_SESSIONS_REMEMBERED) quarantined.delete(quarantined.keys().next().value!);
     logger.error({ session_id: sessionId, err: error }, 'session quarantined');
+    quarantineSeals.set(sessionId, { reason, observations: [...(session?.observations() ?? []), ...also] });
     if (session === undefined) return;
     sessions.delete(sessionId);
     for (const record of session.remove(session.observations().map((o) => o.id))) {
@@ -269,31 +278,58 @@ export function createAssembler(options: AssemblerOptions): Assembler {
   }
 
   async function seal(session: SessionState, reason: SealReason, report: StepReport): Promise<void> {
-    const observations = session.observations();
-    const runtimeFamily = observations[0]?.runtime_family;
-    if (runtimeFamily !== undefined) {
-      const sealed = await store.writeSeal(session.sessionId, (chain) =>
-        signStatement(
-          sealStatement(
-            buildSessionSeal({
-              sessionId: session.sessionId,
-              runtimeFamily,
-              bundleDigests: chain.map((b) => b.digest),
-              observationIds: observations.map((o) => o.id),
-              reason,
-              assemblerVersion,
-              signerKeyid: signer.keyid,
-              obligations: sessionObligations(observations),
-            }),
-          ),
-          signer,
-        ),
-      );
-      report.sealed.push(sealed);
-      logger.info({ session_id: session.sessionId, reason, bundles: sealed.seal.count }, 'session sealed');
-    }
+    await writeSeal(session.sessionId, session.observations(), reason, report, {
+      lateRecords: session.lateRecords,
+    });
     sessions.delete(session.sessionId);
     sealedSessions.add(session.sessionId);
+  }
+
+  async function writeSeal(
+    sessionId: string,
+    observations: readonly Observation[],
+    reason: SealReason,
+    report: StepReport,
+    extra: Pick<SealInput, 'quarantineReason' | 'lateRecords'> = {},
+  ): Promise<void> {
+    const runtimeFamily = observations[0]?.runtime_family;
+    if (runtimeFamily === undefined) return;
+    const sealed = await store.writeSeal(sessionId, (chain) =>
+      signStatement(
+        sealStatement(
+          buildSessionSeal({
+            sessionId,
+            runtimeFamily,
+            bundleDigests: chain.map((b) => b.digest),
+            observationIds: observations.map((o) => o.id),
+            reason,
+            assemblerVersion,
+            signerKeyid: signer.keyid,
+            insecureKey: signer.insecure,
+            obligations: reason === 'quarantined' ? undefined : sessionObligations(observations),
+            ...extra,
+          }),
+        ),
+        signer,
+      ),
+    );
+    report.sealed.push(sealed);
+    logger.info({ session_id: sessionId, reason, bundles: sealed.count }, 'session sealed');
+  }
+
+  /** Seals each newly quarantined session with reason `quarantined`, so the signed evidence (and the
+   * transparency log) says it is incomplete and why. A store that cannot write now is retried with the step;
+   * one that refuses this session for good leaves it unsealed (verify reports that too) and the dead letters. */
+  async function sealQuarantined(report: StepReport): Promise<void> {
+    for (const [sessionId, set] of quarantineSeals) {
+      try {
+        await writeSeal(sessionId, set.observations, 'quarantined', report, { quarantineReason: set.reason });
+      } catch (error) {
+        if (isPassingFailure(error) || isStoreFailure(error)) throw error;
+        logger.error({ session_id: sessionId, err: error }, 'quarantined session could not be sealed');
+      }
+      quarantineSeals.delete(sessionId);
+    }
   }
 
   /** `closingFor` null: only ready actions; otherwise every unbundled action, closed by that reason. */
@@ -307,6 +343,9 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     const graph = new SessionGraph(observations, actionOf);
     const authority = authorityByAction(graph.timeline, actionOf);
     const obligations = new ObligationLedger(graph.timeline, actionOf);
+    // Codex exports its own telemetry as it goes: once it has arrived for the session, an action closed only
+    // by a hook waits for Codex's result record (its exit code), so that record does not come late.
+    const runtimeReports = observations.some((o) => o.runtime_family === 'tool_hook' && o.source !== 'hook');
     const pending: PendingAction[] = [];
     for (const [actionId, members] of groupByAction(graph.timeline.ordered, actionOf)) {
       if (session.bundledActions.has(actionId)) continue;
@@ -314,7 +353,8 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       try {
         const cert = certifyAction(session.sessionId, actionId, members, authority.get(actionId));
         const firstTime = graph.timeline.effectiveTime.get(memberIds[0]!)!;
-        if (closingFor !== null || isReady(cert, session)) pending.push({ cert, memberIds, firstTime });
+        if (closingFor !== null || isReady(cert, session, runtimeReports))
+          pending.push({ cert, memberIds, firstTime });
       } catch (error) {
         rejectAction(session, memberIds, `action ${actionId}: ${(error as Error).message}`, report);
       }
@@ -340,6 +380,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
               ...position,
               assemblerVersion,
               signerKeyid: signer.keyid,
+              insecureKey: signer.insecure,
             }),
           ),
           signer,
@@ -361,10 +402,12 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     }
   }
 
-  // Absence of execution is only established once the runtime has flushed its telemetry (session end).
-  function isReady(cert: ActionCertificate, session: SessionState): boolean {
+  // Absence of execution is only established once the runtime has flushed its telemetry (session end); a
+  // runtime that reports its results itself is waited for until then too.
+  function isReady(cert: ActionCertificate, session: SessionState, runtimeReports: boolean): boolean {
     const closed = cert.receipts.some((r) => r.checkpoint === 'closure' && r.status === 'present');
-    return closed && (!cert.closureByAbsence || session.endedAtMs !== null);
+    const waits = cert.closureByAbsence || (cert.awaitsRuntimeResult && runtimeReports);
+    return closed && (!waits || session.endedAtMs !== null);
   }
 
   function rejectAction(
@@ -401,11 +444,14 @@ export function createAssembler(options: AssemblerOptions): Assembler {
 
   // One step at a time, whoever calls: a flush from the CLI must not interleave with a batch or a timer tick.
   let running: Promise<unknown> = Promise.resolve();
-  // The store's index rows of a step are written together when the step ends.
+  // What a step stages in the store is made durable together when the step ends (one segment write).
   const exclusive =
     <A extends unknown[]>(step: (...args: A) => Promise<StepReport>) =>
     (...args: A): Promise<StepReport> => {
-      const result = running.then(() => store.batchIndexWrites(() => step(...args)));
+      const result = running.then(async () => {
+        const { result: report, checkpoint } = await store.inBatch(() => step(...args));
+        return { ...report, checkpoint };
+      });
       running = result.catch(() => undefined);
       return result;
     };

@@ -1,10 +1,8 @@
 // Whole Codex sessions for the bundle and verify benches: binary_allow's hook calls and log export, with a new
 // session id per copy, sent to a running pipeline. Sessions run side by side (`concurrency` at a time, each one's
 // requests in order), as many agents talk to one server; every hook call is answered only once durable.
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-
 import type { DsseEnvelope } from '../schemas/bundle.js';
+import { readRecords } from '../schemas/segment.js';
 import { loadScenario } from '../service/replay.js';
 import { CAPTURED_SESSION, encodeProtobuf, logsRequest, sessionId } from './workload.js';
 
@@ -36,15 +34,10 @@ export async function sendSessions(url: string, sessions: number, concurrency: n
   await Promise.all(Array.from({ length: Math.min(concurrency, sessions) }, worker));
 }
 
-/** The DSSE envelopes the data directory holds (bundles and seals), as parsed JSON. */
+/** The DSSE envelopes the data directory's segments hold (bundles and seals). */
 export async function envelopesIn(dataDir: string): Promise<DsseEnvelope[]> {
   const envelopes: DsseEnvelope[] = [];
-  for (const session of await readdir(join(dataDir, 'bundles')))
-    for (const file of await readdir(join(dataDir, 'bundles', session)))
-      if (file.endsWith('.dsse.json'))
-        envelopes.push(
-          JSON.parse(await readFile(join(dataDir, 'bundles', session, file), 'utf8')) as DsseEnvelope,
-        );
+  for await (const record of readRecords(dataDir)) envelopes.push(record.envelope);
   return envelopes;
 }
 

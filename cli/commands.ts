@@ -90,6 +90,14 @@ function assemblerOptions(command: Command): Command {
       '--idle-timeout-ms <ms>',
       `seal a session after this long without records (default: ${ASSEMBLER.idleTimeoutMs})`,
       parsePositiveInt,
+    )
+    .option(
+      '--witness <path>',
+      'publish signed log checkpoints here, outside the data directory: a directory keeps every one, a file the latest',
+    )
+    .option(
+      '--allow-insecure-key',
+      'sign even when group or others can read the signing key (every bundle records it)',
     );
 }
 
@@ -128,7 +136,12 @@ assemblerOptions(
     .description('Assembler only: a Kafka consumer group member that writes signed bundles')
     .requiredOption('--kafka <brokers>', 'comma-separated Kafka brokers')
     .option('--group <name>', `consumer group (default: ${KAFKA.group})`)
-    .option('--data <dir>', `data directory: bundles, keys, index (default: ${ASSEMBLER.dataDir})`),
+    .option('--data <dir>', `data directory: bundles, keys, index (default: ${ASSEMBLER.dataDir})`)
+    .option(
+      '--status-port <port>',
+      'serve /healthz, /readyz and /metrics on 127.0.0.1 at this port',
+      parsePort,
+    ),
 ).action(async (flags) =>
   (await import('../service/kafka.js')).runKafkaAssemble(assembleServiceConfig(flags)),
 );
@@ -289,6 +302,19 @@ program
   });
 
 program
+  .command('export')
+  .description("Write a data directory's bundles and seals as one file each, with its log and public keys")
+  .requiredOption('--out <dir>', 'an empty or new directory')
+  .option('--data <dir>', `data directory (default: ${ASSEMBLER.dataDir})`, ASSEMBLER.dataDir)
+  .action(async (opts) => {
+    const { exportDataDir } = await import('../assembler/export.js');
+    const result = await exportDataDir(opts.data, opts.out);
+    process.stdout.write(`${result.files} files written to ${opts.out}\n`);
+    for (const location of result.skipped)
+      process.stderr.write(`proofline: not exported (not a readable bundle, or a duplicate): ${location}\n`);
+  });
+
+program
   .command('verify')
   .description('Check signatures, digests, chains, seals and receipt completeness; non-zero exit on failure')
   .argument('[paths...]', 'data directories or bundle files', ['.proofline'])
@@ -307,6 +333,15 @@ program
     'a policy in force when the bundles were made: re-derive their routes under it (repeatable)',
     (file: string, files: string[] = []) => [...files, file],
   )
+  .option(
+    '--checkpoint <path>',
+    'a published log checkpoint (a note, or a witness directory of them): the log must extend it (repeatable)',
+    (file: string, files: string[] = []) => [...files, file],
+  )
+  .option(
+    '--log <file>',
+    'the embedded log (<data>/pipeline.duckdb, server stopped): compare each seal with it',
+  )
   .action(async (paths: string[], opts) => {
     const { runVerify } = await import('../verifier/verify-command.js');
     process.exitCode = await runVerify({ paths, ...opts });
@@ -314,14 +349,20 @@ program
 
 program
   .command('report')
-  .description('Compliance reports in SQL over the bundles')
+  .description('Compliance reports in SQL over the bundles; the HTML audit report; NDJSON and OCSF exports')
   .argument('[paths...]', 'data directories or bundle files', ['.proofline'])
   .option('--builtin <name>', 'a built-in report (see --list)')
-  .option('--sql <file>', 'your own SQL over the loaded tables')
+  .option('--sql <query>', 'your own SQL over the loaded tables, inline')
+  .option('--sql-file <file>', 'your own SQL over the loaded tables, from a file')
   .option('--list', 'list the built-in reports and the tables', false)
   .addOption(
-    new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'),
+    new Option('--format <format>', 'output format (html and ocsf take no query)')
+      .choices(['table', 'csv', 'json', 'ndjson', 'ocsf', 'html'])
+      .default('table'),
   )
+  .option('--out <file>', 'write the report to this file instead of stdout')
+  .option('--since <time>', 'only actions at or after this runtime time (2026-11-21 or 2026-11-21T10:00:00Z)')
+  .option('--until <time>', 'only actions before this runtime time')
   .option('--db <file>', 'DuckDB file to load into (default: in memory)')
   .action(async (paths: string[], opts) => {
     const { runReport } = await import('../verifier/report-command.js');

@@ -27,6 +27,8 @@ interface AssemblerFlags {
   data?: string;
   settleMs?: number;
   idleTimeoutMs?: number;
+  witness?: string;
+  allowInsecureKey?: boolean;
 }
 
 interface KafkaFlags {
@@ -65,7 +67,13 @@ function ingestFrom(flags: ReceiverFlags): ingestConfig.Config {
 function assemblerFrom(flags: AssemblerFlags): assemblerConfig.Config {
   return {
     ...assemblerConfig.createDefaultConfig(),
-    ...given({ dataDir: flags.data, settleMs: flags.settleMs, idleTimeoutMs: flags.idleTimeoutMs }),
+    ...given({
+      dataDir: flags.data,
+      settleMs: flags.settleMs,
+      idleTimeoutMs: flags.idleTimeoutMs,
+      witness: flags.witness,
+      allowInsecureKey: flags.allowInsecureKey,
+    }),
   };
 }
 
@@ -116,9 +124,13 @@ export function ingestServiceConfig(
 }
 
 export function assembleServiceConfig(
-  flags: AssemblerFlags & KafkaFlags & { kafka: string },
+  flags: AssemblerFlags & KafkaFlags & { kafka: string; statusPort?: number },
 ): AssembleServiceConfig {
-  const config: AssembleServiceConfig = { assembler: assemblerFrom(flags), transport: kafkaFrom(flags) };
+  const config: AssembleServiceConfig = {
+    assembler: assemblerFrom(flags),
+    transport: kafkaFrom(flags),
+    ...(flags.statusPort === undefined ? {} : { statusPort: flags.statusPort }),
+  };
   validateAssembleServiceConfig(config);
   return config;
 }
