@@ -28,7 +28,11 @@ function parseFraction(value: string): number {
 export const program = new Command('proofline')
   .description('Signed proof of every AI coding-agent action, from OpenTelemetry and hook telemetry.')
   .version(VERSION)
-  .showHelpAfterError('(run with --help for usage)');
+  .showHelpAfterError('(run with --help for usage)')
+  // A command line commander refuses (an unknown flag, a value its parser rejects) is a usage error: exit 2, as
+  // every ProoflineError of that kind, never commander's 1, which `verify` and its CI gate mean as "a check
+  // failed". Subcommands inherit this. Help and --version still exit 0.
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
 /** A long-running command's flags, from the settings table (cli/settings.ts), plus --config and
  * --print-config. Flags carry no commander defaults: an unset flag is undefined, so the environment, the
