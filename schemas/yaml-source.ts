@@ -54,8 +54,7 @@ export class YamlSource<Code extends string> {
 
   /** Throws at the position of the deepest node along `path` that exists (a key when the value is missing). */
   fail(code: Code, problem: string, path: YamlPath): never {
-    const { line, column } = this.position(path);
-    throw this.errors.error(code, this.name, problem, line, column);
+    return this.failAt(code, problem, path, false);
   }
 
   /** `name:line:col` of the node at `path` (or the deepest one of it that exists). */
@@ -68,19 +67,28 @@ export class YamlSource<Code extends string> {
   validate<T>(validator: ValidateFunction<T>, value: unknown, what: string): asserts value is T {
     if (validator(value)) return;
     const error = validator.errors?.[0];
-    this.fail(this.errors.schema, describe(error, what), error ? errorPath(error) : []);
+    // An unknown key is pointed at itself, not at its value.
+    const atKey = error?.keyword === 'additionalProperties';
+    this.failAt(this.errors.schema, describe(error, what), error ? errorPath(error) : [], atKey);
   }
 
-  private position(path: YamlPath): { line?: number; column?: number } {
+  private failAt(code: Code, problem: string, path: YamlPath, atKey: boolean): never {
+    const { line, column } = this.position(path, atKey);
+    throw this.errors.error(code, this.name, problem, line, column);
+  }
+
+  /** The node at `path` (or the deepest one of it that exists); with `atKey`, the last segment's key. */
+  private position(path: YamlPath, atKey = false): { line?: number; column?: number } {
     let node: unknown = this.doc.contents;
     let offset: number | undefined = (this.doc.contents as Node | null)?.range?.[0];
-    for (const segment of path) {
+    for (const [index, segment] of path.entries()) {
       if (isMap(node)) {
         const pair = node.items.find(
           (item) => isScalar(item.key) && String(item.key.value) === String(segment),
         );
         if (pair === undefined) break;
         offset = (pair.key as Node).range?.[0] ?? offset;
+        if (atKey && index === path.length - 1) break;
         node = pair.value;
         if (isScalar(node) || isMap(node) || isSeq(node)) offset = node.range?.[0] ?? offset;
       } else if (isSeq(node) && typeof segment === 'number') {

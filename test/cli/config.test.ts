@@ -210,7 +210,7 @@ describe('a config file that is wrong says where', () => {
   it.each([
     ['a value of the wrong type', 'host: 127.0.0.1\n\nport: "4318"\n', /:3:7: port: must be integer$/],
     ['a number out of range', 'port: 70000\n', /:1:7: port: must be <= 65535$/],
-    ['an unknown key', 'host: 127.0.0.1\nprot: 1\n', /:2:7: config: unknown key "prot"$/],
+    ['an unknown key', 'host: 127.0.0.1\nprot: 1\n', /:2:1: config: unknown key "prot"$/],
     [
       'a value not among the choices',
       'collector-encoding: otlp_xml\n',
