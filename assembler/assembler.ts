@@ -24,7 +24,7 @@ import type { Delivery } from '../schemas/transport.js';
 import { authorityByAction } from './authority.js';
 import { actionStatement, buildActionProof } from './bundle.js';
 import type { BundleStore, StoredBundle, StoredSeal } from './bundle-store.js';
-import { isPassingFailure } from './passing-failure.js';
+import { isPassingFailure, isStoreFailure } from './passing-failure.js';
 import { certifyAction, type ActionCertificate } from './checkpoints.js';
 import { systemClock, type Clock } from './clock.js';
 import { SessionGraph, type Slice } from './graph.js';
@@ -58,6 +58,8 @@ export interface StepReport {
   bundled: (StoredBundle & { sessionId: string })[];
   sealed: StoredSeal[];
   deadLetters: DeadLetter[];
+  /** The transparency log's new signed checkpoint, when the step sealed a session (to publish to witnesses). */
+  checkpoint: string | null;
 }
 
 export interface AssemblerStats {
@@ -114,8 +116,10 @@ export function createAssembler(options: AssemblerOptions): Assembler {
   const stats = { received: 0, duplicates: 0, late: 0, deadLettered: 0, quarantined: 0 };
   /** Why each quarantined session was set aside (most recent only, like sealedSessions). */
   const quarantined = new Map<string, string>();
+  /** Quarantined sessions whose `quarantined` seal is not written yet. */
+  const quarantineSeals = new Map<string, { reason: string; observations: Observation[] }>();
 
-  const emptyReport = (): StepReport => ({ bundled: [], sealed: [], deadLetters: [] });
+  const emptyReport = (): StepReport => ({ bundled: [], sealed: [], deadLetters: [], checkpoint: null });
 
   async function sessionFor(sessionId: string): Promise<SessionState | null> {
     if (sealedSessions.has(sessionId) || quarantined.has(sessionId)) return null;
@@ -159,8 +163,8 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       try {
         session = await sessionFor(obs.session_id);
       } catch (error) {
-        if (isPassingFailure(error)) throw error;
-        quarantine(obs.session_id, undefined, error, report);
+        if (isPassingFailure(error) || isStoreFailure(error)) throw error;
+        quarantine(obs.session_id, undefined, error, report, [obs]);
         deadLetter(report, delivery, quarantined.get(obs.session_id)!);
         continue;
       }
@@ -183,6 +187,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
         );
       }
     }
+    await sealQuarantined(report);
     return report;
   }
 
@@ -230,7 +235,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       try {
         await step();
       } catch (error) {
-        if (isPassingFailure(error)) throw error;
+        if (isPassingFailure(error) || isStoreFailure(error)) throw error;
         failed.add(session);
         quarantine(session.sessionId, session, error, report);
       }
@@ -241,6 +246,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       const reason = closing.get(session);
       if (reason !== undefined) await isolated(session, () => seal(session, reason, report));
     }
+    await sealQuarantined(report);
     return report;
   }
 
@@ -251,12 +257,14 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     session: SessionState | undefined,
     error: unknown,
     report: StepReport,
+    also: readonly Observation[] = [],
   ): void {
     const reason = `session ${sessionId} quarantined: ${(error as Error).message}`;
     stats.quarantined += 1;
     quarantined.set(sessionId, reason);
     if (quarantined.size > SEALED_SESSIONS_REMEMBERED) quarantined.delete(quarantined.keys().next().value!);
     logger.error({ session_id: sessionId, err: error }, 'session quarantined');
+    quarantineSeals.set(sessionId, { reason, observations: [...(session?.observations() ?? []), ...also] });
     if (session === undefined) return;
     sessions.delete(sessionId);
     for (const record of session.remove(session.observations().map((o) => o.id))) {
@@ -269,31 +277,56 @@ export function createAssembler(options: AssemblerOptions): Assembler {
   }
 
   async function seal(session: SessionState, reason: SealReason, report: StepReport): Promise<void> {
-    const observations = session.observations();
-    const runtimeFamily = observations[0]?.runtime_family;
-    if (runtimeFamily !== undefined) {
-      const sealed = await store.writeSeal(session.sessionId, (chain) =>
-        signStatement(
-          sealStatement(
-            buildSessionSeal({
-              sessionId: session.sessionId,
-              runtimeFamily,
-              bundleDigests: chain.map((b) => b.digest),
-              observationIds: observations.map((o) => o.id),
-              reason,
-              assemblerVersion,
-              signerKeyid: signer.keyid,
-              obligations: sessionObligations(observations),
-            }),
-          ),
-          signer,
-        ),
-      );
-      report.sealed.push(sealed);
-      logger.info({ session_id: session.sessionId, reason, bundles: sealed.seal.count }, 'session sealed');
-    }
+    await writeSeal(session.sessionId, session.observations(), reason, report);
     sessions.delete(session.sessionId);
     sealedSessions.add(session.sessionId);
+  }
+
+  async function writeSeal(
+    sessionId: string,
+    observations: readonly Observation[],
+    reason: SealReason,
+    report: StepReport,
+    quarantineReason?: string,
+  ): Promise<void> {
+    const runtimeFamily = observations[0]?.runtime_family;
+    if (runtimeFamily === undefined) return;
+    const sealed = await store.writeSeal(sessionId, (chain) =>
+      signStatement(
+        sealStatement(
+          buildSessionSeal({
+            sessionId,
+            runtimeFamily,
+            bundleDigests: chain.map((b) => b.digest),
+            observationIds: observations.map((o) => o.id),
+            reason,
+            assemblerVersion,
+            signerKeyid: signer.keyid,
+            insecureKey: signer.insecure,
+            obligations: reason === 'quarantined' ? undefined : sessionObligations(observations),
+            ...(quarantineReason === undefined ? {} : { quarantineReason }),
+          }),
+        ),
+        signer,
+      ),
+    );
+    report.sealed.push(sealed);
+    logger.info({ session_id: sessionId, reason, bundles: sealed.count }, 'session sealed');
+  }
+
+  /** Seals each newly quarantined session with reason `quarantined`, so the signed evidence (and the
+   * transparency log) says it is incomplete and why. A store that cannot write now is retried with the step;
+   * one that refuses this session for good leaves it unsealed (verify reports that too) and the dead letters. */
+  async function sealQuarantined(report: StepReport): Promise<void> {
+    for (const [sessionId, set] of quarantineSeals) {
+      try {
+        await writeSeal(sessionId, set.observations, 'quarantined', report, set.reason);
+      } catch (error) {
+        if (isPassingFailure(error) || isStoreFailure(error)) throw error;
+        logger.error({ session_id: sessionId, err: error }, 'quarantined session could not be sealed');
+      }
+      quarantineSeals.delete(sessionId);
+    }
   }
 
   /** `closingFor` null: only ready actions; otherwise every unbundled action, closed by that reason. */
@@ -340,6 +373,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
               ...position,
               assemblerVersion,
               signerKeyid: signer.keyid,
+              insecureKey: signer.insecure,
             }),
           ),
           signer,
@@ -401,11 +435,14 @@ export function createAssembler(options: AssemblerOptions): Assembler {
 
   // One step at a time, whoever calls: a flush from the CLI must not interleave with a batch or a timer tick.
   let running: Promise<unknown> = Promise.resolve();
-  // The store's index rows of a step are written together when the step ends.
+  // What a step stages in the store is made durable together when the step ends (one segment write).
   const exclusive =
     <A extends unknown[]>(step: (...args: A) => Promise<StepReport>) =>
     (...args: A): Promise<StepReport> => {
-      const result = running.then(() => store.batchIndexWrites(() => step(...args)));
+      const result = running.then(async () => {
+        const { result: report, checkpoint } = await store.inBatch(() => step(...args));
+        return { ...report, checkpoint };
+      });
       running = result.catch(() => undefined);
       return result;
     };

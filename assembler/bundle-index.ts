@@ -1,21 +1,31 @@
-// The DuckDB index of the bundle files (`bundle_index`, `seal_index`): derived from the files, so a row that is
-// late or missing is healed the next time the store reads the file. Inside `deferred()` (one assembler step)
-// rows are queued and written together in one transaction at its end, instead of one committed (and fsynced)
-// INSERT per bundle, which was most of the time a step spent writing bundles.
+// The DuckDB index of the segments (`bundle_index`, `seal_index`, and how far each segment has been read,
+// `segment_index`): derived from the segments, so rows that are late or missing are rebuilt from them on the
+// next open. Rows are queued and written in one transaction per commit, together with how far the segments
+// are indexed, so the index never claims a record it has no row for.
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 
 import type { ActionProof, BundleDigest, SessionSeal, Statement } from '../schemas/bundle.js';
+import type { SegmentPosition } from '../schemas/segment.js';
 
-interface StoredFile {
+/** Where a record is, as the index and the verifier name it: `segments/000003.jsonl:17`. */
+export type Location = string;
+
+export interface IndexedBundle {
   sequence: number;
   actionId: string;
   digest: BundleDigest;
-  path: string;
+  location: Location;
+}
+
+export interface IndexedSeal {
+  digest: BundleDigest;
+  location: Location;
+  count: number;
 }
 
 interface Row {
   table: 'bundle_index' | 'seal_index';
-  /** The primary key, as text: rows queued twice (a file read twice in one step) are written once. */
+  /** The primary key, as text: a row queued twice is written once. */
   key: string;
   values: DuckDBValue[];
 }
@@ -26,7 +36,7 @@ const DDL = [
     sequence INTEGER NOT NULL,
     action_id VARCHAR NOT NULL,
     digest VARCHAR NOT NULL,
-    path VARCHAR NOT NULL,
+    location VARCHAR NOT NULL,
     runtime_family VARCHAR NOT NULL,
     turn_id VARCHAR,
     tool_name VARCHAR,
@@ -41,11 +51,16 @@ const DDL = [
   `CREATE TABLE IF NOT EXISTS seal_index (
     session_id VARCHAR PRIMARY KEY,
     digest VARCHAR NOT NULL,
-    path VARCHAR NOT NULL,
+    location VARCHAR NOT NULL,
     count INTEGER NOT NULL,
     merkle_root VARCHAR NOT NULL,
     observation_count INTEGER NOT NULL,
     reason VARCHAR NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS segment_index (
+    segment INTEGER PRIMARY KEY,
+    indexed_bytes BIGINT NOT NULL,
+    indexed_lines INTEGER NOT NULL
   )`,
 ];
 
@@ -53,11 +68,14 @@ const COLUMNS = { bundle_index: 14, seal_index: 7 } as const;
 /** Rows per INSERT statement, which keeps the statement's parameter count modest. */
 const ROWS_PER_STATEMENT = 200;
 
+export function locationOf(position: Pick<SegmentPosition, 'segment' | 'line'>): Location {
+  return `segments/${String(position.segment).padStart(6, '0')}.jsonl:${position.line}`;
+}
+
 export class BundleIndex {
-  /** Rows not written yet; null outside deferred(), where every row is written at once. */
-  private pending: Row[] | null = null;
-  /** Sessions with queued bundle_index rows. */
-  private readonly pendingActionsOf = new Set<string>();
+  private pending: Row[] = [];
+  /** Per segment, how far the queued rows reach. */
+  private readonly reached = new Map<number, { bytes: number; lines: number }>();
 
   private constructor(private readonly db: DuckDBConnection) {}
 
@@ -66,89 +84,99 @@ export class BundleIndex {
     return new BundleIndex(db);
   }
 
-  addAction(bundle: StoredFile, statement: Statement<ActionProof>): Promise<void> {
+  /** Per segment, how far the index has read it. */
+  async indexed(): Promise<Map<number, { bytes: number; lines: number }>> {
+    const rows = await this.db.runAndReadAll('SELECT * FROM segment_index');
+    return new Map(
+      rows
+        .getRowObjects()
+        .map((r) => [Number(r.segment), { bytes: Number(r.indexed_bytes), lines: Number(r.indexed_lines) }]),
+    );
+  }
+
+  async chainOf(sessionId: string): Promise<IndexedBundle[]> {
+    const rows = await this.db.runAndReadAll(
+      'SELECT sequence, action_id, digest, location FROM bundle_index WHERE session_id = $1 ORDER BY sequence',
+      [sessionId],
+    );
+    return rows.getRowObjects().map((r) => ({
+      sequence: Number(r.sequence),
+      actionId: String(r.action_id),
+      digest: String(r.digest),
+      location: String(r.location),
+    }));
+  }
+
+  async sealOf(sessionId: string): Promise<IndexedSeal | null> {
+    const rows = await this.db.runAndReadAll(
+      'SELECT digest, location, count FROM seal_index WHERE session_id = $1',
+      [sessionId],
+    );
+    const row = rows.getRowObjects()[0];
+    return row
+      ? { digest: String(row.digest), location: String(row.location), count: Number(row.count) }
+      : null;
+  }
+
+  /** Queues the row of an action bundle read at `position`. */
+  addAction(position: SegmentPosition, digest: BundleDigest, statement: Statement<ActionProof>): void {
     const { summary, verification, manifest } = statement.predicate;
-    return this.add(
-      {
-        table: 'bundle_index',
-        key: `${summary.session_id}\u0000${bundle.sequence}`,
-        values: [
-          summary.session_id,
-          bundle.sequence,
-          bundle.actionId,
-          bundle.digest,
-          bundle.path,
-          summary.runtime_family,
-          summary.turn_id,
-          summary.tool_name,
-          summary.route,
-          summary.enforceability,
-          summary.outcome,
-          summary.completeness.rho,
-          verification.completeness_verdict,
-          manifest.previous_bundle,
-        ],
-      },
-      summary.session_id,
-    );
+    this.queue(position, {
+      table: 'bundle_index',
+      key: `${summary.session_id}\u0000${manifest.sequence}`,
+      values: [
+        summary.session_id,
+        manifest.sequence,
+        summary.action_id,
+        digest,
+        locationOf(position),
+        summary.runtime_family,
+        summary.turn_id,
+        summary.tool_name,
+        summary.route,
+        summary.enforceability,
+        summary.outcome,
+        summary.completeness.rho,
+        verification.completeness_verdict,
+        manifest.previous_bundle,
+      ],
+    });
   }
 
-  addSeal(path: string, digest: BundleDigest, seal: SessionSeal): Promise<void> {
-    return this.add(
-      {
-        table: 'seal_index',
-        key: seal.session_id,
-        values: [
-          seal.session_id,
-          digest,
-          path,
-          seal.count,
-          seal.merkle_root,
-          seal.observations.count,
-          seal.reason,
-        ],
-      },
-      seal.session_id,
-    );
+  addSeal(position: SegmentPosition, digest: BundleDigest, seal: SessionSeal): void {
+    this.queue(position, {
+      table: 'seal_index',
+      key: seal.session_id,
+      values: [
+        seal.session_id,
+        digest,
+        locationOf(position),
+        seal.count,
+        seal.merkle_root,
+        seal.observations.count,
+        seal.reason,
+      ],
+    });
   }
 
-  /** Runs `work` with rows queued, then writes them all, whether or not `work` succeeded (the files exist). */
-  async deferred<T>(work: () => Promise<T>): Promise<T> {
-    if (this.pending !== null) return work();
-    this.pending = [];
-    try {
-      return await work();
-    } finally {
-      const rows = this.pending;
-      this.pending = null;
-      this.pendingActionsOf.clear();
-      await this.write(rows);
-    }
+  /** Records that a segment was read this far without a row to add (a record that is not a bundle). */
+  passed(position: SegmentPosition): void {
+    this.advance(position);
   }
 
-  /** Writes the queued rows now if any is of this session: its seal must never be on disk before them, or a
-   * crash in between would leave action rows that no later read heals (a sealed session's chain is not read). */
-  async writeQueuedOf(sessionId: string): Promise<void> {
-    if (this.pending === null || !this.pendingActionsOf.has(sessionId)) return;
+  /** Writes every queued row, and how far the segments are indexed, in one transaction. */
+  async flush(): Promise<void> {
+    if (this.pending.length === 0 && this.reached.size === 0) return;
     const rows = this.pending;
+    const reached = [...this.reached];
     this.pending = [];
-    this.pendingActionsOf.clear();
-    await this.write(rows);
-  }
-
-  private async add(row: Row, sessionId: string): Promise<void> {
-    if (this.pending === null) return this.write([row]);
-    this.pending.push(row);
-    if (row.table === 'bundle_index') this.pendingActionsOf.add(sessionId);
-  }
-
-  private async write(rows: readonly Row[]): Promise<void> {
-    if (rows.length === 0) return;
+    this.reached.clear();
     // The first row of a key wins, as it would with one INSERT … ON CONFLICT DO NOTHING per row.
     const firstOfKey = new Map<string, Row>();
-    for (const row of rows)
-      if (!firstOfKey.has(`${row.table}\u0000${row.key}`))
-        firstOfKey.set(`${row.table}\u0000${row.key}`, row);
+    for (const row of rows) {
+      const key = `${row.table}\u0000${row.key}`;
+      if (!firstOfKey.has(key)) firstOfKey.set(key, row);
+    }
     const unique = [...firstOfKey.values()];
     await this.db.run('BEGIN TRANSACTION');
     try {
@@ -157,11 +185,27 @@ export class BundleIndex {
         for (let start = 0; start < ofTable.length; start += ROWS_PER_STATEMENT)
           await this.insert(table, ofTable.slice(start, start + ROWS_PER_STATEMENT));
       }
+      for (const [segment, { bytes, lines }] of reached)
+        await this.db.run(
+          `INSERT INTO segment_index VALUES ($1, $2, $3)
+           ON CONFLICT (segment) DO UPDATE SET indexed_bytes = excluded.indexed_bytes, indexed_lines = excluded.indexed_lines`,
+          [segment, bytes, lines],
+        );
       await this.db.run('COMMIT');
     } catch (error) {
       await this.db.run('ROLLBACK').catch(() => undefined);
       throw error;
     }
+  }
+
+  private queue(position: SegmentPosition, row: Row): void {
+    this.pending.push(row);
+    this.advance(position);
+  }
+
+  private advance({ segment, line, end }: SegmentPosition): void {
+    const current = this.reached.get(segment);
+    if (!current || end > current.bytes) this.reached.set(segment, { bytes: end, lines: line });
   }
 
   private async insert(table: Row['table'], rows: readonly Row[]): Promise<void> {

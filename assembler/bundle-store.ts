@@ -1,210 +1,287 @@
-// Bundles on disk under `<data>/bundles/<session_id>/` (schemas/bundle.ts file names). The files are the
-// source of truth for what is already bundled: every append re-reads the directory under the session lock,
-// so a restarted assembler, or a second one sharing the directory, never bundles an action twice and always
-// extends the chain from its real last bundle. The DuckDB index is derived from the files and is brought up
-// to date whenever they are read, so a crash between the file and the index row heals itself (bundle-index.ts).
-import { mkdir, readdir, readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+// The data directory's bundles and seals (ARCHITECTURE.md §5, "Data directory"): one writer at a time
+// (writer-lock.ts) appends them to its own segment (segment-writer.ts), one write and one fsync per assembler
+// step; every seal becomes a leaf of the transparency log (transparency-log.ts) in the same step, after its
+// segment write is durable. Session, action and call ids come from the wire and never name a file: records
+// carry them inside the signed statement, and exports name files with storageName (schemas/bundle.ts).
+//
+// The DuckDB index (bundle-index.ts) says what is already bundled and sealed; it is derived from the
+// segments and brought up to date on open, so a crash between a segment write and its index rows (or its
+// log leaf) heals on the next start. A record the store cannot read back is logged and left for the
+// verifier to report: one bad record never stops the assembler.
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
 
 import type { DuckDBConnection } from '@duckdb/node-api';
+import pino, { type Logger } from 'pino';
 
-import {
-  actionBundleFileName,
-  SEAL_FILE_NAME,
-  storageName,
-  type ActionProof,
-  type BundleDigest,
-  type DsseEnvelope,
-  type SessionSeal,
-  type Statement,
-} from '../schemas/bundle.js';
-import { sha256Hex } from '../schemas/digest.js';
+import { parseStatement } from '../schemas/bundle-schema.js';
+import type { ActionProof, BundleDigest, SessionSeal, Statement } from '../schemas/bundle.js';
+import { preAuthEncoding } from '../schemas/dsse.js';
+import { decodeRecord, readSegment, type SegmentPosition } from '../schemas/segment.js';
 import type { ChainPosition } from './bundle.js';
-import { BundleIndex } from './bundle-index.js';
-import { writeFileDurably } from './durable-file.js';
-import { BundleStoreCorruptError } from './errors.js';
-import { withSessionLock } from './session-lock.js';
-import type { SignedBundle } from './sign.js';
+import { BundleIndex, locationOf, type Location } from './bundle-index.js';
+import { SegmentWriter } from './segment-writer.js';
+import type { SignedBundle, Signer } from './sign.js';
+import { TransparencyLog } from './transparency-log.js';
+import { takeWriterLock } from './writer-lock.js';
+
+export type { Location } from './bundle-index.js';
 
 export interface StoredBundle {
   sequence: number;
   actionId: string;
   digest: BundleDigest;
-  path: string;
+  location: Location;
+  /** The record as written (canonical envelope JSON): present for a bundle written by this process. */
+  text?: string;
+  position?: SegmentPosition;
 }
 
 export interface StoredSeal {
+  sessionId: string;
   digest: BundleDigest;
-  path: string;
-  seal: SessionSeal;
+  location: Location;
+  /** How many action bundles it covers. */
+  count: number;
+  /** The seal, the record as written and where: present for a seal written by this process. */
+  seal?: SessionSeal;
+  text?: string;
+  position?: SegmentPosition;
 }
 
 export interface AppendResult {
   bundle: StoredBundle;
-  /** false: the action was already in the store (bundled by an earlier run or another writer). */
+  /** false: the action was already in the store (bundled by an earlier run). */
   created: boolean;
 }
 
-const ACTION_FILE = /^(\d{6,})-.+\.dsse\.json$/;
+export interface StoreOptions {
+  /** Signs the transparency log's checkpoints (the key that signs the bundles). */
+  signer: Signer;
+  logger?: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** How long to wait for a predecessor still holding the data directory. */
+  lockTimeoutMs?: number;
+}
+
+interface Chain {
+  bundles: StoredBundle[];
+  byAction: Map<string, StoredBundle>;
+}
+
 const LOCK_TIMEOUT_MS = 10_000;
 
 export class BundleStore {
-  /** Per unsealed session, the bundle files already parsed, by file name: re-reading the directory stays
-   * cheap. A sealed session's chain is final and never read again, so its entry is dropped. */
-  private readonly known = new Map<string, Map<string, StoredBundle>>();
+  /** The chains of sessions touched since they were loaded (unsealed ones; dropped when sealed). */
+  private readonly chains = new Map<string, Chain>();
+  /** Seals staged since the last commit: not in the index yet. */
+  private readonly newSeals = new Map<string, StoredSeal>();
+  /** Sessions the index said were unsealed, until this writer seals them: sealing asks the index nothing. */
+  private readonly unsealed = new Set<string>();
+  private closed = false;
 
   private constructor(
     readonly dataDir: string,
+    readonly log: TransparencyLog,
+    private readonly segments: SegmentWriter,
     private readonly index: BundleIndex,
+    private readonly logger: NonNullable<StoreOptions['logger']>,
+    private readonly release: () => Promise<void>,
+    private readonly publicKey: KeyObject,
   ) {}
 
-  static async open(dataDir: string, db: DuckDBConnection): Promise<BundleStore> {
-    await mkdir(join(dataDir, 'bundles'), { recursive: true });
-    return new BundleStore(dataDir, await BundleIndex.open(db));
+  static async open(dataDir: string, db: DuckDBConnection, options: StoreOptions): Promise<BundleStore> {
+    const logger = options.logger ?? pino({ level: 'silent' });
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    const release = await takeWriterLock(dataDir, options.lockTimeoutMs ?? LOCK_TIMEOUT_MS);
+    let writer: SegmentWriter | undefined;
+    try {
+      const opened = await SegmentWriter.open(dataDir);
+      writer = opened.writer;
+      if (opened.tornBytesCut > 0)
+        logger.warn(
+          { segment: opened.existing.at(-1)?.path, bytes: opened.tornBytesCut },
+          'cut a record a crash left half-written (never acknowledged)',
+        );
+      const log = await TransparencyLog.open(dataDir, options.signer);
+      const index = await BundleIndex.open(db);
+      const publicKey = createPublicKey(options.signer.privateKey);
+      const store = new BundleStore(dataDir, log, writer, index, logger, release, publicKey);
+      await store.catchUp(opened.existing);
+      return store;
+    } catch (error) {
+      await writer?.close();
+      await release();
+      throw error;
+    }
   }
 
-  /** Runs `work` (one assembler step) with the index rows it causes written together at its end. */
-  batchIndexWrites<T>(work: () => Promise<T>): Promise<T> {
-    return this.index.deferred(work);
-  }
-
-  sessionDir(sessionId: string): string {
-    return join(this.dataDir, 'bundles', storageName(sessionId));
-  }
-
-  /** The session's bundles in chain order, as the files say. */
+  /** The session's bundles in chain order. */
   async chain(sessionId: string): Promise<StoredBundle[]> {
-    return this.refresh(sessionId);
+    return [...(await this.chainOf(sessionId)).bundles];
   }
 
   async seal(sessionId: string): Promise<StoredSeal | null> {
-    const path = join(this.sessionDir(sessionId), SEAL_FILE_NAME);
-    const read = await readEnvelope(path);
-    if (read === null) return null;
-    const seal = read.statement.predicate as SessionSeal;
-    if (seal.session_id !== sessionId)
-      throw new BundleStoreCorruptError(path, `seal of session ${seal.session_id}`);
-    this.known.delete(sessionId);
-    await this.index.addSeal(path, read.digest, seal);
-    return { digest: read.digest, path, seal };
+    const staged = this.newSeals.get(sessionId);
+    if (staged) return staged;
+    // Found unsealed before, and only this writer seals (writer-lock.ts): still unsealed.
+    if (this.unsealed.has(sessionId)) return null;
+    const indexed = await this.index.sealOf(sessionId);
+    if (!indexed) this.unsealed.add(sessionId);
+    return indexed && { sessionId, ...indexed };
   }
 
   /**
-   * Appends the action's bundle unless the store already has one. `sign` is called under the session lock
-   * with the real chain position, so the bundle links to whatever is actually last on disk.
+   * Runs `work` (one assembler step), then makes everything it staged durable in one go: the segment write,
+   * the log leaves and checkpoint, the index rows. Committed even when `work` fails part way, since what it
+   * staged is signed and already part of the chains in memory. `checkpoint`: the new signed checkpoint, if
+   * the step sealed anything.
    */
+  async inBatch<T>(work: () => Promise<T>): Promise<{ result: T; checkpoint: string | null }> {
+    let result: T;
+    try {
+      result = await work();
+    } catch (error) {
+      await this.commit();
+      throw error;
+    }
+    return { result, checkpoint: await this.commit() };
+  }
+
+  /** Stages the action's bundle unless the store already has one; `sign` gets its real chain position. */
   async appendAction(
     sessionId: string,
     actionId: string,
     sign: (position: ChainPosition) => SignedBundle,
   ): Promise<AppendResult> {
-    const dir = this.sessionDir(sessionId);
-    await mkdir(dir, { recursive: true });
-    return withSessionLock(dir, LOCK_TIMEOUT_MS, async () => {
-      const chain = await this.refresh(sessionId);
-      const existing = chain.find((b) => b.actionId === actionId);
-      if (existing) return { bundle: existing, created: false };
-      const last = chain.at(-1);
-      const position: ChainPosition = { sequence: chain.length, previousBundle: last?.digest ?? null };
-      const signed = sign(position);
-      const path = join(dir, actionBundleFileName(position.sequence, actionId));
-      await writeFileDurably(path, signed.fileText, { replace: false });
-      const bundle = { sequence: position.sequence, actionId, digest: signed.digest, path };
-      this.knownFor(sessionId).set(basename(path), bundle);
-      await this.index.addAction(bundle, decodeStatement(path, signed.envelope) as Statement<ActionProof>);
-      return { bundle, created: true };
+    const chain = await this.chainOf(sessionId);
+    const existing = chain.byAction.get(actionId);
+    if (existing) return { bundle: existing, created: false };
+    const signed = sign({
+      sequence: chain.bundles.length,
+      previousBundle: chain.bundles.at(-1)?.digest ?? null,
     });
+    const text = signed.fileText.trimEnd();
+    const position = this.segments.stage(text);
+    const bundle: StoredBundle = {
+      sequence: chain.bundles.length,
+      actionId,
+      digest: signed.digest,
+      location: locationOf(position),
+      text,
+      position,
+    };
+    chain.bundles.push(bundle);
+    chain.byAction.set(actionId, bundle);
+    this.index.addAction(position, signed.digest, signed.statement as Statement<ActionProof>);
+    return { bundle, created: true };
   }
 
-  /** Writes the seal once; if the session is already sealed, returns the seal that is there. */
+  /** Stages the seal, and its log leaf, once; if the session is already sealed, returns that seal. */
   async writeSeal(
     sessionId: string,
     sign: (chain: readonly StoredBundle[]) => SignedBundle,
   ): Promise<StoredSeal> {
-    const dir = this.sessionDir(sessionId);
-    await mkdir(dir, { recursive: true });
-    return withSessionLock(dir, LOCK_TIMEOUT_MS, async () => {
-      const existing = await this.seal(sessionId);
-      if (existing) return existing;
-      const signed = sign(await this.refresh(sessionId));
-      const path = join(dir, SEAL_FILE_NAME);
-      await this.index.writeQueuedOf(sessionId);
-      await writeFileDurably(path, signed.fileText, { replace: false });
-      this.known.delete(sessionId);
-      const seal = decodeStatement(path, signed.envelope).predicate as SessionSeal;
-      await this.index.addSeal(path, signed.digest, seal);
-      return { digest: signed.digest, path, seal };
-    });
+    const existing = await this.seal(sessionId);
+    if (existing) return existing;
+    const chain = await this.chainOf(sessionId);
+    const signed = sign(chain.bundles);
+    const text = signed.fileText.trimEnd();
+    const position = this.segments.stage(text);
+    this.log.stage(signed.digest);
+    const seal = (signed.statement as Statement<SessionSeal>).predicate;
+    this.index.addSeal(position, signed.digest, seal);
+    const sealed: StoredSeal = {
+      sessionId,
+      digest: signed.digest,
+      location: locationOf(position),
+      count: chain.bundles.length,
+      seal,
+      text,
+      position,
+    };
+    this.newSeals.set(sessionId, sealed);
+    this.chains.delete(sessionId);
+    this.unsealed.delete(sessionId);
+    return sealed;
   }
 
-  private async refresh(sessionId: string): Promise<StoredBundle[]> {
-    const dir = this.sessionDir(sessionId);
-    const known = this.knownFor(sessionId);
-    const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return [] as string[];
-      throw error;
-    });
-    for (const name of names) {
-      if (!ACTION_FILE.test(name) || known.has(name)) continue;
-      const path = join(dir, name);
-      const read = await readEnvelope(path);
-      if (read === null) continue;
-      const proof = read.statement.predicate as ActionProof;
-      const manifest = proof.manifest;
-      if (
-        manifest?.session_id !== sessionId ||
-        actionBundleFileName(manifest.sequence, manifest.action_id) !== name
-      ) {
-        throw new BundleStoreCorruptError(path, 'manifest does not match the file name or session');
-      }
-      const bundle = { sequence: manifest.sequence, actionId: manifest.action_id, digest: read.digest, path };
-      known.set(name, bundle);
-      await this.index.addAction(bundle, read.statement as Statement<ActionProof>);
+  /** Releases the data directory; a second call does nothing. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.segments.close();
+    await this.release();
+  }
+
+  private async commit(): Promise<string | null> {
+    await this.segments.commit();
+    const logged = await this.log.commit();
+    await this.index.flush();
+    this.newSeals.clear();
+    return logged?.note ?? null;
+  }
+
+  private async chainOf(sessionId: string): Promise<Chain> {
+    let chain = this.chains.get(sessionId);
+    if (!chain) {
+      const bundles: StoredBundle[] = await this.index.chainOf(sessionId);
+      chain = { bundles, byAction: new Map(bundles.map((b) => [b.actionId, b])) };
+      this.chains.set(sessionId, chain);
     }
-    const chain = [...known.values()].sort((a, b) => a.sequence - b.sequence);
-    chain.forEach((bundle, index) => {
-      if (bundle.sequence !== index) {
-        throw new BundleStoreCorruptError(bundle.path, `chain has a gap or duplicate at sequence ${index}`);
-      }
-    });
     return chain;
   }
 
-  private knownFor(sessionId: string): Map<string, StoredBundle> {
-    let known = this.known.get(sessionId);
-    if (!known) {
-      known = new Map();
-      this.known.set(sessionId, known);
+  /** Indexes what the segments hold past what the index has read, and gives the log the leaves of seals a
+   * crash kept from it (in the order they were written). */
+  private async catchUp(existing: readonly { segment: number; path: string }[]): Promise<void> {
+    const indexed = await this.index.indexed();
+    const seals: string[] = [];
+    for (const { segment, path } of existing) {
+      const done = indexed.get(segment);
+      const from = done && { offset: done.bytes, line: done.lines + 1 };
+      for await (const entry of readSegment(path, segment, { from })) {
+        const row = entry.kind === 'record' ? this.indexRecord(entry.text, entry) : undefined;
+        // Only a seal this server signed becomes a leaf: one appended to a segment by someone else stays out
+        // of the log, where the verifier's log_inclusion reports it.
+        if (row?.kind === 'seal' && row.signedHere) seals.push(row.digest);
+        if (!row) {
+          this.index.passed(entry);
+          this.logger.error(
+            { location: locationOf(entry), kind: entry.kind },
+            'a segment record the store cannot read: left for the verifier to report',
+          );
+        }
+      }
     }
-    return known;
+    for (const digest of seals) if (!this.log.inTail(digest, seals.length)) this.log.stage(digest);
+    await this.commit();
+  }
+
+  /** Adds a record's index row; undefined when it is not a well-formed bundle statement. */
+  private indexRecord(
+    text: string,
+    position: SegmentPosition,
+  ): { kind: 'action' | 'seal'; digest: string; signedHere: boolean } | undefined {
+    try {
+      const record = decodeRecord(text);
+      const payload = Buffer.from(record.envelope.payload, 'base64');
+      const parsed = parseStatement(payload);
+      if (parsed.kind === 'action') this.index.addAction(position, record.digest, parsed.statement);
+      else this.index.addSeal(position, record.digest, parsed.statement.predicate);
+      const signed = preAuthEncoding(record.envelope.payloadType, payload);
+      const signedHere = record.envelope.signatures.some((s) => verifies(signed, this.publicKey, s.sig));
+      return { kind: parsed.kind, digest: record.digest, signedHere };
+    } catch {
+      return undefined;
+    }
   }
 }
 
-async function readEnvelope(
-  path: string,
-): Promise<{ envelope: DsseEnvelope; statement: Statement<unknown>; digest: BundleDigest } | null> {
-  let text: string;
+function verifies(data: Buffer, key: KeyObject, signature: string): boolean {
   try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-  let envelope: DsseEnvelope;
-  try {
-    envelope = JSON.parse(text) as DsseEnvelope;
-  } catch (error) {
-    throw new BundleStoreCorruptError(path, (error as Error).message);
-  }
-  if (typeof envelope?.payload !== 'string') throw new BundleStoreCorruptError(path, 'not a DSSE envelope');
-  const statement = decodeStatement(path, envelope);
-  return { envelope, statement, digest: sha256Hex(Buffer.from(envelope.payload, 'base64')) };
-}
-
-function decodeStatement(path: string, envelope: DsseEnvelope): Statement<unknown> {
-  try {
-    return JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8')) as Statement<unknown>;
-  } catch (error) {
-    throw new BundleStoreCorruptError(path, `payload is not a JSON statement: ${(error as Error).message}`);
+    return verify(null, data, key, Buffer.from(signature, 'base64'));
+  } catch {
+    // A signature of the wrong length makes node throw: it is just as invalid.
+    return false;
   }
 }

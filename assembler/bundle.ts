@@ -27,6 +27,8 @@ export interface ChainPosition {
 export interface ProofContext extends ChainPosition {
   assemblerVersion: string;
   signerKeyid: string;
+  /** The key was readable by others (--allow-insecure-key): recorded in the manifest. */
+  insecureKey?: boolean;
 }
 
 /** `obligations`: those the action created, discharged or waived (obligations.ts). */
@@ -66,6 +68,7 @@ export function buildActionProof(
       assembler_version: context.assemblerVersion,
       policy_digest: cert.policyDigest,
       signer_keyid: context.signerKeyid,
+      ...(context.insecureKey ? { insecure_key: true as const } : {}),
       session_id: cert.sessionId,
       action_id: cert.actionId,
       sequence: context.sequence,

@@ -38,7 +38,8 @@ export async function writeFileDurably(
   await syncDirectory(dir);
 }
 
-async function syncDirectory(dir: string): Promise<void> {
+/** fsyncs a directory, so names created or removed in it survive a power loss. */
+export async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync();

@@ -2,7 +2,7 @@
 // the public key set a verifier trusts. Replacing a key keeps the old public keys in the set, so bundles
 // signed before a rotation still verify.
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import {
@@ -17,7 +17,7 @@ import {
 import { ProoflineError } from '../schemas/errors.js';
 import { PRIVATE_KEY_FILE, PUBLIC_KEY_SET_FILE, publicKeyEntry, type PublicKeySet } from '../schemas/keys.js';
 import { writeFileDurably } from './durable-file.js';
-import { KeyExistsError, KeyInvalidError } from './errors.js';
+import { KeyExistsError, KeyInsecureError, KeyInvalidError } from './errors.js';
 import { signerFromPrivateKey, type Signer } from './sign.js';
 
 export interface KeygenResult {
@@ -42,8 +42,15 @@ export async function keygen(outDir: string, opts: { force?: boolean } = {}): Pr
   return { keyid, privateKeyPath, publicKeySetPath };
 }
 
-/** The signer for `keyDir`, creating the key on first use. Safe when several processes start at once. */
-export async function loadSigner(keyDir: string): Promise<Signer> {
+/**
+ * The signer for `keyDir`, creating the key on first use. Safe when several processes start at once. A key
+ * that group or others can read or write is refused (KeyInsecureError) unless `allowInsecureKey`, and then the
+ * signer says so (Signer.insecure), which every bundle and seal records.
+ */
+export async function loadSigner(
+  keyDir: string,
+  options: { allowInsecureKey?: boolean } = {},
+): Promise<Signer> {
   const privateKeyPath = join(keyDir, PRIVATE_KEY_FILE);
   let pem: string;
   try {
@@ -56,9 +63,12 @@ export async function loadSigner(keyDir: string): Promise<Signer> {
     });
     pem = await readFile(privateKeyPath, 'utf8');
   }
+  const mode = (await stat(privateKeyPath)).mode & 0o777;
+  const insecure = (mode & 0o077) !== 0;
+  if (insecure && options.allowInsecureKey !== true) throw new KeyInsecureError(privateKeyPath, mode);
   let signer: Signer;
   try {
-    signer = signerFromPrivateKey(pem);
+    signer = signerFromPrivateKey(pem, { insecure });
   } catch (error) {
     throw new KeyInvalidError(privateKeyPath, (error as Error).message);
   }

@@ -23,8 +23,12 @@ export interface SealInput {
   reason: SessionSeal['reason'];
   assemblerVersion: string;
   signerKeyid: string;
+  /** The key was readable by others (--allow-insecure-key): recorded in the seal. */
+  insecureKey?: boolean;
   /** Final statuses (obligations.ts#sessionObligations); undefined when the session created none. */
   obligations: Obligation[] | undefined;
+  /** With reason `quarantined`: why the session was set aside. */
+  quarantineReason?: string;
 }
 
 export function buildSessionSeal(input: SealInput): SessionSeal {
@@ -33,6 +37,7 @@ export function buildSessionSeal(input: SealInput): SessionSeal {
     schema_version: BUNDLE_SCHEMA_VERSION,
     assembler_version: input.assemblerVersion,
     signer_keyid: input.signerKeyid,
+    ...(input.insecureKey ? { insecure_key: true as const } : {}),
     session_id: input.sessionId,
     runtime_family: input.runtimeFamily,
     count: input.bundleDigests.length,
@@ -42,6 +47,7 @@ export function buildSessionSeal(input: SealInput): SessionSeal {
     reason: input.reason,
     // Left out rather than empty, so a session without obligations seals exactly as before they existed.
     ...(input.obligations === undefined ? {} : { obligations: input.obligations }),
+    ...(input.quarantineReason === undefined ? {} : { quarantine: { reason: input.quarantineReason } }),
   };
 }
 

@@ -15,22 +15,29 @@ import { keyIdOf } from '../schemas/keys.js';
 
 export interface Signer {
   readonly keyid: string;
+  /** The private key is readable by group or others and was used anyway (--allow-insecure-key). */
+  readonly insecure: boolean;
+  /** The private key itself, for the transparency log's checkpoints (the same key signs them). */
+  readonly privateKey: KeyObject;
   /** base64 Ed25519 signature over `message`. */
   sign(message: Uint8Array): string;
 }
 
-export function signerFromPrivateKey(privateKeyPem: string): Signer {
+export function signerFromPrivateKey(privateKeyPem: string, options: { insecure?: boolean } = {}): Signer {
   const key: KeyObject = createPrivateKey(privateKeyPem);
   if (key.asymmetricKeyType !== 'ed25519') {
     throw new TypeError(`expected an ed25519 key, got ${key.asymmetricKeyType ?? 'a non-asymmetric key'}`);
   }
   return {
     keyid: keyIdOf(createPublicKey(key)),
+    insecure: options.insecure === true,
+    privateKey: key,
     sign: (message) => sign(null, message, key).toString('base64'),
   };
 }
 
 export interface SignedBundle {
+  statement: Statement<unknown>;
   envelope: DsseEnvelope;
   /** sha256 of the payload bytes. */
   digest: BundleDigest;
@@ -45,5 +52,5 @@ export function signStatement(statement: Statement<unknown>, signer: Signer): Si
     payload: payload.toString('base64'),
     signatures: [{ keyid: signer.keyid, sig: signer.sign(preAuthEncoding(DSSE_PAYLOAD_TYPE, payload)) }],
   };
-  return { envelope, digest: sha256Hex(payload), fileText: `${canonicalize(envelope)}\n` };
+  return { statement, envelope, digest: sha256Hex(payload), fileText: `${canonicalize(envelope)}\n` };
 }

@@ -4,10 +4,9 @@
 // sequential requests (each answered only after its DuckDB commit), so the flush that assembles, signs and
 // durably writes every bundle is also shown on its own, beside the same baseline.
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
+import { readRecords } from '../schemas/segment.js';
 import { startPipeline } from '../service/embedded.js';
 import { loadScenario } from '../service/replay.js';
 import { freshDir } from './dirs.js';
@@ -24,13 +23,8 @@ async function post(url: string, contentType: string, body: string | Buffer): Pr
 
 async function bundlePayloadSizes(dataDir: string): Promise<number[]> {
   const sizes: number[] = [];
-  for (const session of await readdir(join(dataDir, 'bundles')))
-    for (const file of await readdir(join(dataDir, 'bundles', session))) {
-      const envelope = JSON.parse(await readFile(join(dataDir, 'bundles', session, file), 'utf8')) as {
-        payload: string;
-      };
-      sizes.push(Buffer.from(envelope.payload, 'base64').length);
-    }
+  for await (const record of readRecords(dataDir))
+    sizes.push(Buffer.from(record.envelope.payload, 'base64').length);
   return sizes;
 }
 

@@ -9,7 +9,7 @@ import { chunksOf } from '../transport/kafka-producer.js';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -24,6 +24,7 @@ import { pino } from 'pino';
 import * as assemblerConfig from '../assembler/config.js';
 import * as ingestConfig from '../ingest/config.js';
 import { loadGuard } from '../policy/load.js';
+import { readRecords } from '../schemas/segment.js';
 import { startAssembly, startIngest } from '../service/stages.js';
 import { nowUnixNano } from '../ingest/normalize/observation.js';
 import { normalizeOtlpRequest } from '../ingest/normalize/otlp-request.js';
@@ -172,7 +173,8 @@ async function pipelineRates(
     await assembly.assembler.flush();
     const sealedAt = performance.now();
 
-    const sessions = (await readdir(join(dataDir, 'bundles'))).length;
+    let sessions = 0;
+    for await (const record of readRecords(dataDir)) if (record.kind === 'seal') sessions += 1;
     if (sessions !== REQUESTS * SESSIONS_PER_REQUEST)
       throw new Error(`bench: ${sessions} sessions bundled, expected ${REQUESTS * SESSIONS_PER_REQUEST}`);
     await ingest.close();

@@ -2,6 +2,7 @@
 // command loads only what it runs.
 import { Command, InvalidArgumentError, Option } from 'commander';
 
+import * as assemblerConfig from '../assembler/config.js';
 import { DEFAULT_SERVER_URL, ENV } from '../schemas/endpoints.js';
 import { assembleServiceConfig, ingestServiceConfig, serveConfig, settingsOfConfig } from './configs.js';
 import { HOOK_FLAGS } from './hook-args.js';
@@ -18,6 +19,9 @@ import {
 } from './settings.js';
 
 const VERSION = '0.1.0';
+
+/** For the one-shot commands' help (export) that read a data directory. */
+const ASSEMBLER = assemblerConfig.createDefaultConfig();
 
 function parseFraction(value: string): number {
   const x = Number(value);
@@ -249,6 +253,19 @@ program
   });
 
 program
+  .command('export')
+  .description("Write a data directory's bundles and seals as one file each, with its log and public keys")
+  .requiredOption('--out <dir>', 'an empty or new directory')
+  .option('--data <dir>', `data directory (default: ${ASSEMBLER.dataDir})`, ASSEMBLER.dataDir)
+  .action(async (opts) => {
+    const { exportDataDir } = await import('../assembler/export.js');
+    const result = await exportDataDir(opts.data, opts.out);
+    process.stdout.write(`${result.files} files written to ${opts.out}\n`);
+    for (const location of result.skipped)
+      process.stderr.write(`proofline: not exported (not a readable bundle, or a duplicate): ${location}\n`);
+  });
+
+program
   .command('verify')
   .description('Check signatures, digests, chains, seals and receipt completeness; non-zero exit on failure')
   .argument('[paths...]', 'data directories or bundle files', ['.proofline'])
@@ -267,6 +284,15 @@ program
     'a policy in force when the bundles were made: re-derive their routes under it (repeatable)',
     (file: string, files: string[] = []) => [...files, file],
   )
+  .option(
+    '--checkpoint <path>',
+    'a published log checkpoint (a note, or a witness directory of them): the log must extend it (repeatable)',
+    (file: string, files: string[] = []) => [...files, file],
+  )
+  .option(
+    '--log <file>',
+    'the embedded log (<data>/pipeline.duckdb, server stopped): compare each seal with it',
+  )
   .action(async (paths: string[], opts) => {
     const { runVerify } = await import('../verifier/verify-command.js');
     process.exitCode = await runVerify({ paths, ...opts });
@@ -274,14 +300,20 @@ program
 
 program
   .command('report')
-  .description('Compliance reports in SQL over the bundles')
+  .description('Compliance reports in SQL over the bundles; the HTML audit report; NDJSON and OCSF exports')
   .argument('[paths...]', 'data directories or bundle files', ['.proofline'])
   .option('--builtin <name>', 'a built-in report (see --list)')
-  .option('--sql <file>', 'your own SQL over the loaded tables')
+  .option('--sql <query>', 'your own SQL over the loaded tables, inline')
+  .option('--sql-file <file>', 'your own SQL over the loaded tables, from a file')
   .option('--list', 'list the built-in reports and the tables', false)
   .addOption(
-    new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'),
+    new Option('--format <format>', 'output format (html and ocsf take no query)')
+      .choices(['table', 'csv', 'json', 'ndjson', 'ocsf', 'html'])
+      .default('table'),
   )
+  .option('--out <file>', 'write the report to this file instead of stdout')
+  .option('--since <time>', 'only actions at or after this runtime time (2026-11-21 or 2026-11-21T10:00:00Z)')
+  .option('--until <time>', 'only actions before this runtime time')
   .option('--db <file>', 'DuckDB file to load into (default: in memory)')
   .action(async (paths: string[], opts) => {
     const { runReport } = await import('../verifier/report-command.js');

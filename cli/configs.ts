@@ -33,6 +33,8 @@ const ASSEMBLER: Fields<assemblerConfig.Config> = {
   data: 'dataDir',
   settleMs: 'settleMs',
   idleTimeoutMs: 'idleTimeoutMs',
+  witness: 'witness',
+  allowInsecureKey: 'allowInsecureKey',
 };
 const KAFKA: Fields<transportConfig.KafkaConfig> = {
   topicPrefix: 'topicPrefix',
@@ -113,7 +115,11 @@ export function ingestServiceConfig(values: SettingValues): IngestServiceConfig 
 }
 
 export function assembleServiceConfig(values: SettingValues): AssembleServiceConfig {
-  const config: AssembleServiceConfig = { assembler: assemblerFrom(values), transport: kafkaFrom(values) };
+  const config: AssembleServiceConfig = {
+    assembler: assemblerFrom(values),
+    transport: kafkaFrom(values),
+    ...(values.statusPort === undefined ? {} : { statusPort: values.statusPort }),
+  };
   validateAssembleServiceConfig(config);
   return config;
 }
@@ -127,6 +133,7 @@ export function settingsOfConfig(
     ...('ingest' in config ? readBack(config.ingest, INGEST) : {}),
     ...('assembler' in config ? readBack(config.assembler, ASSEMBLER) : {}),
     ...kafkaBack(config.transport),
+    ...('statusPort' in config ? { statusPort: config.statusPort } : {}),
     ...(collector
       ? { fromKafka: `${collector.logsTopic},${collector.tracesTopic}`, ...readBack(collector, COLLECTOR) }
       : {}),

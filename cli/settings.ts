@@ -76,6 +76,9 @@ export interface SettingValues {
   data?: string;
   settleMs?: number;
   idleTimeoutMs?: number;
+  witness?: string;
+  allowInsecureKey?: boolean;
+  statusPort?: number;
   kafka?: string;
   topicPrefix?: string;
   maxRecordBytes?: number;
@@ -159,6 +162,21 @@ export const SETTINGS: { readonly [K in SettingName]-?: Setting } = {
     type: positiveInt('<ms>'),
     description: `seal a session after this long without records (default: ${ASSEMBLER.idleTimeoutMs})`,
     commands: ASSEMBLY,
+  },
+  witness: {
+    type: path('<path>'),
+    description:
+      'publish signed log checkpoints here, outside the data directory: a directory keeps every one, a file the latest',
+    commands: ASSEMBLY,
+  },
+  allowInsecureKey: {
+    description: 'sign even when group or others can read the signing key (every bundle records it)',
+    commands: ASSEMBLY,
+  },
+  statusPort: {
+    type: PORT,
+    description: 'serve /healthz, /readyz and /metrics on 127.0.0.1 at this port',
+    commands: ['assemble'],
   },
   kafka: {
     type: text('<brokers>'),

@@ -1,16 +1,8 @@
 // What the pipeline wrote for the corpus, read back: each action's bundle (by session and action id) with its
 // manifest digest, and each session's seal. Read without verification: what to trust is the caller's choice.
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-
-import {
-  SEAL_FILE_NAME,
-  type ActionProof,
-  type DsseEnvelope,
-  type SessionSeal,
-  type Statement,
-} from '../schemas/bundle.js';
+import { type ActionProof, type DsseEnvelope, type SessionSeal, type Statement } from '../schemas/bundle.js';
 import { canonicalDigest } from '../schemas/digest.js';
+import { readRecords } from '../schemas/segment.js';
 
 export interface ActionEvidence {
   file: string;
@@ -29,24 +21,20 @@ export function actionKey(sessionId: string, actionId: string): string {
 }
 
 export async function readEvidence(dataDir: string): Promise<Evidence> {
-  const root = join(dataDir, 'bundles');
   const actions = new Map<string, ActionEvidence>();
   const seals = new Map<string, SessionSeal>();
-  for (const session of (await readdir(root).catch(() => [])).sort()) {
-    for (const name of (await readdir(join(root, session))).filter((f) => f.endsWith('.dsse.json')).sort()) {
-      const file = join(root, session, name);
-      const predicate = readStatement(await readFile(file, 'utf8')).predicate;
-      if (name === SEAL_FILE_NAME) {
-        const seal = predicate as SessionSeal;
-        seals.set(seal.session_id, seal);
-      } else {
-        const proof = predicate as ActionProof;
-        actions.set(actionKey(proof.summary.session_id, proof.summary.action_id), {
-          file,
-          proof,
-          manifestDigest: canonicalDigest(proof.manifest),
-        });
-      }
+  for await (const record of readRecords(dataDir)) {
+    const predicate = record.statement.predicate;
+    if (record.kind === 'seal') {
+      const seal = predicate as SessionSeal;
+      seals.set(seal.session_id, seal);
+    } else {
+      const proof = predicate as ActionProof;
+      actions.set(actionKey(proof.summary.session_id, proof.summary.action_id), {
+        file: `${record.path}:${record.position.line}`,
+        proof,
+        manifestDigest: canonicalDigest(proof.manifest),
+      });
     }
   }
   return { actions, seals };

@@ -11,8 +11,24 @@ import { preAuthEncoding } from '../schemas/dsse.js';
 
 export type Tampering = 'rewrite_summary' | 'foreign_key';
 
-export async function tamperBundle(file: string, how: Tampering): Promise<void> {
-  const envelope = JSON.parse(await readFile(file, 'utf8')) as DsseEnvelope;
+/** `location`: a segment record, `<segment file>:<line>` (schemas/segment.ts). */
+export async function tamperBundle(location: string, how: Tampering): Promise<void> {
+  await rewriteRecord(location, (text) => tampered(text, how));
+}
+
+/** Replaces one record of a segment file in place, as someone with write access to the data directory can. */
+export async function rewriteRecord(location: string, edit: (text: string) => string | null): Promise<void> {
+  const [, file, line] = /^(.*):(\d+)$/.exec(location) ?? [];
+  if (file === undefined) throw new Error(`not a record location: ${location}`);
+  const lines = (await readFile(file, 'utf8')).split('\n');
+  const replacement = edit(lines[Number(line) - 1]!);
+  if (replacement === null) lines.splice(Number(line) - 1, 1);
+  else lines[Number(line) - 1] = replacement;
+  await writeFile(file, lines.join('\n'));
+}
+
+function tampered(text: string, how: Tampering): string {
+  const envelope = JSON.parse(text) as DsseEnvelope;
   const statement = JSON.parse(
     Buffer.from(envelope.payload, 'base64').toString('utf8'),
   ) as Statement<ActionProof>;
@@ -34,10 +50,7 @@ export async function tamperBundle(file: string, how: Tampering): Promise<void> 
           },
         ]
       : envelope.signatures;
-  await writeFile(
-    file,
-    `${canonicalize({ ...envelope, payload: payload.toString('base64'), signatures })}\n`,
-  );
+  return canonicalize({ ...envelope, payload: payload.toString('base64'), signatures });
 }
 
 function attackerSignature(payloadType: string, payload: Buffer): string {

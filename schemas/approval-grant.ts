@@ -16,9 +16,10 @@ import { preAuthEncoding } from './dsse.js';
 import { ProoflineError } from './errors.js';
 import type { GuardRequest } from './guard.js';
 import { keyIdOf } from './keys.js';
+import { APPROVAL_GRANT_TYPE, APPROVAL_GRANT_TYPES } from './type-uris.js';
 
 export const APPROVAL_GRANT_PAYLOAD_TYPE = 'application/vnd.proofline.approval-grant+json';
-export const APPROVAL_GRANT_TYPE = 'https://proofline.dev/ApprovalGrant/v1';
+export { APPROVAL_GRANT_TYPE } from './type-uris.js';
 
 /** The longest a grant may be valid for: an approval is for a call about to be retried, not a standing permit. */
 export const MAX_GRANT_LIFETIME_MS = 60 * 60 * 1000;
@@ -31,7 +32,8 @@ export const GRANT_DECISIONS = ['approved', 'denied'] as const;
 export type GrantDecision = (typeof GRANT_DECISIONS)[number];
 
 export interface ApprovalGrantStatement {
-  _type: typeof APPROVAL_GRANT_TYPE;
+  /** APPROVAL_GRANT_TYPE; LEGACY_APPROVAL_GRANT_TYPE in grants signed before the namespace moved. */
+  _type: (typeof APPROVAL_GRANT_TYPES)[number];
   /** The pending request answered (16 hex). */
   approval_id: string;
   /** sha256 of the canonical {session_id, tool_name, tool_input, cwd} the request was made for. */
@@ -171,7 +173,8 @@ function assertStatement(value: unknown): asserts value is ApprovalGrantStatemen
   ]);
   const extra = Object.keys(s).find((key) => !known.has(key));
   if (extra !== undefined) throw malformed(`unknown statement field ${extra}`);
-  if (s._type !== APPROVAL_GRANT_TYPE) throw malformed(`_type must be ${APPROVAL_GRANT_TYPE}`);
+  if (!(APPROVAL_GRANT_TYPES as readonly unknown[]).includes(s._type))
+    throw malformed(`_type must be ${APPROVAL_GRANT_TYPE}`);
   if (typeof s.approval_id !== 'string' || !/^[0-9a-f]{16}$/.test(s.approval_id))
     throw malformed('approval_id must be 16 hex');
   if (typeof s.action_digest !== 'string' || !/^[0-9a-f]{64}$/.test(s.action_digest))

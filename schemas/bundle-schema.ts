@@ -4,14 +4,12 @@
 import { Ajv } from 'ajv';
 
 import {
-  ACTION_PREDICATE_TYPE,
   APPROVAL_DECISIONS,
   BUNDLE_SCHEMA_VERSION,
   CHECKPOINTS,
   EDGE_TYPES,
   OBLIGATION_STATUSES,
   OUTCOMES,
-  SEAL_PREDICATE_TYPE,
   SEAL_REASONS,
   STATEMENT_TYPE,
   type ActionProof,
@@ -22,6 +20,7 @@ import { canonicalize } from './digest.js';
 import { ProoflineError } from './errors.js';
 import { ENFORCEABILITY_CLASSES, ROUTES } from './guard.js';
 import { RUNTIME_FAMILIES } from './observation.js';
+import { ACTION_PREDICATE_TYPES, predicateKind, SEAL_PREDICATE_TYPES } from './type-uris.js';
 
 export type ParsedStatement =
   { kind: 'action'; statement: Statement<ActionProof> } | { kind: 'seal'; statement: Statement<SessionSeal> };
@@ -35,9 +34,18 @@ export class StatementFormatError extends ProoflineError<'STATEMENT_FORMAT'> {
 
 const string = { type: 'string' };
 const nullableString = { type: ['string', 'null'] };
+/** A runtime time as RFC 3339 (UTC or an offset, up to nanoseconds): the verifier loads it as a TIMESTAMP, so a
+ * time it could not read is a malformed statement rather than a silent null. */
+const nullableTime = {
+  type: ['string', 'null'],
+  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})$',
+};
+/** Unix nanoseconds as a decimal string (the wire's form), loaded as a TIMESTAMP likewise. */
+const nullableNanos = { type: ['string', 'null'], pattern: '^\\d{1,19}$' };
 const sha256 = { type: 'string', pattern: '^[0-9a-f]{64}$' };
 const nullableSha256 = { anyOf: [sha256, { type: 'null' }] };
-const count = { type: 'integer', minimum: 0 };
+// Counts and positions fit the verifier's INTEGER columns; a larger one is a forgery, not a big session.
+const count = { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1 };
 const checkpoint = { enum: CHECKPOINTS };
 const enforceability = { enum: ENFORCEABILITY_CLASSES };
 
@@ -59,13 +67,13 @@ const obligation = withOptional(
     id: string,
     rule_id: string,
     status: { enum: OBLIGATION_STATUSES },
-    due_unix_nano: nullableString,
+    due_unix_nano: nullableNanos,
   },
   {
     duty: string,
     created_by: string,
     discharged_by: nullableString,
-    discharged_unix_nano: nullableString,
+    discharged_unix_nano: nullableNanos,
     waived_by: nullableString,
   },
 );
@@ -87,8 +95,8 @@ const actionProof = object({
       missing: arrayOf(checkpoint),
       rho: { type: 'number', minimum: 0, maximum: 1 },
     }),
-    started_at: nullableString,
-    ended_at: nullableString,
+    started_at: nullableTime,
+    ended_at: nullableTime,
   }),
   evidence: object({
     receipts: arrayOf(
@@ -156,10 +164,10 @@ const sessionSeal = withOptional(
     observations: object({ count, merkle_root: sha256 }),
     reason: { enum: SEAL_REASONS },
   },
-  { obligations: arrayOf(obligation) },
+  { obligations: arrayOf(obligation), quarantine: object({ reason: string }) },
 );
 
-function statementSchema(predicateType: string, predicate: object): object {
+function statementSchema(predicateTypes: readonly string[], predicate: object): object {
   return object({
     _type: { const: STATEMENT_TYPE },
     subject: {
@@ -168,7 +176,7 @@ function statementSchema(predicateType: string, predicate: object): object {
       maxItems: 1,
       items: object({ name: string, digest: object({ sha256 }) }),
     },
-    predicateType: { const: predicateType },
+    predicateType: { enum: predicateTypes },
     predicate,
   });
 }
@@ -176,9 +184,9 @@ function statementSchema(predicateType: string, predicate: object): object {
 // Union types (`["string", "null"]`) are how the contract spells optional facts; allow them explicitly.
 const ajv = new Ajv({ allErrors: false, allowUnionTypes: true });
 const validateAction = ajv.compile<Statement<ActionProof>>(
-  statementSchema(ACTION_PREDICATE_TYPE, actionProof),
+  statementSchema(ACTION_PREDICATE_TYPES, actionProof),
 );
-const validateSeal = ajv.compile<Statement<SessionSeal>>(statementSchema(SEAL_PREDICATE_TYPE, sessionSeal));
+const validateSeal = ajv.compile<Statement<SessionSeal>>(statementSchema(SEAL_PREDICATE_TYPES, sessionSeal));
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -188,6 +196,7 @@ export function parseStatement(payload: Uint8Array): ParsedStatement {
   let value: unknown;
   try {
     text = utf8.decode(payload);
+    assertJsonDepth(text, MAX_JSON_DEPTH);
     value = JSON.parse(text);
   } catch (error) {
     throw new StatementFormatError(`payload is not UTF-8 JSON: ${(error as Error).message}`);
@@ -196,7 +205,8 @@ export function parseStatement(payload: Uint8Array): ParsedStatement {
   if (canonicalize(value) !== text)
     throw new StatementFormatError('payload is not canonical JSON (RFC 8785)');
   const predicateType = (value as { predicateType?: unknown }).predicateType;
-  if (predicateType === ACTION_PREDICATE_TYPE) {
+  const kind = predicateKind(predicateType);
+  if (kind === 'action') {
     if (!validateAction(value)) throw schemaError(validateAction.errors);
     const { summary, manifest } = value.predicate;
     if (manifest.session_id !== summary.session_id || manifest.action_id !== summary.action_id) {
@@ -204,11 +214,33 @@ export function parseStatement(payload: Uint8Array): ParsedStatement {
     }
     return { kind: 'action', statement: value };
   }
-  if (predicateType === SEAL_PREDICATE_TYPE) {
+  if (kind === 'seal') {
     if (!validateSeal(value)) throw schemaError(validateSeal.errors);
     return { kind: 'seal', statement: value };
   }
   throw new StatementFormatError(`unknown predicateType ${JSON.stringify(predicateType)}`);
+}
+
+/** Deeper than any bundle nests (statement → predicate → evidence → receipts → facts → values). */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Throws when `text` nests arrays and objects deeper than `max`: canonicalization and schema checks recurse,
+ * and a payload of a million `[` must fail a check, not overflow the stack. A linear scan, strings skipped.
+ */
+export function assertJsonDepth(text: string, max: number): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) throw new SyntaxError(`nested deeper than ${max} levels`);
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
 }
 
 function schemaError(errors: typeof validateAction.errors): StatementFormatError {

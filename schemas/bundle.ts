@@ -9,8 +9,8 @@ import type { ObservationKind, RuntimeFamily } from './observation.js';
 export const BUNDLE_SCHEMA_VERSION = 'proofline.bundle/v1';
 export const DSSE_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
-export const ACTION_PREDICATE_TYPE = 'https://proofline.dev/ActionProof/v1';
-export const SEAL_PREDICATE_TYPE = 'https://proofline.dev/SessionSeal/v1';
+// The predicate type URIs (and the legacy ones still read) live in type-uris.ts, with the grant's.
+export { ACTION_PREDICATE_TYPE, SEAL_PREDICATE_TYPE, predicateKind } from './type-uris.js';
 
 export const CHECKPOINTS = ['admissibility', 'open', 'assumption', 'approval', 'closure'] as const;
 export type Checkpoint = (typeof CHECKPOINTS)[number];
@@ -195,6 +195,9 @@ export interface Manifest {
   assembler_version: string;
   policy_digest: string | null;
   signer_keyid: string;
+  /** Present (true) only when the server signed with a key that others could read, because it was started
+   * with --allow-insecure-key: a reader then knows the signature may not be the server's. */
+  insecure_key?: true;
   session_id: string;
   action_id: string;
   /** 0-based position of this bundle in its session's chain. */
@@ -211,7 +214,9 @@ export interface ActionProof {
   manifest: Manifest;
 }
 
-export const SEAL_REASONS = ['session_end', 'idle_timeout', 'flush'] as const;
+/** Why a session was sealed; `quarantined`: the assembler could not process it and set it aside (its records
+ * went to the dead letters): the seal records that, and why, so the evidence says the session is incomplete. */
+export const SEAL_REASONS = ['session_end', 'idle_timeout', 'flush', 'quarantined'] as const;
 export type SealReason = (typeof SEAL_REASONS)[number];
 
 // ---- Session seal ---------------------------------------------------------------------------------------
@@ -220,6 +225,8 @@ export interface SessionSeal {
   schema_version: typeof BUNDLE_SCHEMA_VERSION;
   assembler_version: string;
   signer_keyid: string;
+  /** As in the manifest: only when the signing key was readable by group or others. */
+  insecure_key?: true;
   session_id: string;
   runtime_family: RuntimeFamily;
   /** Number of action bundles the seal covers (all of the session's, in chain order). */
@@ -236,24 +243,34 @@ export interface SessionSeal {
    * time (one not yet due then stays `open`), in creation order. Absent when the session created none, and in
    * seals made before obligation tracking. */
   obligations?: Obligation[];
+  /** With reason `quarantined`: what the assembler could not process. */
+  quarantine?: { reason: string };
 }
 
 /** A bundle's digest: sha256 of its DSSE payload bytes (the canonical Statement). */
 export type BundleDigest = string;
 
-/** How an id from the wire names a file or folder: injective and safe. A plain id names itself; any other
- * (unusual characters, longer than 128, `.`/`..`) is named by its sha256, behind a `~` no plain id starts with.
- * (A lossy escaping once gave two sessions one folder; an unbounded one, names the file system refused.) */
+// ---- Exported files ---------------------------------------------------------------------------------------
+
+const PLAIN_NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * The file-system name for an id from the wire (a session, action or call id the agent may have chosen): the
+ * id itself when it is a short plain name, otherwise `~` and the sha256 of the id. Injective (a plain name
+ * never starts with `~`; two different ids never share a digest), at most 65 characters, never `.` or `..`,
+ * and never a path. The id itself is inside the signed statement, so nothing is lost.
+ */
 export function storageName(id: string): string {
-  const plain = /^[A-Za-z0-9._-]{1,128}$/.test(id) && id !== '.' && id !== '..';
-  return plain ? id : `~${sha256Hex(id)}`;
+  return PLAIN_NAME.test(id) ? id : `~${sha256Hex(id)}`;
 }
 
-/** File names under `<data>/bundles/<storageName(session_id)>/`. */
+/** `proofline export` writes `<out>/bundles/<storageName(session_id)>/` with these file names in it. */
 export function actionBundleFileName(sequence: number, actionId: string): string {
   return `${String(sequence).padStart(6, '0')}-${storageName(actionId)}.dsse.json`;
 }
 export const SEAL_FILE_NAME = 'seal.dsse.json';
+/** Where exported bundle files go inside a data directory (or an export). */
+export const BUNDLES_DIR = 'bundles';
 
 // ---- Subjects -------------------------------------------------------------------------------------------
 

@@ -10,6 +10,9 @@ export interface ProoflineTopics {
   deadLetters: string;
   /** Signed bundles and seals, as written to the data directory. */
   bundles: string;
+  /** Signed checkpoints of the assemblers' transparency logs (schemas/checkpoint.md), key = the log's origin:
+   * a witness outside the data directory. */
+  checkpoints: string;
 }
 
 export function topicNames(prefix: string = DEFAULT_TOPIC_PREFIX): ProoflineTopics {
@@ -17,6 +20,7 @@ export function topicNames(prefix: string = DEFAULT_TOPIC_PREFIX): ProoflineTopi
     observations: `${prefix}.observations`,
     deadLetters: `${prefix}.observations.dlq`,
     bundles: `${prefix}.bundles`,
+    checkpoints: `${prefix}.checkpoints`,
   };
 }
 

@@ -24,6 +24,8 @@ export interface IngestServiceConfig {
 export interface AssembleServiceConfig {
   assembler: assembler.Config;
   transport: transport.KafkaConfig;
+  /** GET /healthz, /readyz and /metrics on 127.0.0.1 at this port; absent: not served. */
+  statusPort?: number;
 }
 
 export function createDefaultServeConfig(): ServeConfig {
@@ -49,6 +51,11 @@ export function validateIngestServiceConfig(config: IngestServiceConfig): void {
 export function validateAssembleServiceConfig(config: AssembleServiceConfig): void {
   assembler.validate(config.assembler);
   transport.validate(config.transport);
+  if (
+    config.statusPort !== undefined &&
+    !(Number.isInteger(config.statusPort) && config.statusPort >= 0 && config.statusPort <= 65535)
+  )
+    throw new ConfigError(`assemble: status port ${config.statusPort} is not a port number`);
 }
 
 /** Kafka commands need a broker list; it has no default. */

@@ -14,6 +14,7 @@ import { decodeOtlp } from '../ingest/otlp/decode.js';
 import { normalizeOtlpRequest } from '../ingest/normalize/otlp-request.js';
 import { nowUnixNano } from '../ingest/normalize/observation.js';
 import { topicNames } from '../schemas/topics.js';
+import { DEFAULT_HOST } from '../schemas/endpoints.js';
 import { ProoflineError } from '../schemas/errors.js';
 import type { Guard } from '../schemas/guard.js';
 import { loadGuard } from '../policy/load.js';
@@ -24,7 +25,9 @@ import type { AssembleServiceConfig, IngestServiceConfig, ServeConfig } from './
 import { processLogger, untilStopped } from './process.js';
 import { Health } from './health.js';
 import { Metrics } from './metrics.js';
+import { startStatusServer } from './status-server.js';
 import { startAssembly, startIngest, type AssemblyStage, type IngestStage } from './stages.js';
+import { kafkaWitness } from './witness.js';
 
 function openKafka(config: KafkaConfig, logger: Logger): KafkaTransport {
   return createKafkaTransport({
@@ -163,6 +166,11 @@ async function startKafkaAssembly(
       metrics,
       bundleSink: (bundles) => transport.bundles.publish(bundles),
       logger,
+      witnesses: [
+        kafkaWitness(transport.topics.checkpoints, (origin, note) =>
+          transport.checkpoints.publish(origin, note),
+        ),
+      ],
     });
     metrics.observeAssembler(assembly.assembler, indexFile);
   } catch (error) {
@@ -184,11 +192,23 @@ async function startKafkaAssembly(
 
 export async function runKafkaAssemble(config: AssembleServiceConfig): Promise<void> {
   const logger = processLogger();
+  const health = new Health();
+  const metrics = new Metrics();
+  metrics.observeHealth(health);
   const transport = await openReachableKafka(config.transport, logger);
   try {
-    const assembly = await startKafkaAssembly(transport, config, new Health(), new Metrics(), logger);
+    const assembly = await startKafkaAssembly(transport, config, health, metrics, logger);
     try {
-      await Promise.race([untilStopped(logger), assembly.done]);
+      const status =
+        config.statusPort === undefined
+          ? undefined
+          : await startStatusServer({ host: DEFAULT_HOST, port: config.statusPort, health, metrics });
+      if (status) logger.info({ url: status.url }, 'status: /healthz /readyz /metrics');
+      try {
+        await Promise.race([untilStopped(logger), assembly.done]);
+      } finally {
+        await status?.close();
+      }
     } finally {
       await assembly.close();
     }

@@ -184,6 +184,17 @@ export class Metrics {
     this.writeFailures.inc();
   }
 
+  observeOutbox(outbox: { pending: number }): void {
+    new Gauge({
+      name: 'proofline_outbox_pending_records',
+      help: 'Bundles and seals written but not yet acknowledged by the bundles topic',
+      registers: [this.registry],
+      collect() {
+        this.set(outbox.pending);
+      },
+    });
+  }
+
   observeHealth(health: Health): void {
     new Gauge({
       name: 'proofline_ready',

@@ -1,7 +1,7 @@
 // The two halves every deployment is made of, each bound to whatever transport it is given: the ingest half
 // (OTLP receiver + guard routes → a publisher) and the assembly half (a subscriber → assembler → bundle store).
 // `serve` runs both over the embedded log; `ingest --kafka` and `assemble --kafka` run one each over Kafka.
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -25,6 +25,7 @@ import type { ObservationPublisher, ObservationSubscriber } from '../schemas/tra
 import { BundleOutbox, type BundleSink } from './bundle-outbox.js';
 import type { Health } from './health.js';
 import type { Metrics } from './metrics.js';
+import { CheckpointPublisher, logWitness, pathWitness, type Witness } from './witness.js';
 
 export const ASSEMBLER_VERSION = 'proofline-assembler/0.1.0';
 
@@ -129,13 +130,15 @@ export interface AssemblyDeps {
   /** DuckDB connection for the bundle index (the embedded log's file, or the assembler's own). */
   connection: DuckDBConnection;
   bundleSink?: BundleSink;
+  /** Witnesses beside the --witness path and the server log (the Kafka checkpoints topic). */
+  witnesses?: Witness[];
   logger?: Logger;
 }
 
 export interface AssemblyStage {
   assembler: Assembler;
   keyDir: string;
-  /** Settles when the subscriber stops; rejects if assembling failed for good. */
+  /** Settles when the subscriber stops and the store is closed; rejects if assembling failed for good. */
   done: Promise<void>;
   /** Stops reading (a step waiting to retry gives up) and waits for the step in flight. */
   stop(): Promise<void>;
@@ -147,55 +150,93 @@ export async function startAssembly(
 ): Promise<AssemblyStage> {
   const dataDir = resolve(config.dataDir);
   const keyDir = join(dataDir, 'keys');
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const logger = deps.logger ?? pino({ level: 'silent' });
-  const store = await BundleStore.open(dataDir, deps.connection);
-  const core = createAssembler({
-    store,
-    signer: await loadSigner(keyDir),
-    settleMs: config.settleMs,
-    idleTimeoutMs: config.idleTimeoutMs,
-    assemblerVersion: ASSEMBLER_VERSION,
-    logger,
-  });
-  let assembler = core;
-  if (deps.bundleSink) {
-    const outbox = await BundleOutbox.open(deps.connection, dataDir, deps.bundleSink);
-    const resent = await outbox.sendPending();
-    if (resent > 0) logger.info({ resent }, 'bundles written before a restart handed to the sink');
-    assembler = afterEachStep(assembler, (report) =>
-      outbox.send([...report.bundled.map((b) => b.path), ...report.sealed.map((s) => s.path)]),
+  await privateDirectory(dataDir, logger);
+  await privateDirectory(keyDir, logger);
+  const signer = await loadSigner(keyDir, { allowInsecureKey: config.allowInsecureKey });
+  if (signer.insecure)
+    logger.warn(
+      { keyDir },
+      'signing with a key others can read (--allow-insecure-key): every bundle says so',
     );
+  const store = await BundleStore.open(dataDir, deps.connection, { signer, logger });
+  try {
+    const witnesses = [
+      ...(config.witness === undefined ? [] : [await pathWitness(config.witness)]),
+      ...(deps.witnesses ?? []),
+      logWitness(logger),
+    ];
+    const checkpoints = new CheckpointPublisher(store.log, witnesses, logger);
+    await checkpoints.checkWitnesses();
+    // What a witness or an auditor configures to check this log's checkpoints (schemas/checkpoint.md).
+    logger.info(
+      { origin: store.log.origin, seals: store.log.size, verifier_key: store.log.verifierKey },
+      'transparency log',
+    );
+    await checkpoints.publish(await store.log.currentCheckpoint());
+    const core = createAssembler({
+      store,
+      signer,
+      settleMs: config.settleMs,
+      idleTimeoutMs: config.idleTimeoutMs,
+      assemblerVersion: ASSEMBLER_VERSION,
+      logger,
+    });
+    let outbox: BundleOutbox | undefined;
+    if (deps.bundleSink) {
+      outbox = await BundleOutbox.open(deps.connection, dataDir, deps.bundleSink);
+      const resent = await outbox.sendPending();
+      if (resent > 0) logger.info({ resent }, 'bundles written before a restart handed to the sink');
+    }
+    const { metrics } = deps;
+    if (outbox && metrics) metrics.observeOutbox(outbox);
+    // Before a step returns: its bundles to the sink (through the outbox) and its checkpoint to the witnesses,
+    // so the run loop commits offsets only once the bundles are in the data directory and with the sink.
+    const assembler = afterEachStep(core, async (report) => {
+      await outbox?.send([...report.bundled, ...report.sealed]);
+      if (report.checkpoint !== null) await checkpoints.publish(report.checkpoint);
+      metrics?.countStep(report);
+    });
+    const stopping = new AbortController();
+    const done = runAssembler(deps.subscriber, assembler, {
+      tickIntervalMs: config.tickIntervalMs,
+      signal: stopping.signal,
+      onProblem: (problem) => {
+        if (problem !== undefined) {
+          logger.warn({ problem }, 'assembler cannot write; retrying');
+          metrics?.writeFailed();
+        } else logger.info('assembler writes again');
+        deps.health?.report('assembler', problem);
+      },
+    }).finally(() => store.close());
+    done.catch((error: unknown) => logger.error({ err: error }, 'assembler stopped'));
+    return {
+      assembler,
+      keyDir,
+      done,
+      async stop() {
+        stopping.abort();
+        await deps.subscriber.close();
+        await done.catch(() => undefined);
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
   }
-  const { metrics } = deps;
-  if (metrics) assembler = afterEachStep(assembler, async (report) => metrics.countStep(report));
-  const stopping = new AbortController();
-  const done = runAssembler(deps.subscriber, assembler, {
-    tickIntervalMs: config.tickIntervalMs,
-    signal: stopping.signal,
-    onProblem: (problem) => {
-      if (problem !== undefined) {
-        logger.warn({ problem }, 'assembler cannot write; retrying');
-        metrics?.writeFailed();
-      } else logger.info('assembler writes again');
-      deps.health?.report('assembler', problem);
-    },
-  });
-  done.catch((error: unknown) => logger.error({ err: error }, 'assembler stopped'));
-  return {
-    assembler,
-    keyDir,
-    done,
-    async stop() {
-      stopping.abort();
-      await deps.subscriber.close();
-      await done.catch(() => undefined);
-    },
-  };
 }
 
-/** Runs `after` on every step's report before the step returns: handing the bundles to the sink (through the
- * outbox) there means the run loop commits offsets only once they are in the data directory and with the sink. */
+/** A directory only its owner can enter: created so, and tightened if it already existed wider. */
+async function privateDirectory(dir: string, logger: Logger): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const mode = (await stat(dir)).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    await chmod(dir, mode & 0o700);
+    logger.info({ dir, was: mode.toString(8) }, 'tightened to owner-only access');
+  }
+}
+
+/** Runs `after` on every step's report before the step returns. */
 function afterEachStep(assembler: Assembler, after: (report: StepReport) => Promise<void>): Assembler {
   const then = async (report: StepReport): Promise<StepReport> => {
     await after(report);

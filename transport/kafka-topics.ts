@@ -16,6 +16,8 @@ export function prooflineTopicSpecs(topics: ProoflineTopics): TopicSpec[] {
     { topic: topics.observations, numPartitions: 6 },
     { topic: topics.deadLetters, numPartitions: 1 },
     { topic: topics.bundles, numPartitions: 3 },
+    // One partition: a log's checkpoints stay in the order they were signed.
+    { topic: topics.checkpoints, numPartitions: 1 },
   ];
 }
 

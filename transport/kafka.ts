@@ -1,5 +1,6 @@
-// The Kafka transport: observations on `proofline.observations` (key = session id), a dead-letter topic, and
-// signed bundles on `proofline.bundles`. Topic names are configurable; missing topics are created on first use.
+// The Kafka transport: observations on `proofline.observations` (key = session id), a dead-letter topic,
+// signed bundles on `proofline.bundles`, and the transparency log's checkpoints on `proofline.checkpoints`.
+// Topic names are configurable; missing topics are created on first use.
 import {
   TransportUnavailableError,
   type ObservationPublisher,
@@ -8,6 +9,7 @@ import {
 
 import { createKafkaClient, type KafkaConnectionOptions } from './kafka-client.js';
 import { KafkaBundlePublisher } from './kafka-bundles.js';
+import { KafkaCheckpointPublisher } from './kafka-checkpoints.js';
 import { ReliableProducer } from './kafka-producer.js';
 import { KafkaObservationPublisher } from './kafka-publisher.js';
 import { KafkaObservationSubscriber, type KafkaSubscriberOptions } from './kafka-subscriber.js';
@@ -28,6 +30,7 @@ export interface KafkaTransport {
   /** A new consumer-group member each call; close it (or the transport) to leave the group. */
   subscriber(options?: KafkaSubscriberOptions): ObservationSubscriber;
   bundles: KafkaBundlePublisher;
+  checkpoints: KafkaCheckpointPublisher;
   topics: ProoflineTopics;
   /** Connects to the brokers and makes sure the topics exist, within `timeoutMs`; rejects with
    * TransportUnavailableError otherwise (a command checks this at start instead of hanging). */
@@ -56,6 +59,7 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
     topics,
     publisher: track(new KafkaObservationPublisher(producer(), topics.observations)),
     bundles: track(new KafkaBundlePublisher(producer(), topics.bundles)),
+    checkpoints: track(new KafkaCheckpointPublisher(producer(), topics.checkpoints)),
     async probe(timeoutMs) {
       try {
         await withDeadline(ensureTopics(kafka, specs), timeoutMs, 'reaching the Kafka brokers');

@@ -1,15 +1,44 @@
 // A thin handle on DuckDB: open (in memory or a file), run SQL, append rows, read rows as plain JSON values.
-import { DuckDBInstance, listValue, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import {
+  DuckDBInstance,
+  DuckDBTimestampValue,
+  listValue,
+  type DuckDBConnection,
+  type DuckDBValue,
+} from '@duckdb/node-api';
 
 /** A JSON-safe cell: DuckDB's BIGINT and friends arrive as bigint and are narrowed here. */
 export type Cell = string | number | boolean | null | Cell[] | { [key: string]: Cell };
 export type Row = Record<string, Cell>;
-/** What a caller may append: arrays become DuckDB lists. */
-export type AppendCell = string | number | boolean | null | readonly string[];
+/** What a caller may append: arrays become DuckDB lists; times are made with `rfc3339Timestamp`/`nanosTimestamp`. */
+export type AppendCell = string | number | boolean | null | readonly string[] | DuckDBTimestampValue;
 
 export interface QueryResult {
   columns: string[];
+  /** Each column's DuckDB type (`TIMESTAMP`, `VARCHAR[]`, …): how human formats know a time from a string. */
+  types: string[];
   rows: Row[];
+}
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|([+-])(\d{2}):(\d{2}))$/;
+
+/** An RFC 3339 time (schemas/bundle-schema.ts guarantees the form) as a TIMESTAMP in UTC, to the microsecond. */
+export function rfc3339Timestamp(text: string | null): DuckDBTimestampValue | null {
+  const m = text === null ? null : RFC3339.exec(text);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, sec, fraction = '', , sign, oh, om] = m;
+  const seconds = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec)) / 1000;
+  const offset = sign === undefined ? 0 : (sign === '-' ? -1 : 1) * (Number(oh) * 3600 + Number(om) * 60);
+  return new DuckDBTimestampValue(
+    BigInt(seconds - offset) * 1_000_000n + BigInt(fraction.padEnd(6, '0').slice(0, 6)),
+  );
+}
+
+/** Unix nanoseconds (as the wire carries them, a decimal string) as a TIMESTAMP, to the microsecond. */
+export function nanosTimestamp(nanos: string | null | undefined): DuckDBTimestampValue | null {
+  return nanos === null || nanos === undefined || !/^\d{1,19}$/.test(nanos)
+    ? null
+    : new DuckDBTimestampValue(BigInt(nanos) / 1000n);
 }
 
 export class Database {
@@ -30,7 +59,11 @@ export class Database {
 
   async query(sql: string, params?: Record<string, DuckDBValue>): Promise<QueryResult> {
     const reader = await this.connection.runAndReadAll(sql, params);
-    return { columns: reader.columnNames(), rows: reader.getRowObjectsJS().map((row) => plain(row) as Row) };
+    return {
+      columns: reader.columnNames(),
+      types: reader.columnTypes().map(String),
+      rows: reader.getRowObjectsJS().map((row) => plain(row) as Row),
+    };
   }
 
   async rows<T = Row>(sql: string, params?: Record<string, DuckDBValue>): Promise<T[]> {
@@ -43,7 +76,9 @@ export class Database {
     try {
       for (const row of rows) {
         row.forEach((cell, column) => {
-          const value: DuckDBValue = Array.isArray(cell) ? listValue([...cell]) : (cell as DuckDBValue);
+          const value: DuckDBValue = Array.isArray(cell)
+            ? listValue([...(cell as string[])])
+            : (cell as DuckDBValue);
           appender.appendValue(value, appender.columnType(column));
         });
         appender.endRow();
@@ -65,7 +100,8 @@ function plain(value: unknown): Cell {
   if (typeof value === 'bigint')
     return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
-  if (value instanceof Date) return value.toISOString();
+  // One precision everywhere (milliseconds, UTC); DuckDB's ±infinity has no ISO form.
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? String(value) : value.toISOString();
   if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
   if (Array.isArray(value)) return value.map(plain);
   if (typeof value === 'object') {

@@ -20,7 +20,11 @@ export type VerifierErrorCode =
   | 'REPORT_NOT_CHOSEN'
   | 'UNKNOWN_REPORT'
   | 'SQL_FILE_UNREADABLE'
-  | 'SQL_FAILED';
+  | 'SQL_FAILED'
+  | 'REPORT_FORMAT_TAKES_NO_QUERY'
+  | 'BAD_TIME'
+  | 'OUTPUT_UNWRITABLE'
+  | 'ATTEST_KEY_INVALID';
 
 /** Bad input from the operator: nothing was verified, exit 2. */
 export class VerifierError extends ProoflineError<VerifierErrorCode> {

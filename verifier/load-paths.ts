@@ -28,17 +28,30 @@ export interface LoadPathsOptions {
   policies?: ReadonlyMap<string, PolicyInForce>;
   /** The approvers trusted for signed approval grants; without it, the data directories' registered ones. */
   approvers?: string;
+  /** Published checkpoints to check the data directories' logs against (`--checkpoint`). */
+  checkpoints?: string[];
+  /** The embedded transport's DuckDB file to compare the seals with (`--log`). */
+  embeddedLog?: string;
 }
 
 export async function loadPaths(db: Database, options: LoadPathsOptions, output: Output): Promise<void> {
   const sources = await discoverBundleFiles(options.paths);
   const keys = options.keys
     ? await readKeySet(options.keys)
-    : await producerKeys(sources.dataDirs, options, output);
+    : await producerKeys(sources.keyDirs, options, output);
   const approvers = options.approvers
     ? readApproversFile(options.approvers)
-    : registeredApprovers(sources.dataDirs, output);
-  await verifyBundles(db, sources.files, keys, options.policies, approvers);
+    : registeredApprovers(sources.keyDirs, output);
+  await verifyBundles(db, {
+    sources: sources.sources,
+    keys,
+    policies: options.policies,
+    dataDirs: sources.dataDirs,
+    layoutProblems: sources.layoutProblems,
+    checkpoints: options.checkpoints,
+    embeddedLog: options.embeddedLog,
+    ...(approvers === undefined ? {} : { approvers }),
+  });
 }
 
 /** The approvers the data directories' servers registered, with the same warning as their keys. */

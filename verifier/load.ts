@@ -1,20 +1,40 @@
-// Loads bundle files into the tables: each file is read, put through the file checks, and whatever parsed
-// is flattened into rows. An unreadable or malformed file becomes failed check rows, never an exception.
-import { readFile } from 'node:fs/promises';
+// Loads bundles into the tables: each segment record or bundle file is read (never more than MAX_RECORD_BYTES
+// of it), put through the file checks, and whatever parsed is flattened into rows. An unreadable or malformed
+// record becomes failed check rows, never an exception. `file` in every table is the record's location:
+// `<segment file>:<line>`, or the bundle file's path.
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 
-import { receiptDigest, type ActionProof, type Obligation, type SessionSeal } from '../schemas/bundle.js';
+import {
+  actionBundleFileName,
+  receiptDigest,
+  SEAL_FILE_NAME,
+  storageName,
+  type ActionProof,
+  type Obligation,
+  type SessionSeal,
+} from '../schemas/bundle.js';
+import { MAX_RECORD_BYTES, readSegment } from '../schemas/segment.js';
 import type { CheckResult } from './checks/check.js';
 import { verifyBundleFile, type VerifiedFile } from './checks/file-checks.js';
 import type { TrustedKeys } from './checks/signature.js';
-import type { AppendCell, Database } from './database.js';
-import { fileSequence } from './discover.js';
+import { nanosTimestamp, rfc3339Timestamp, type AppendCell, type Database } from './database.js';
+import { fileSequence, type Source } from './discover.js';
 import type { TableName } from './tables.js';
 
-// expected_receipts is reference data written by createTables, not something a bundle contributes.
-type Rows = Record<Exclude<TableName, 'expected_receipts'>, AppendCell[][]>;
+// expected_receipts is reference data written by createTables and window_excluded the report's window
+// (window.ts), not something a bundle contributes.
+type Rows = Record<Exclude<TableName, 'expected_receipts' | 'window_excluded'>, AppendCell[][]>;
 type Loaded = NonNullable<VerifiedFile['loaded']>;
 
-export async function loadBundles(db: Database, files: readonly string[], keys: TrustedKeys): Promise<void> {
+/** Records of one segment that are not readable bundles, reported one by one before the rest is skipped. */
+const MAX_UNPARSED_PER_SEGMENT = 1000;
+
+export async function loadBundles(
+  db: Database,
+  sources: readonly Source[],
+  keys: TrustedKeys,
+): Promise<void> {
   const rows: Rows = {
     bundles: [],
     receipts: [],
@@ -27,13 +47,46 @@ export async function loadBundles(db: Database, files: readonly string[], keys: 
     seal_obligations: [],
     checks: [],
   };
-  for (const file of files) {
-    const verified = await readAndVerify(file, keys);
+  const load = (location: string, verified: VerifiedFile): void => {
     rows.checks.push(...verified.results.map(checkRow));
     const loaded = verified.loaded;
     if (loaded?.statement.kind === 'action')
-      addAction(rows, file, loaded, loaded.statement.statement.predicate);
-    if (loaded?.statement.kind === 'seal') addSeal(rows, file, loaded, loaded.statement.statement.predicate);
+      addAction(rows, location, loaded, loaded.statement.statement.predicate);
+    if (loaded?.statement.kind === 'seal')
+      addSeal(rows, location, loaded, loaded.statement.statement.predicate);
+  };
+  for (const source of sources) {
+    if (source.kind === 'segment') {
+      let unparsed = 0;
+      for await (const entry of readSegment(source.path, source.segment)) {
+        const location = `${source.path}:${entry.line}`;
+        const verified =
+          entry.kind === 'record'
+            ? verifyBundleFile(location, entry.text, keys)
+            : unreadable(
+                location,
+                entry.kind === 'torn'
+                  ? `the last record is cut short (${entry.bytes} bytes, no newline): a write a crash interrupted, or a truncation`
+                  : `a record of ${entry.bytes} bytes, over the ${MAX_RECORD_BYTES}-byte limit`,
+              );
+        if (!verified.loaded && ++unparsed > MAX_UNPARSED_PER_SEGMENT) {
+          // A segment of millions of garbage lines must not make millions of rows: one says the rest.
+          load(
+            location,
+            unreadable(
+              location,
+              `more than ${MAX_UNPARSED_PER_SEGMENT} records that are not bundles: the rest of ${source.path} was not read`,
+            ),
+          );
+          break;
+        }
+        load(location, verified);
+      }
+      continue;
+    }
+    const verified = await readAndVerify(source.path, keys);
+    load(source.path, verified);
+    if (source.placed && verified.loaded) rows.checks.push(checkRow(placement(source.path, verified)));
   }
   for (const [table, tableRows] of Object.entries(rows)) await db.append(table, tableRows);
 }
@@ -41,22 +94,66 @@ export async function loadBundles(db: Database, files: readonly string[], keys: 
 async function readAndVerify(file: string, keys: TrustedKeys): Promise<VerifiedFile> {
   let text: string;
   try {
+    const { size } = await stat(file);
+    if (size > MAX_RECORD_BYTES)
+      return unreadable(file, `a file of ${size} bytes, over the ${MAX_RECORD_BYTES}-byte limit`);
     text = await readFile(file, 'utf8');
   } catch (error) {
-    const detail = `cannot read: ${(error as Error).message}`;
-    const result: CheckResult = {
-      subject: file,
-      file,
-      session_id: null,
-      action_id: null,
-      check_name: 'envelope_format',
-      status: 'fail',
-      code: 'envelope_format',
-      detail,
-    };
-    return { results: [result] };
+    return unreadable(file, `cannot read: ${(error as Error).message}`);
   }
   return verifyBundleFile(file, text, keys);
+}
+
+function unreadable(location: string, detail: string): VerifiedFile {
+  const result: CheckResult = {
+    subject: location,
+    file: location,
+    session_id: null,
+    action_id: null,
+    check_name: 'envelope_format',
+    status: 'fail',
+    code: 'envelope_format',
+    detail,
+  };
+  return { results: [result] };
+}
+
+/** An exported file must sit in its own session's folder under its own name (schemas/bundle.ts): a genuine
+ * bundle moved into another session's folder, or renamed, tells a reader browsing the files a false story. */
+function placement(file: string, verified: VerifiedFile): CheckResult {
+  const { statement } = verified.loaded!;
+  const [sessionId, actionId, expectedName] =
+    statement.kind === 'action'
+      ? [
+          statement.statement.predicate.summary.session_id,
+          statement.statement.predicate.summary.action_id,
+          actionBundleFileName(
+            statement.statement.predicate.manifest.sequence,
+            statement.statement.predicate.summary.action_id,
+          ),
+        ]
+      : [statement.statement.predicate.session_id, null, SEAL_FILE_NAME];
+  const folder = basename(dirname(file));
+  const problems = [
+    ...(folder === storageName(sessionId)
+      ? []
+      : [
+          `in folder ${folder}, but it belongs to session ${JSON.stringify(sessionId)} (folder ${storageName(sessionId)})`,
+        ]),
+    ...(basename(file) === expectedName
+      ? []
+      : [`named ${basename(file)}, but its content says ${expectedName}`]),
+  ];
+  return {
+    subject: file,
+    file,
+    session_id: sessionId,
+    action_id: actionId,
+    check_name: 'location',
+    status: problems.length === 0 ? 'pass' : 'fail',
+    code: problems.length === 0 ? null : 'location',
+    detail: problems.join('; '),
+  };
 }
 
 export function checkRow(r: CheckResult): AppendCell[] {
@@ -86,8 +183,8 @@ function addAction(rows: Rows, file: string, loaded: Loaded, proof: ActionProof)
     summary.completeness.expected,
     summary.completeness.observed,
     verification.completeness_verdict,
-    summary.started_at,
-    summary.ended_at,
+    rfc3339Timestamp(summary.started_at),
+    rfc3339Timestamp(summary.ended_at),
     manifest.policy_digest,
     manifest.assembler_version,
   ]);
@@ -121,11 +218,11 @@ function obligationCells(o: Obligation): AppendCell[] {
     o.id,
     o.rule_id,
     o.status,
-    o.due_unix_nano,
+    nanosTimestamp(o.due_unix_nano),
     o.duty ?? null,
     o.created_by ?? null,
     o.discharged_by ?? null,
-    o.discharged_unix_nano ?? null,
+    nanosTimestamp(o.discharged_unix_nano),
     o.waived_by ?? null,
   ];
 }
@@ -145,6 +242,7 @@ function addSeal(rows: Rows, file: string, loaded: Loaded, seal: SessionSeal): v
     seal.observations.merkle_root,
     seal.reason,
     seal.assembler_version,
+    seal.quarantine?.reason ?? null,
   ]);
   for (const o of seal.obligations ?? [])
     rows.seal_obligations.push([file, seal.session_id, ...obligationCells(o)]);

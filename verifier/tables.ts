@@ -1,5 +1,6 @@
 // The tables bundles are loaded into. They are the interface of `proofline report --sql`, so names are stable
-// and every row carries `file` (the join key) plus the session and action it belongs to.
+// and every row carries `file` (the join key) plus the session and action it belongs to. Times are TIMESTAMP
+// in UTC (microseconds; the runtime's nanoseconds are cut), so a query compares and buckets them directly.
 import { expectedReceipts, RECEIPT_EXPECTATIONS } from '../schemas/completeness.js';
 import { RUNTIME_FAMILIES } from '../schemas/observation.js';
 import { COMPLETENESS_VIEWS } from './completeness.js';
@@ -12,7 +13,7 @@ export const TABLES = {
     keyid VARCHAR, signature_ok BOOLEAN, signer_keyid VARCHAR,
     runtime_family VARCHAR, tool_name VARCHAR, input_digest VARCHAR, route VARCHAR, enforceability VARCHAR,
     outcome VARCHAR, rho_claimed DOUBLE, expected_claimed VARCHAR[], observed_claimed VARCHAR[],
-    completeness_verdict VARCHAR, started_at VARCHAR, ended_at VARCHAR,
+    completeness_verdict VARCHAR, started_at TIMESTAMP, ended_at TIMESTAMP,
     policy_digest VARCHAR, assembler_version VARCHAR`,
   receipts: `
     file VARCHAR, session_id VARCHAR, action_id VARCHAR, checkpoint VARCHAR, receipt_index INTEGER,
@@ -24,23 +25,25 @@ export const TABLES = {
   approvals: `
     file VARCHAR, session_id VARCHAR, action_id VARCHAR, source VARCHAR, decision VARCHAR, approver VARCHAR,
     enforceability VARCHAR, observation VARCHAR`,
-  /** As each action bundle states them, at its action's time; the columns after due_unix_nano are null in
-   * bundles made before obligation tracking. */
+  /** As each action bundle states them, at its action's time; the columns after due_at are null in bundles
+   * made before obligation tracking. */
   obligations: `
     file VARCHAR, session_id VARCHAR, action_id VARCHAR, obligation_id VARCHAR, rule_id VARCHAR, status VARCHAR,
-    due_unix_nano VARCHAR, duty VARCHAR, created_by VARCHAR, discharged_by VARCHAR, discharged_unix_nano VARCHAR,
+    due_at TIMESTAMP, duty VARCHAR, created_by VARCHAR, discharged_by VARCHAR, discharged_at TIMESTAMP,
     waived_by VARCHAR`,
   seals: `
     file VARCHAR, session_id VARCHAR, digest VARCHAR, keyid VARCHAR, signature_ok BOOLEAN, runtime_family VARCHAR,
     bundle_count INTEGER, merkle_root VARCHAR, last_bundle VARCHAR, observation_count INTEGER,
-    observations_root VARCHAR, reason VARCHAR, assembler_version VARCHAR`,
+    observations_root VARCHAR, reason VARCHAR, assembler_version VARCHAR, quarantine_reason VARCHAR`,
   /** The final statuses a session seal records. */
   seal_obligations: `
-    file VARCHAR, session_id VARCHAR, obligation_id VARCHAR, rule_id VARCHAR, status VARCHAR, due_unix_nano VARCHAR,
-    duty VARCHAR, created_by VARCHAR, discharged_by VARCHAR, discharged_unix_nano VARCHAR, waived_by VARCHAR`,
+    file VARCHAR, session_id VARCHAR, obligation_id VARCHAR, rule_id VARCHAR, status VARCHAR, due_at TIMESTAMP,
+    duty VARCHAR, created_by VARCHAR, discharged_by VARCHAR, discharged_at TIMESTAMP, waived_by VARCHAR`,
   checks: `
     subject VARCHAR, file VARCHAR, session_id VARCHAR, action_id VARCHAR, check_name VARCHAR, status VARCHAR,
     code VARCHAR, detail VARCHAR`,
+  /** The action bundles `report --since/--until` left out of the window (window.ts); empty without one. */
+  window_excluded: `file VARCHAR, session_id VARCHAR`,
   /** schemas/completeness.ts as a table, so completeness is recomputed by a join rather than trusted. */
   expected_receipts: `runtime_family VARCHAR, refused BOOLEAN, gated BOOLEAN, checkpoint VARCHAR`,
 } as const;

@@ -23,6 +23,10 @@ export interface VerifyOptions {
   policy?: string[];
   /** `--approvers`: the approvers whose signed grants are trusted. */
   approvers?: string;
+  /** `--checkpoint`: published checkpoints (note files or witness directories) the logs must extend. */
+  checkpoint?: string[];
+  /** `--log`: the embedded log (`<data>/pipeline.duckdb`) each seal is compared with. */
+  log?: string;
 }
 
 export async function runVerify(options: VerifyOptions, output: Output = processOutput): Promise<ExitCode> {
@@ -38,6 +42,8 @@ export async function runVerify(options: VerifyOptions, output: Output = process
         requireKeys: true,
         policies,
         ...(options.approvers === undefined ? {} : { approvers: options.approvers }),
+        checkpoints: options.checkpoint,
+        embeddedLog: options.log,
       },
       output,
     );

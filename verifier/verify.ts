@@ -5,11 +5,13 @@ import { approvalSignature } from './checks/approval-signature.js';
 import { ACTION_CHECKS, ALL_CHECKS, SESSION_CHECKS, type CheckResult } from './checks/check.js';
 import { completeness, receiptChain, routeConsistency } from './checks/action-checks.js';
 import { routeRederived, type PolicyInForce } from './checks/route-rederive.js';
+import { logChecks } from './checks/log-checks.js';
 import { sessionChain, sessionSeal } from './checks/session-checks.js';
 import type { TrustedKeys } from './checks/signature.js';
 import { backwardSlice, flowLabels } from './checks/slice-checks.js';
 import { toCheckResult, type TableCheck } from './checks/table-check.js';
 import type { Database } from './database.js';
+import type { Source } from './discover.js';
 import { checkRow, loadBundles } from './load.js';
 import { createTables } from './tables.js';
 
@@ -23,23 +25,39 @@ const TABLE_CHECKS: Record<(typeof ACTION_CHECKS)[number] | (typeof SESSION_CHEC
   session_seal: sessionSeal,
 };
 
-/** `policies`: the policies in force, by digest (policies.ts); none given, route_rederived is not run.
- * `approvers`: the approvers trusted for signed approval grants. */
-export async function verifyBundles(
-  db: Database,
-  files: readonly string[],
-  keys: TrustedKeys,
-  policies: ReadonlyMap<string, PolicyInForce> = new Map(),
-  approvers?: ApproverSet,
-): Promise<void> {
+export interface VerifyInputs {
+  sources: readonly Source[];
+  keys: TrustedKeys;
+  /** The policies in force, by digest (policies.ts); none given, route_rederived is not run. */
+  policies?: ReadonlyMap<string, PolicyInForce>;
+  /** The data directories given whole (their transparency logs are checked) and what was misplaced in them. */
+  dataDirs?: readonly string[];
+  layoutProblems?: readonly CheckResult[];
+  /** Published checkpoints (`--checkpoint`) and the embedded log (`--log`). */
+  checkpoints?: readonly string[];
+  embeddedLog?: string;
+  /** The approvers trusted for signed approval grants. */
+  approvers?: ApproverSet;
+}
+
+export async function verifyBundles(db: Database, inputs: VerifyInputs): Promise<void> {
   await createTables(db);
-  await loadBundles(db, files, keys);
+  await loadBundles(db, inputs.sources, inputs.keys);
+  await db.append('checks', (inputs.layoutProblems ?? []).map(checkRow));
   for (const name of [...ACTION_CHECKS, ...SESSION_CHECKS]) {
     const results = (await TABLE_CHECKS[name].evaluate(db)).map((subject) => toCheckResult(name, subject));
     await db.append('checks', results.map(checkRow));
   }
-  await db.append('checks', (await approvalSignature(db, approvers)).map(checkRow));
+  await db.append('checks', (await approvalSignature(db, inputs.approvers)).map(checkRow));
+  const policies = inputs.policies ?? new Map();
   if (policies.size > 0) await db.append('checks', (await routeRederived(db, policies)).map(checkRow));
+  const logged = await logChecks(db, {
+    dataDirs: inputs.dataDirs ?? [],
+    keys: inputs.keys,
+    checkpoints: inputs.checkpoints ?? [],
+    embeddedLog: inputs.embeddedLog,
+  });
+  await db.append('checks', logged.map(checkRow));
 }
 
 /** Every recorded result: sessions in order, file results before session results, checks in declared order. */

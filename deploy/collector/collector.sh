@@ -20,6 +20,9 @@
 set -euo pipefail
 
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../lib/daemon.sh
+source "$script_dir/../lib/daemon.sh"
+name="the Collector"
 builder_config="$script_dir/builder-config.yaml"
 # The builder's release; the core modules in builder-config.yaml are at the same one.
 builder_version=0.165.0
@@ -111,21 +114,8 @@ parse_args() {
   health_file="$state/health-endpoint"
 }
 
-alive() {
-  kill -0 "$1" 2>/dev/null && [[ "$(ps -o stat= -p "$1" 2>/dev/null)" != Z* ]]
-}
 
-running_pid() {
-  [[ -f "$pid_file" ]] || return 1
-  local pid
-  pid="$(cat "$pid_file")"
-  alive "$pid" || return 1
-  echo "$pid"
-}
 
-free_port() {
-  node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); });"
-}
 
 # Ready means the health check extension says the pipelines are up, not merely that a port is open.
 healthy() {
@@ -160,46 +150,18 @@ start() {
     PROOFLINE_OTELCOL_METRICS_PORT="$(free_port)" \
     setsid "$binary" --config "$config" </dev/null >>"$log_file" 2>&1 &
   echo $! >"$pid_file"
-  local deadline=$((SECONDS + ready_timeout_s))
-  until healthy; do
-    if ! running_pid >/dev/null; then
-      tail -n 30 "$log_file" >&2
-      die "the Collector exited during startup; log: $log_file"
-    fi
-    ((SECONDS < deadline)) || die "the Collector is not healthy after ${ready_timeout_s}s; log: $log_file"
-    sleep 0.2
-  done
+  wait_ready healthy "$ready_timeout_s" 0.2
   echo "http://127.0.0.1:$port"
 }
 
 stop() {
   parse_args "$@"
-  local pid
-  if ! pid="$(running_pid)"; then
-    rm -f "$pid_file"
-    echo "not running"
-    return
-  fi
-  kill -TERM "$pid"
-  local deadline=$((SECONDS + stop_timeout_s))
-  while alive "$pid"; do
-    if ((SECONDS >= deadline)); then
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    sleep 0.2
-  done
-  rm -f "$pid_file"
-  echo "stopped"
+  stop_daemon "$stop_timeout_s"
 }
 
 status() {
   parse_args "$@"
-  local pid
-  pid="$(running_pid)" || {
-    echo "not running"
-    return 1
-  }
-  echo "running (pid $pid): http://127.0.0.1:$port"
+  daemon_status "http://127.0.0.1:$port"
 }
 
 command="${1:-}"

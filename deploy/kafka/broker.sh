@@ -15,6 +15,9 @@
 set -euo pipefail
 
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../lib/daemon.sh
+source "$script_dir/../lib/daemon.sh"
+name=broker
 # 4.4.0 is listed on Maven Central but its runtime dependency kafka-tools-api:4.4.0 is not published (404).
 version="${PROOFLINE_KAFKA_VERSION:-4.3.1}"
 kafka_home="${PROOFLINE_KAFKA_HOME:-$HOME/.cache/proofline/kafka-$version}"
@@ -63,21 +66,8 @@ fetch() {
 }
 
 # Alive and not a zombie: in a container whose init does not reap, a dead JVM can linger as one.
-alive() {
-  kill -0 "$1" 2>/dev/null && [[ "$(ps -o stat= -p "$1" 2>/dev/null)" != Z* ]]
-}
 
-running_pid() {
-  [[ -f "$pid_file" ]] || return 1
-  local pid
-  pid="$(cat "$pid_file")"
-  alive "$pid" || return 1
-  echo "$pid"
-}
 
-free_port() {
-  node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); });"
-}
 
 write_config() {
   local controller_port
@@ -161,46 +151,18 @@ start() {
     -Dlog4j2.configurationFile="$state/log4j2.properties" \
     -cp "$libs/*" kafka.Kafka "$config" </dev/null >>"$log_file" 2>&1 &
   echo $! >"$pid_file"
-  local deadline=$((SECONDS + ready_timeout_s))
-  until client_ready; do
-    if ! running_pid >/dev/null; then
-      tail -n 30 "$log_file" >&2
-      die "broker exited during startup; log: $log_file"
-    fi
-    ((SECONDS < deadline)) || die "broker not ready after ${ready_timeout_s}s; log: $log_file"
-    sleep 0.5
-  done
+  wait_ready client_ready "$ready_timeout_s" 0.5
   echo "127.0.0.1:$port"
 }
 
 stop() {
   parse_port "$@"
-  local pid
-  if ! pid="$(running_pid)"; then
-    rm -f "$pid_file"
-    echo "not running"
-    return
-  fi
-  kill -TERM "$pid"
-  local deadline=$((SECONDS + stop_timeout_s))
-  while alive "$pid"; do
-    if ((SECONDS >= deadline)); then
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    sleep 0.2
-  done
-  rm -f "$pid_file"
-  echo "stopped"
+  stop_daemon "$stop_timeout_s"
 }
 
 status() {
   parse_port "$@"
-  local pid
-  pid="$(running_pid)" || {
-    echo "not running"
-    return 1
-  }
-  echo "running (pid $pid): 127.0.0.1:$port"
+  daemon_status "127.0.0.1:$port"
 }
 
 reset() {

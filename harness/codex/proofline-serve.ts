@@ -1,12 +1,10 @@
 // A real `proofline serve` process on an ephemeral loopback port. Its URL comes from its own "proofline
 // serving" log line, so no port is guessed and no other server can be mistaken for it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 
+import { readRecords } from '../../schemas/segment.js';
 import { PROOFLINE_CLI } from './repo.js';
 
 export interface ServeOptions {
@@ -16,9 +14,6 @@ export interface ServeOptions {
   idleTimeoutMs: number;
   /** More flags for `serve` (`--token`, `--kafka`, …). */
   extraArgs?: string[];
-  /** Run as this user id (and group id) instead of the caller's: a root caller's tests of file permissions
-   * need a process the permissions apply to. Uses util-linux `setpriv`. */
-  uid?: number;
 }
 
 export interface ServeProcess {
@@ -37,14 +32,7 @@ export async function startServe(options: ServeOptions): Promise<ServeProcess> {
   if (options.policy) args.push('--policy', options.policy);
   args.push('--settle-ms', String(options.settleMs), '--idle-timeout-ms', String(options.idleTimeoutMs));
   args.push(...(options.extraArgs ?? []));
-  const [command, argv] =
-    options.uid === undefined
-      ? [process.execPath, args]
-      : [
-          'setpriv',
-          [`--reuid=${options.uid}`, `--regid=${options.uid}`, '--clear-groups', process.execPath, ...args],
-        ];
-  const child = spawn(command, argv, {
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, PROOFLINE_LOG_LEVEL: 'info' },
   });
@@ -100,11 +88,10 @@ function parseJson(line: string): Record<string, unknown> | undefined {
 /** Waits until `count` sessions in the data directory are sealed. Codex exports OTLP at shutdown and a session
  * seals once its records settle after SessionEnd, so a finished `codex exec` is not yet a sealed session. */
 export async function waitForSeals(dataDir: string, count: number, timeoutMs = 30_000): Promise<void> {
-  const root = join(dataDir, 'bundles');
   let sealed = 0;
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await delay(100)) {
-    const sessions = existsSync(root) ? await readdir(root) : [];
-    sealed = sessions.filter((session) => existsSync(join(root, session, 'seal.dsse.json'))).length;
+    sealed = 0;
+    for await (const record of readRecords(dataDir)) if (record.kind === 'seal') sealed += 1;
     if (sealed >= count) return;
   }
   throw new Error(`${sealed} of ${count} sessions sealed in ${dataDir} after ${timeoutMs} ms`);

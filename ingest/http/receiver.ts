@@ -24,6 +24,7 @@ import { nowUnixNano } from '../normalize/observation.js';
 import { normalizeOtlpRequest } from '../normalize/otlp-request.js';
 import { ReceiverStats } from '../stats.js';
 import { bearerTokenHook } from './auth.js';
+import { registerHealthRoutes, type Readiness } from './health-routes.js';
 import { decodedBody, OTLP_MEDIA_TYPES, otlpEncodingOf } from './body.js';
 import { IngestHttpError } from './errors.js';
 import { errorResponse, exportResponse, type EncodedBody } from './responses.js';
@@ -38,7 +39,7 @@ export type ReceiverOptions = Pick<
   /** Where the receiver counts what it takes (GET /v1/status); default: its own. */
   stats?: ReceiverStats;
   /** What GET /readyz answers: 200 when ready, else 503 with the problems (default: always ready). */
-  readiness?: () => { ready: boolean; problems: Record<string, string> };
+  readiness?: Readiness;
 };
 
 const UNSUPPORTED_MEDIA_TYPE = 'Content-Type must be application/x-protobuf or application/json';
@@ -80,11 +81,7 @@ export async function createReceiver(options: ReceiverOptions): Promise<FastifyI
   const stats = options.stats ?? new ReceiverStats();
   // Encapsulated: the OTLP body parsers and error format do not leak onto routes others register on `app`.
   await app.register(async (otlp) => registerOtlpRoutes(otlp, options, stats));
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
-    const { ready, problems } = options.readiness?.() ?? { ready: true, problems: {} };
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', problems });
-  });
+  registerHealthRoutes(app, options.readiness);
   return app;
 }
 

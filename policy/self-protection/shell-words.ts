@@ -51,6 +51,10 @@ const RESERVED = new Set([
   'esac',
 ]);
 const MAX_DEPTH = 8;
+// Bash splits words only at these (and at operators): a form feed, a vertical tab or a Unicode space is part of a
+// word. The lexer's loop and readWord must agree on them, or a word of no characters never advances.
+const BLANK = /[ \t\r]/;
+const WORD_END = /[ \t\r\n;&|()]/;
 
 /** Every simple command in `text`, nested ones after their parent. */
 export function parseShell(text: string, depth = 0): SimpleCommand[] {
@@ -126,7 +130,7 @@ class Lexer {
         this.at += 1;
         for (const doc of heredocs.splice(0)) doc.command.stdin.push(this.readHeredoc(doc.delimiter));
         yield* flush();
-      } else if (c === ' ' || c === '\t' || c === '\r') {
+      } else if (BLANK.test(c)) {
         this.at += 1;
       } else if (c === '#') {
         while (this.at < this.text.length && this.text[this.at] !== '\n') this.at += 1;
@@ -174,7 +178,7 @@ class Lexer {
   private readRedirectOp(): string {
     const match = /^[0-9]*(<<<|<<-|<<|<>|<&|<|>>|>&|>\||>)/.exec(this.text.slice(this.at))!;
     this.at += match[0].length;
-    while (this.text[this.at] === ' ' || this.text[this.at] === '\t') this.at += 1;
+    while (BLANK.test(this.text[this.at] ?? '')) this.at += 1;
     return match[1]!;
   }
 
@@ -202,14 +206,14 @@ class Lexer {
     if (this.text[this.at] === '~') {
       const user = /^~([A-Za-z0-9_.-]*)/.exec(this.text.slice(this.at))!;
       const next = this.text[this.at + user[0].length];
-      if (next === undefined || next === '/' || /[\s;&|()<>]/.test(next)) {
+      if (next === undefined || next === '/' || next === '<' || next === '>' || WORD_END.test(next)) {
         parts.push({ kind: 'tilde', user: user[1]! });
         this.at += user[0].length;
       }
     }
     while (this.at < this.text.length) {
       const c = this.text[this.at]!;
-      if (/[\s;&|()]/.test(c)) break;
+      if (WORD_END.test(c)) break;
       if ((c === '<' || c === '>') && this.text[this.at + 1] === '(') {
         this.nested.push(this.readBalanced(this.at + 2, '(', ')'));
         parts.push({ kind: 'dyn' });

@@ -1,10 +1,16 @@
-import { copyFile, mkdir, readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { BundleStore } from '../../assembler/bundle-store.js';
+import { DataDirLockedError } from '../../assembler/errors.js';
+import { loadSigner } from '../../assembler/keygen.js';
+
 import { actionSubjectDigest } from '../../assembler/bundle.js';
+import { createAssembler } from '../../assembler/assembler.js';
 import { runAssembler } from '../../assembler/run.js';
+import { ProoflineError } from '../../schemas/errors.js';
+import { runVerify, type VerifyReport } from '../../verifier/verify-command.js';
+import { captureOutput } from '../e2e/support.js';
 import {
   actionBundleFileName,
   SEAL_FILE_NAME,
@@ -20,6 +26,8 @@ import {
   IDLE_MS,
   readEnvelope,
   rig,
+  sessionFiles as filesIn,
+  sessionRecords,
   SETTLE_MS,
   signatureVerifies,
   statementOf,
@@ -49,13 +57,13 @@ afterEach(async () => {
   rigs.length = 0;
 });
 
-async function proofAt(path: string) {
-  const { envelope, payload, text } = await readEnvelope(path);
+async function proofAt(r: Rig, location: string) {
+  const { envelope, payload, text } = await readEnvelope(r.dataDir, location);
   return { envelope, payload, text, statement: statementOf<ActionProof>(payload) };
 }
 
 async function sessionFiles(r: Rig, sessionId: string): Promise<string[]> {
-  return (await readdir(r.store.sessionDir(sessionId))).filter((n) => !n.startsWith('.')).sort();
+  return filesIn(r.dataDir, sessionId);
 }
 
 /** A second call in the allow session, after the first: the model asks again, the guard allows, it runs. */
@@ -96,14 +104,17 @@ describe('assembler → signed bundles', () => {
 
     const summaries: Record<string, ActionProof['summary']> = {};
     for (const bundle of report.bundled) {
-      expect(bundle.path).toBe(join(r.store.sessionDir(bundle.sessionId), actionBundleFileName(0, CALL_ID)));
-      const { envelope, payload, statement } = await proofAt(bundle.path);
+      expect(await sessionFiles(r, bundle.sessionId)).toEqual([
+        actionBundleFileName(0, CALL_ID),
+        SEAL_FILE_NAME,
+      ]);
+      const { envelope, payload, statement } = await proofAt(r, bundle.location);
       expect(await signatureVerifies(r.keyDir, envelope)).toBe(true);
       expect(envelope.payloadType).toBe('application/vnd.in-toto+json');
       expect(bundle.digest).toBe(sha256Hex(payload));
       const proof = statement.predicate;
       expect(statement._type).toBe('https://in-toto.io/Statement/v1');
-      expect(statement.predicateType).toBe('https://proofline.dev/ActionProof/v1');
+      expect(statement.predicateType).toBe('https://proofline.dev/attestation/action-proof/v1');
       expect(statement.subject).toEqual([
         {
           name: `action:${bundle.sessionId}/${CALL_ID}`,
@@ -184,9 +195,9 @@ describe('assembler → signed bundles', () => {
       actionBundleFileName(1, 'call_fixture_0002'),
       SEAL_FILE_NAME,
     ]);
-    const dir = r.store.sessionDir(SESSIONS.allow);
-    const first = await proofAt(join(dir, files[0]!));
-    const second = await proofAt(join(dir, files[1]!));
+    const [firstRecord, secondRecord, sealFile] = await sessionRecords(r.dataDir, SESSIONS.allow);
+    const first = { ...firstRecord!, statement: statementOf<ActionProof>(firstRecord!.payload) };
+    const second = { ...secondRecord!, statement: statementOf<ActionProof>(secondRecord!.payload) };
     expect(second.statement.predicate.manifest).toMatchObject({
       sequence: 1,
       previous_bundle: sha256Hex(first.payload),
@@ -199,9 +210,8 @@ describe('assembler → signed bundles', () => {
       second.statement.predicate.evidence.slice.nodes.filter((n) => n.name === 'codex.tool_result'),
     ).toHaveLength(2);
 
-    const sealFile = await readEnvelope(join(dir, SEAL_FILE_NAME));
-    expect(await signatureVerifies(r.keyDir, sealFile.envelope)).toBe(true);
-    const seal = statementOf<SessionSeal>(sealFile.payload).predicate;
+    expect(await signatureVerifies(r.keyDir, sealFile!.envelope)).toBe(true);
+    const seal = statementOf<SessionSeal>(sealFile!.payload).predicate;
     const digests = [sha256Hex(first.payload), sha256Hex(second.payload)];
     expect(seal).toMatchObject({
       session_id: SESSIONS.allow,
@@ -214,7 +224,7 @@ describe('assembler → signed bundles', () => {
         merkle_root: merkleRoot(observations.map((o) => o.id).sort()),
       },
     });
-    expect(statementOf(sealFile.payload).subject).toEqual([
+    expect(statementOf(sealFile!.payload).subject).toEqual([
       { name: `session:${SESSIONS.allow}`, digest: { sha256: merkleRoot(digests) } },
     ]);
   });
@@ -235,13 +245,10 @@ describe('assembler → signed bundles', () => {
     await b.assembler.handle([...input].reverse());
     await b.assembler.flush();
     for (const session of [SESSIONS.allow, SESSIONS.deny, SESSIONS.untrusted]) {
-      const names = await sessionFiles(a, session);
-      expect(await sessionFiles(b, session)).toEqual(names);
-      for (const name of names) {
-        const left = await readFile(join(a.store.sessionDir(session), name));
-        const right = await readFile(join(b.store.sessionDir(session), name));
-        expect(right.equals(left)).toBe(true);
-      }
+      const left = await sessionRecords(a.dataDir, session);
+      const right = await sessionRecords(b.dataDir, session);
+      expect(right.map((f) => f.name)).toEqual(left.map((f) => f.name));
+      expect(right.map((f) => f.text)).toEqual(left.map((f) => f.text));
     }
   });
 });
@@ -268,8 +275,8 @@ describe('finalization', () => {
     r.clock.advance(IDLE_MS);
     const idle = await r.assembler.tick();
     expect(idle.bundled).toHaveLength(0);
-    expect(idle.sealed.map((s) => s.seal.reason)).toEqual(['idle_timeout']);
-    expect(idle.sealed[0]!.seal).toMatchObject({ count: 1, observations: { count: all.length } });
+    expect(idle.sealed.map((s) => s.seal!.reason)).toEqual(['idle_timeout']);
+    expect(idle.sealed[0]!.seal!).toMatchObject({ count: 1, observations: { count: all.length } });
   });
 
   it('waits for session_end before trusting a non-execution proof', async () => {
@@ -284,7 +291,7 @@ describe('finalization', () => {
     r.clock.advance(SETTLE_MS);
     const done = await r.assembler.tick();
     expect(done.bundled).toHaveLength(1);
-    expect(done.sealed.map((s) => s.seal.reason)).toEqual(['session_end']);
+    expect(done.sealed.map((s) => s.seal!.reason)).toEqual(['session_end']);
   });
 
   it('idle timeout closes open actions with outcome unknown and names their missing receipts', async () => {
@@ -294,8 +301,8 @@ describe('finalization', () => {
     expect((await r.assembler.tick()).bundled).toHaveLength(0);
     r.clock.advance(1);
     const report = await r.assembler.tick();
-    expect(report.sealed.map((s) => s.seal.reason)).toEqual(['idle_timeout']);
-    const { statement } = await proofAt(report.bundled[0]!.path);
+    expect(report.sealed.map((s) => s.seal!.reason)).toEqual(['idle_timeout']);
+    const { statement } = await proofAt(r, report.bundled[0]!.location);
     const proof = statement.predicate;
     expect(proof.summary.outcome).toBe('unknown');
     expect(proof.summary.completeness.missing).toEqual(['approval', 'closure']);
@@ -358,12 +365,15 @@ describe('durability and the commit rule', () => {
     expect(first.assembler.committableOffsets().get(0)).toBe('0');
 
     // A new process over the same directory gets everything from the committed offset again, plus the end.
+    await first.store.close();
     const second = await open({ dataDir: first.dataDir, keyDir: first.keyDir });
     const end = allowScenario().filter((o) => o.kind === 'session_end');
     await second.assembler.handle([...input, ...deliveries(end, input.length)]);
     const after = await second.assembler.flush();
     expect(after.bundled).toHaveLength(0);
-    const seal = after.sealed[0]!.seal;
+    const seal = statementOf<SessionSeal>(
+      (await readEnvelope(second.dataDir, after.sealed[0]!.location)).payload,
+    ).predicate;
     expect(seal.count).toBe(2);
     expect(seal.observations.count).toBe(calls.length + end.length);
     expect(await sessionFiles(second, SESSIONS.allow)).toEqual([
@@ -380,11 +390,12 @@ describe('durability and the commit rule', () => {
     first.clock.advance(SETTLE_MS);
     const [bundled] = (await first.assembler.tick()).bundled;
 
+    await first.store.close();
     const second = await open({ dataDir: first.dataDir, keyDir: first.keyDir });
     await second.assembler.handle(deliveries([...base, ...secondCall()]));
     const report = await second.assembler.flush();
     expect(report.bundled.map((b) => [b.sequence, b.actionId])).toEqual([[1, 'call_fixture_0002']]);
-    const { statement } = await proofAt(report.bundled[0]!.path);
+    const { statement } = await proofAt(second, report.bundled[0]!.location);
     expect(statement.predicate.manifest.previous_bundle).toBe(bundled!.digest);
     // The index of the new process learned about the earlier bundle from the files.
     const rows = await second.db.runAndReadAll('SELECT sequence FROM bundle_index ORDER BY sequence');
@@ -404,52 +415,81 @@ describe('durability and the commit rule', () => {
 describe('a session that cannot be processed', () => {
   it('is quarantined — its records dead-lettered with the reason, later ones too — and the others go on', async () => {
     const r = await open();
-    // Session A is sealed first; then its seal is planted under session B's name (a store conflict).
-    const first = await r.assembler.handle(deliveries(allowScenario()));
-    expect(first.deadLetters).toEqual([]);
-    await r.assembler.flush();
-    const planted = r.store.sessionDir(SESSIONS.deny);
-    await mkdir(planted, { recursive: true });
-    await copyFile(join(r.store.sessionDir(SESSIONS.allow), SEAL_FILE_NAME), join(planted, SEAL_FILE_NAME));
+    // A fake: the real store, except that reading one session's chain fails the way a store conflict does.
+    const conflicted: BundleStore = new Proxy(r.store, {
+      get(target, property, receiver) {
+        if (property !== 'chain') return Reflect.get(target, property, receiver) as unknown;
+        return async (sessionId: string) => {
+          if (sessionId === SESSIONS.deny)
+            throw new ProoflineError('STORE_CONFLICT', 'the store holds another session here');
+          return target.chain(sessionId);
+        };
+      },
+    });
+    const assembler = createAssembler({
+      store: conflicted,
+      signer: await loadSigner(r.keyDir),
+      settleMs: SETTLE_MS,
+      idleTimeoutMs: IDLE_MS,
+      clock: r.clock,
+      assemblerVersion: 'test-0.0.0',
+    });
 
     const deny = denyScenario();
     const untrusted = untrustedScenario();
-    const report = await r.assembler.handle([...deliveries(deny, 100), ...deliveries(untrusted, 200)]);
+    const report = await assembler.handle([...deliveries(deny, 100), ...deliveries(untrusted, 200)]);
     expect(new Set(report.deadLetters.map((d) => d.delivery.observation.session_id))).toEqual(
       new Set([SESSIONS.deny]),
     );
     expect(report.deadLetters).toHaveLength(deny.length);
-    expect(report.deadLetters[0]!.reason).toMatch(
-      new RegExp(`^session ${SESSIONS.deny} quarantined: .*seal of session ${SESSIONS.allow}`),
+    expect(report.deadLetters[0]!.reason).toBe(
+      `session ${SESSIONS.deny} quarantined: the store holds another session here`,
     );
-    expect(r.assembler.stats()).toMatchObject({ quarantined: 1 });
+    expect(assembler.stats()).toMatchObject({ quarantined: 1 });
+    // Sealed as quarantined, with the reason: the signed evidence says the session is incomplete.
+    expect(
+      report.sealed.map((sealed) => [sealed.sessionId, sealed.seal?.reason, sealed.seal?.quarantine]),
+    ).toEqual([[SESSIONS.deny, 'quarantined', { reason: report.deadLetters[0]!.reason }]]);
 
-    const flushed = await r.assembler.flush();
-    expect(flushed.sealed.map((s) => s.seal.session_id)).toEqual([SESSIONS.untrusted]);
-    // Nothing of B is held back from the commit: its records are set aside, not pending.
-    expect(r.assembler.committableOffsets().get(0)).toBe(String(200 + untrusted.length));
+    const flushed = await assembler.flush();
+    expect(flushed.sealed.map((sealed) => sealed.sessionId)).toEqual([SESSIONS.untrusted]);
+    // Nothing of the quarantined session is held back from the commit: its records are set aside, not pending.
+    expect(assembler.committableOffsets().get(0)).toBe(String(200 + untrusted.length));
 
-    const late = await r.assembler.handle(deliveries(deny.slice(0, 1), 300));
+    const late = await assembler.handle(deliveries(deny.slice(0, 1), 300));
     expect(late.deadLetters.map((d) => d.reason)).toEqual([report.deadLetters[0]!.reason]);
+
+    // The verifier reports it: intact and signed, and failed.
+    const out = captureOutput();
+    expect(await runVerify({ paths: [r.dataDir], format: 'json', minCompleteness: 0 }, out.out)).toBe(1);
+    const failed = (JSON.parse(out.stdout()) as VerifyReport).checks.filter((c) => c.status === 'fail');
+    expect(failed.map((c) => [c.check_name, c.session_id])).toEqual([['session_seal', SESSIONS.deny]]);
+    expect(failed[0]!.detail).toContain('quarantined by the assembler');
   });
 });
 
-describe('sharing a bundle directory', () => {
-  it('two assemblers finalizing the same sessions at once write each bundle exactly once', async () => {
+describe('one writer per data directory', () => {
+  it('a second writer is refused while the first holds the directory, and takes over once it is gone', async () => {
     const a = await open();
-    const b = await open({ dataDir: a.dataDir, keyDir: a.keyDir });
-    const input = deliveries([...allowScenario(), ...secondCall(), ...denyScenario()]);
-    await Promise.all([a.assembler.handle(input), b.assembler.handle(input)]);
-    const [fromA, fromB] = await Promise.all([a.assembler.flush(), b.assembler.flush()]);
-    expect(fromA.bundled.length + fromB.bundled.length).toBe(3);
-    expect(await sessionFiles(a, SESSIONS.allow)).toEqual([
-      actionBundleFileName(0, CALL_ID),
-      actionBundleFileName(1, 'call_fixture_0002'),
-      SEAL_FILE_NAME,
-    ]);
-    const chain = await a.store.chain(SESSIONS.allow);
-    const second = await proofAt(chain[1]!.path);
-    expect(second.statement.predicate.manifest.previous_bundle).toBe(chain[0]!.digest);
+    await a.assembler.handle(deliveries(allowScenario()));
+    await a.assembler.flush();
+    const instance = await DuckDBInstance.create(':memory:');
+    const db = await instance.connect();
+    const signer = await loadSigner(a.keyDir);
+    try {
+      await expect(BundleStore.open(a.dataDir, db, { signer, lockTimeoutMs: 50 })).rejects.toBeInstanceOf(
+        DataDirLockedError,
+      );
+      await a.store.close();
+      const b = await BundleStore.open(a.dataDir, db, { signer, lockTimeoutMs: 50 });
+      // It learned the first writer's bundles and seal from the segments.
+      expect((await b.chain(SESSIONS.allow)).map((x) => x.actionId)).toEqual([CALL_ID]);
+      expect(await b.seal(SESSIONS.allow)).not.toBeNull();
+      await b.close();
+    } finally {
+      db.closeSync();
+      instance.closeSync();
+    }
   });
 });
 

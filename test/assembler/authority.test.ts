@@ -1,12 +1,9 @@
 // The approval and sandbox policy Codex ran under reach each action's assumption receipt: the session's latest
 // config record before the action, so a conversation resumed under other flags shows the change.
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-
 import { afterEach, expect, it } from 'vitest';
 
-import type { ActionProof } from '../../schemas/bundle.js';
-import { readEnvelope, rig, statementOf, type Rig } from './harness.js';
+import { SEAL_FILE_NAME, type ActionProof } from '../../schemas/bundle.js';
+import { rig, sessionRecords, statementOf, type Rig } from './harness.js';
 import { GuardedSession } from './guarded-session.js';
 import { deliveries } from './scenarios.js';
 
@@ -24,10 +21,10 @@ it('the assumption receipt names the approval and sandbox policy in force at the
     .end(5);
   await r.assembler.handle(deliveries(session.records));
   await r.assembler.flush();
-  const dir = r.store.sessionDir(session.sessionId);
   const facts = new Map<string, Record<string, unknown>>();
-  for (const name of (await readdir(dir)).filter((n) => /^\d+-.*\.dsse\.json$/.test(n))) {
-    const proof = statementOf<ActionProof>((await readEnvelope(join(dir, name))).payload).predicate;
+  for (const { name, payload } of await sessionRecords(r.dataDir, session.sessionId)) {
+    if (name === SEAL_FILE_NAME) continue;
+    const proof = statementOf<ActionProof>(payload).predicate;
     facts.set(
       proof.summary.action_id,
       proof.evidence.receipts.find((x) => x.checkpoint === 'assumption')!.facts,

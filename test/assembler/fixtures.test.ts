@@ -76,7 +76,7 @@ async function bundleScenario(name: string, route?: 'allow' | 'block'): Promise<
   const report = await current.assembler.flush();
   const mine = report.bundled.filter((b) => b.actionId === CALL_ID);
   expect(mine).toHaveLength(1);
-  const { envelope, payload } = await readEnvelope(mine[0]!.path);
+  const { envelope, payload } = await readEnvelope(current.dataDir, mine[0]!.location);
   expect(await signatureVerifies(current.keyDir, envelope)).toBe(true);
   return statementOf<ActionProof>(payload).predicate;
 }

@@ -10,7 +10,15 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { createAssembler, type Assembler } from '../../assembler/assembler.js';
 import { BundleStore } from '../../assembler/bundle-store.js';
 import { loadSigner } from '../../assembler/keygen.js';
-import type { DsseEnvelope, Statement } from '../../schemas/bundle.js';
+import {
+  actionBundleFileName,
+  SEAL_FILE_NAME,
+  type ActionProof,
+  type DsseEnvelope,
+  type SessionSeal,
+  type Statement,
+} from '../../schemas/bundle.js';
+import { decodeRecord, readRecords, readSegment, type DecodedRecord } from '../../schemas/segment.js';
 import { preAuthEncoding } from '../../schemas/dsse.js';
 import { PUBLIC_KEY_SET_FILE, type PublicKeySet } from '../../schemas/keys.js';
 
@@ -46,8 +54,8 @@ export async function rig(shared: { dataDir?: string; keyDir?: string } = {}): P
   const keyDir = shared.keyDir ?? join(dataDir, 'keys');
   const instance = await DuckDBInstance.create(':memory:');
   const db = await instance.connect();
-  const store = await BundleStore.open(dataDir, db);
   const signer = await loadSigner(keyDir);
+  const store = await BundleStore.open(dataDir, db, { signer });
   const clock = new ManualClock();
   const assembler = createAssembler({
     store,
@@ -65,6 +73,7 @@ export async function rig(shared: { dataDir?: string; keyDir?: string } = {}): P
     clock,
     assembler,
     close: async () => {
+      await store.close();
       db.closeSync();
       instance.closeSync();
       if (shared.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
@@ -72,12 +81,49 @@ export async function rig(shared: { dataDir?: string; keyDir?: string } = {}): P
   };
 }
 
-export async function readEnvelope(
-  path: string,
-): Promise<{ text: string; envelope: DsseEnvelope; payload: Buffer }> {
-  const text = await readFile(path, 'utf8');
-  const envelope = JSON.parse(text) as DsseEnvelope;
-  return { text, envelope, payload: Buffer.from(envelope.payload, 'base64') };
+export interface StoredRecord {
+  /** The name `proofline export` gives it. */
+  name: string;
+  text: string;
+  envelope: DsseEnvelope;
+  payload: Buffer;
+}
+
+function stored(record: DecodedRecord): StoredRecord {
+  const predicate = record.statement.predicate as ActionProof;
+  const name =
+    record.kind === 'seal'
+      ? SEAL_FILE_NAME
+      : actionBundleFileName(predicate.manifest.sequence, predicate.summary.action_id);
+  return {
+    name,
+    text: record.text,
+    envelope: record.envelope,
+    payload: Buffer.from(record.envelope.payload, 'base64'),
+  };
+}
+
+/** The record at a location the store returned (`segments/000001.jsonl:3`). */
+export async function readEnvelope(dataDir: string, location: string): Promise<StoredRecord> {
+  const [, file, line] = /^(.*):(\d+)$/.exec(location)!;
+  for await (const entry of readSegment(join(dataDir, file!), 0))
+    if (entry.line === Number(line) && entry.kind === 'record') return stored(decodeRecord(entry.text));
+  throw new Error(`no record at ${location}`);
+}
+
+/** A session's records, by the names an export gives them, sorted by name (the chain, then the seal). */
+export async function sessionRecords(dataDir: string, sessionId: string): Promise<StoredRecord[]> {
+  const records: StoredRecord[] = [];
+  for await (const record of readRecords(dataDir)) {
+    const predicate = record.statement.predicate as Partial<ActionProof & SessionSeal>;
+    if ((predicate.summary?.session_id ?? predicate.session_id) === sessionId) records.push(stored(record));
+  }
+  return records.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** Just their names. */
+export async function sessionFiles(dataDir: string, sessionId: string): Promise<string[]> {
+  return (await sessionRecords(dataDir, sessionId)).map((r) => r.name);
 }
 
 export function statementOf<P>(payload: Buffer): Statement<P> {

@@ -1,14 +1,11 @@
 // Obligation tracking through the real assembler: statuses judged on runtime times, carried by the bundles of
 // the actions that created and settled them (as known then) and by the session seal (final).
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { SEAL_FILE_NAME, type ActionProof, type SessionSeal } from '../../schemas/bundle.js';
 import { assertObservation, InvalidObservationError } from '../../schemas/assert-observation.js';
 import { observationId } from '../../schemas/observation.js';
-import { readEnvelope, rig, SETTLE_MS, statementOf, type Rig } from './harness.js';
+import { rig, sessionRecords, SETTLE_MS, statementOf, type Rig } from './harness.js';
 import { GuardedSession, MINUTE_MS, REVIEW_RULE } from './guarded-session.js';
 import { deliveries } from './scenarios.js';
 
@@ -41,12 +38,10 @@ async function assemble(r: Rig, session: GuardedSession, batches = 1): Promise<A
   r.clock.advance(SETTLE_MS);
   const report = await r.assembler.tick();
   expect(report.deadLetters).toEqual([]);
-  const dir = r.store.sessionDir(session.sessionId);
   const proofs = new Map<string, ActionProof>();
   const payloads = new Map<string, string>();
   let seal: SessionSeal | undefined;
-  for (const name of (await readdir(dir)).filter((n) => n.endsWith('.dsse.json')).sort()) {
-    const { payload } = await readEnvelope(join(dir, name));
+  for (const { name, payload } of await sessionRecords(r.dataDir, session.sessionId)) {
     payloads.set(name, payload.toString('utf8'));
     if (name === SEAL_FILE_NAME) seal = statementOf<SessionSeal>(payload).predicate;
     else {

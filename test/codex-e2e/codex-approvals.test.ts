@@ -41,7 +41,7 @@ describe.skipIf(process.env.CODEX_E2E === '0')('real Codex CLI: approvals and se
     serve = await startServe({
       dataDir: join(root, 'data'),
       policy: EXAMPLE_POLICY,
-      settleMs: 500,
+      settleMs: 5000,
       idleTimeoutMs: 60_000,
     });
     model = await startResponsesServer(Object.values(script));

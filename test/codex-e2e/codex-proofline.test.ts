@@ -62,7 +62,9 @@ describe.skipIf(process.env.CODEX_E2E === '0')('real Codex CLI through proofline
     dataDir = join(root, 'data');
     workspace = await createWorkspace(root);
     trap = await startEgressTrap();
-    serve = await startServe({ dataDir, policy: EXAMPLE_POLICY, settleMs: 500, idleTimeoutMs: 60_000 });
+    // Codex exports its OTLP only when it exits, after the SessionEnd hook: the settle time must cover that
+    // export on a busy machine, or the session seals before its tool results arrive.
+    serve = await startServe({ dataDir, policy: EXAMPLE_POLICY, settleMs: 5000, idleTimeoutMs: 60_000 });
     model = await startResponsesServer(Object.values(SCRIPT));
     const codexHome = join(root, 'codex-home');
     const env = codexEnv(codexHome, { ...trap.env, ...workspace.gitEnv });

@@ -1,6 +1,6 @@
 // Where a value (a secret) occurs in a proofline data directory, looked for in every form it could be stored in:
-// the raw bytes of every file, the base64 DSSE payloads of the bundles (decoded), and a text export of every
-// DuckDB database (whose file pages may be compressed, so the raw bytes alone prove nothing).
+// the raw bytes of every file, the base64 DSSE payloads of the bundles and segments (decoded), and a text
+// export of every DuckDB database (whose file pages may be compressed, so the raw bytes alone prove nothing).
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +16,14 @@ export async function occurrences(dataDir: string, value: string): Promise<strin
   for (const file of files) {
     const bytes = await readFile(file);
     if (bytes.includes(needle)) found.push(file);
-    if (file.endsWith('.dsse.json')) {
-      const payload = (JSON.parse(bytes.toString('utf8')) as { payload?: string }).payload ?? '';
-      if (Buffer.from(payload, 'base64').includes(needle)) found.push(`${file} (decoded payload)`);
+    // An exported bundle file, or a segment (one envelope per line).
+    if (file.endsWith('.dsse.json') || file.endsWith('.jsonl')) {
+      const decoded = bytes
+        .toString('utf8')
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => Buffer.from((JSON.parse(line) as { payload?: string }).payload ?? '', 'base64'));
+      if (decoded.some((payload) => payload.includes(needle))) found.push(`${file} (decoded payload)`);
     }
   }
   for (const database of files.filter((f) => f.endsWith('.duckdb'))) {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { BundleOutbox, type SinkBundle } from '../../service/bundle-outbox.js';
 import type { Pipeline } from '../../service/embedded.js';
-import { DENY_POLICY, readBundles, replay, startTestPipeline } from './support.js';
+import { DENY_POLICY, placeOf, readBundles, replay, sessionOf, startTestPipeline } from './support.js';
 
 describe('bundle outbox', () => {
   let pipeline: Pipeline;
@@ -35,10 +35,7 @@ describe('bundle outbox', () => {
     available = true;
     expect(await outbox.sendPending()).toBe(files.length);
     expect(received.map((b) => `${b.sessionId}/${b.fileName}`)).toEqual(
-      files.map((f) => {
-        const [session, name] = f.path.split('/').slice(-2);
-        return `${session}/${name}`;
-      }),
+      files.map((f) => `${sessionOf(f)}/${placeOf(f).split('/')[1]}`),
     );
     expect(received.every((b, i) => b.envelope.payload === files[i]!.envelope.payload)).toBe(true);
 

@@ -2,6 +2,7 @@
 // counted independently here (from the captures, the replay's answers, and the bundle files).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { SEAL_PREDICATE_TYPE } from '../../schemas/bundle.js';
 import { decodeOtlp } from '../../ingest/otlp/decode.js';
 import type { OtlpRequest } from '../../ingest/otlp/model.js';
 import { otlpEncodingOf } from '../../ingest/http/body.js';
@@ -95,7 +96,7 @@ describe('GET /metrics', () => {
 
   it('counts every bundle and seal the data directory holds', async () => {
     const files = await readBundles(pipeline.dataDir);
-    const sealsWritten = files.filter((f) => f.statement.predicateType.endsWith('SessionSeal/v1')).length;
+    const sealsWritten = files.filter((f) => f.statement.predicateType === SEAL_PREDICATE_TYPE).length;
     expect(sum(samples, 'proofline_seals_written_total')).toBe(sealsWritten);
     expect(sum(samples, 'proofline_bundles_written_total')).toBe(files.length - sealsWritten);
     expect(sealsWritten).toBe(SCENARIOS.length);

@@ -1,13 +1,22 @@
 // Shared by the end-to-end tests: a real embedded pipeline in a fresh data directory, the real Codex captures
-// replayed into it, and the bundles it wrote read back as statements.
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+// replayed into it, and the bundles it wrote (segments, schemas/segment.ts) read back as statements.
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { startPipeline, type Pipeline } from '../../service/embedded.js';
 import { loadScenario, replayScenario } from '../../service/replay.js';
 import { loadGuard } from '../../policy/load.js';
-import type { ActionProof, DsseEnvelope, SessionSeal, Statement } from '../../schemas/bundle.js';
+import {
+  actionBundleFileName,
+  SEAL_FILE_NAME,
+  storageName,
+  type ActionProof,
+  type DsseEnvelope,
+  type SessionSeal,
+  type Statement,
+} from '../../schemas/bundle.js';
+import { readRecords } from '../../schemas/segment.js';
 import type { Output } from '../../verifier/output.js';
 
 export const DENY_POLICY = new URL('../../deploy/demo/deny-shell-redirects.yaml', import.meta.url).pathname;
@@ -32,39 +41,52 @@ export async function replay(pipeline: Pipeline, name: string, policyFile?: stri
 }
 
 export interface BundleFile {
+  /** Where the record is: `<segment file>:<line>`. */
   path: string;
+  kind: 'action' | 'seal';
+  /** The record: an envelope's canonical JSON. */
   text: string;
   envelope: DsseEnvelope;
   statement: Statement<ActionProof | SessionSeal>;
 }
 
+/** Every bundle and seal in a data directory's segments, in the order written. */
 export async function readBundles(dataDir: string): Promise<BundleFile[]> {
-  const root = join(dataDir, 'bundles');
   const files: BundleFile[] = [];
-  for (const session of (await readdir(root)).sort()) {
-    for (const name of (await readdir(join(root, session))).filter((f) => f.endsWith('.dsse.json')).sort()) {
-      const path = join(root, session, name);
-      const text = await readFile(path, 'utf8');
-      const envelope = JSON.parse(text) as DsseEnvelope;
-      const statement = JSON.parse(
-        Buffer.from(envelope.payload, 'base64').toString('utf8'),
-      ) as BundleFile['statement'];
-      files.push({ path, text, envelope, statement });
-    }
-  }
+  for await (const record of readRecords(dataDir))
+    files.push({
+      path: `${record.path}:${record.position.line}`,
+      kind: record.kind,
+      text: record.text,
+      envelope: record.envelope,
+      statement: record.statement,
+    });
   return files;
 }
 
 export function actionProofs(files: readonly BundleFile[]): ActionProof[] {
-  return files
-    .filter((f) => !f.path.endsWith('seal.dsse.json'))
-    .map((f) => f.statement.predicate as ActionProof);
+  return files.filter((f) => f.kind === 'action').map((f) => f.statement.predicate as ActionProof);
 }
 
 export function seals(files: readonly BundleFile[]): SessionSeal[] {
-  return files
-    .filter((f) => f.path.endsWith('seal.dsse.json'))
-    .map((f) => f.statement.predicate as SessionSeal);
+  return files.filter((f) => f.kind === 'seal').map((f) => f.statement.predicate as SessionSeal);
+}
+
+/** Where `proofline export` puts it: `<session folder>/<file name>` (schemas/bundle.ts). */
+export function placeOf(file: BundleFile): string {
+  const proof = file.statement.predicate as ActionProof;
+  const name =
+    file.kind === 'seal'
+      ? SEAL_FILE_NAME
+      : actionBundleFileName(proof.manifest.sequence, proof.summary.action_id);
+  return `${storageName(sessionOf(file))}/${name}`;
+}
+
+/** The session a bundle or seal belongs to, as it states. */
+export function sessionOf(file: BundleFile): string {
+  return file.kind === 'seal'
+    ? (file.statement.predicate as SessionSeal).session_id
+    : (file.statement.predicate as ActionProof).summary.session_id;
 }
 
 /** Captures what a verifier/report command prints (their `Output` parameter). */

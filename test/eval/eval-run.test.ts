@@ -24,7 +24,7 @@ beforeAll(async () => {
   corpus = await loadCorpus(CORPUS_DIR);
   run = await runCorpus(corpus);
   report = scoreRun(run);
-}, 180_000);
+}, 360_000);
 
 /** The run with one action's gold label replaced. */
 function relabel(index: number, gold: Partial<ActionResult['gold']>): EvalRun {
@@ -121,5 +121,5 @@ describe('proofline eval on the corpus', () => {
     );
     const printed = JSON.parse(stdout) as EvalReport;
     expect({ ...printed, seconds: 0 }).toEqual({ ...report, seconds: 0 });
-  }, 180_000);
+  }, 360_000);
 });

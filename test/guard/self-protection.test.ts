@@ -282,12 +282,15 @@ describe("a registered approver's signed grant", () => {
       detail: `signed grants verified: approved ${id} by alice`,
     });
     expect(ok.checks.filter((c) => c.check_name === 'approval_signature' && c.status === 'fail')).toEqual([]);
-    expect(pythonCheck(alice.approversFile, approved!.path)).toMatchObject({ code: 0 });
+    // The Python check reads bundle files: the approved bundle as `proofline export` would write it.
+    const exported = join(mkdtempSync(join(tmpdir(), 'proofline-approved-')), 'approved.dsse.json');
+    writeFileSync(exported, approved!.text);
+    expect(pythonCheck(alice.approversFile, exported)).toMatchObject({ code: 0 });
 
     // Trusting only mallory: alice's grant does not verify.
     const untrusted = await verify(pipeline.dataDir, approversFile([mallory]));
     expect(signatureCheck(untrusted.checks, approved!.path)).toMatchObject({ status: 'fail' });
-    expect(pythonCheck(approversFile([mallory]), approved!.path).code).toBe(1);
+    expect(pythonCheck(approversFile([mallory]), exported).code).toBe(1);
 
     // Whoever holds the server's signing key stretches the grant and re-signs the bundle: every bundle check
     // passes, the approver's signature does not.

@@ -1,7 +1,8 @@
 // test/interop/verify_bundles.py — an independent Python verifier — run over data directories the real
 // pipeline wrote (`proofline demo`, `proofline eval`): it must pass what is honest, name the check that
-// catches each tampering, and agree with `proofline verify` failure for failure. A transparency log over the
-// seals, made with schemas/merkle.ts and schemas/checkpoint.ts, is checked by it and by Go's tlog.
+// catches each tampering, and agree with `proofline verify` failure for failure. It reads the segments and
+// the transparency log the pipeline wrote (and exports of them, `proofline export`), and Go's tlog checks the
+// same log and checkpoint.
 import { execFile } from 'node:child_process';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import {
@@ -34,11 +35,13 @@ import { canonicalDigest, canonicalize, sha256Hex } from '../../schemas/digest.j
 import { preAuthEncoding } from '../../schemas/dsse.js';
 import { PRIVATE_KEY_FILE, keyIdOf } from '../../schemas/keys.js';
 import { MerkleLog, digestLeafHash, merkleRoot } from '../../schemas/merkle.js';
+import { readRecords } from '../../schemas/segment.js';
+import { CHECKPOINT_FILE, LEAVES_FILE, ORIGIN_FILE, TLOG_DIR } from '../../schemas/tlog.js';
+import { rewriteRecord } from '../../eval/tamper.js';
 import { runTlogcheck } from './tlogcheck.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const SCRIPT = fileURLToPath(new URL('./verify_bundles.py', import.meta.url));
-const ORIGIN = 'proofline.dev/tlog/9a1e5c7b3d2f40618e0b4c6a2d8f1e37';
 
 interface PyResult {
   check: string;
@@ -89,23 +92,16 @@ function sessionDirs(dataDir: string): string[] {
     .map((s) => join(dataDir, 'bundles', s));
 }
 
-function readEnvelope(file: string): {
-  envelope: DsseEnvelope;
-  statement: Statement<unknown>;
-  digest: string;
-} {
-  const envelope = JSON.parse(readFileSync(file, 'utf8')) as DsseEnvelope;
-  const payload = Buffer.from(envelope.payload, 'base64');
-  return {
-    envelope,
-    statement: JSON.parse(payload.toString('utf8')) as Statement<unknown>,
-    digest: sha256Hex(payload),
-  };
-}
-
 /** What an attacker holding the signing key does: rewrite a statement and sign it as proofline would. */
 function resign(file: string, key: KeyObject, edit: (statement: Statement<unknown>) => void): void {
-  const { statement } = readEnvelope(file);
+  writeFileSync(file, `${resignedText(readFileSync(file, 'utf8'), key, edit)}\n`);
+}
+
+function resignedText(text: string, key: KeyObject, edit: (statement: Statement<unknown>) => void): string {
+  const original = JSON.parse(text) as DsseEnvelope;
+  const statement = JSON.parse(
+    Buffer.from(original.payload, 'base64').toString('utf8'),
+  ) as Statement<unknown>;
   edit(statement);
   const payload = Buffer.from(canonicalize(statement), 'utf8');
   const envelope: DsseEnvelope = {
@@ -118,7 +114,7 @@ function resign(file: string, key: KeyObject, edit: (statement: Statement<unknow
       },
     ],
   };
-  writeFileSync(file, `${canonicalize(envelope)}\n`);
+  return canonicalize(envelope);
 }
 
 /** The sessions that have an action bundle besides their seal (the demo has one that has none). */
@@ -138,7 +134,11 @@ describe('verify_bundles.py on a data directory the real pipeline wrote', () => 
   let demo: string;
   let signingKey: KeyObject;
   let vkey: string;
-  /** The seal digests in log order (sorted by session here), the file the log keeps them in, a checkpoint. */
+  /** The log's origin, as the pipeline drew it. */
+  let ORIGIN: string;
+  /** The demo as one file per bundle, with its log (what most tamperings edit). */
+  let exported: string;
+  /** The seal digests in log order, the file the log keeps them in, the checkpoint a witness holds. */
   let leaves: string[];
   let leavesFile: string;
   let checkpointFile: string;
@@ -151,17 +151,19 @@ describe('verify_bundles.py on a data directory the real pipeline wrote', () => 
     demo = join(root, 'demo');
     const demoRun = await proofline('demo', '--data', demo);
     if (demoRun.status !== 0) throw new Error(`proofline demo exited ${demoRun.status}:\n${demoRun.stdout}`);
+    exported = join(root, 'export');
+    const exportRun = await proofline('export', '--data', demo, '--out', exported);
+    if (exportRun.status !== 0) throw new Error(`proofline export exited ${exportRun.status}`);
     signingKey = createPrivateKey(readFileSync(join(demo, 'keys', PRIVATE_KEY_FILE)));
+    ORIGIN = readFileSync(join(demo, TLOG_DIR, ORIGIN_FILE), 'utf8').trim();
     vkey = verifierKey(ORIGIN, createPublicKey(signingKey));
-    leaves = sessionDirs(demo).map((dir) => readEnvelope(join(dir, SEAL_FILE_NAME)).digest);
+    leavesFile = join(demo, TLOG_DIR, LEAVES_FILE);
+    leaves = readFileSync(leavesFile, 'utf8').split('\n').filter(Boolean);
     log = MerkleLog.fromLeafHashes(leaves.map(digestLeafHash));
-    mkdirSync(join(root, 'log'));
-    leavesFile = join(root, 'log', 'leaves');
-    writeFileSync(leavesFile, leaves.map((l) => `${l}\n`).join(''));
-    // Held by a witness, outside the data directory.
+    // The pipeline's own checkpoint, as a witness holds it, outside the data directory.
     mkdirSync(join(root, 'witness'));
     checkpointFile = join(root, 'witness', 'checkpoint');
-    writeFileSync(checkpointFile, checkpointNote(log.size));
+    cpSync(join(demo, TLOG_DIR, CHECKPOINT_FILE), checkpointFile);
     earlierFile = join(root, 'witness', 'earlier');
     writeFileSync(earlierFile, checkpointNote(5));
   }, 180_000);
@@ -176,21 +178,24 @@ describe('verify_bundles.py on a data directory the real pipeline wrote', () => 
     '--verifier-key',
     vkey,
   ];
-  /** A copy of the demo directory to tamper with. */
+  /** A copy of the exported demo to tamper with. */
   const copy = (name: string): string => {
     const dir = join(root, name);
-    cpSync(demo, dir, { recursive: true });
+    cpSync(exported, dir, { recursive: true });
     return dir;
   };
 
-  it('passes every check on the honest directory and its log', async () => {
-    const run = await python(demo, withLog(checkpointFile, earlierFile));
+  it.each([
+    ['the segments', () => demo],
+    ['the export', () => exported],
+  ])('passes every check on %s and the log', async (_, dir) => {
+    const run = await python(dir(), withLog(checkpointFile, earlierFile));
     expect(run.stderr).toMatch(/0 failed/);
     expect(run.status).toBe(0);
     const count = (check: string) =>
       run.results.filter((r) => r.check === check && r.status === 'pass').length;
-    const sessions = sessionDirs(demo).length;
-    const actions = sessionDirs(demo).flatMap((d) =>
+    const sessions = sessionDirs(exported).length;
+    const actions = sessionDirs(exported).flatMap((d) =>
       readdirSync(d).filter((f) => f !== SEAL_FILE_NAME),
     ).length;
     expect(sessions).toBeGreaterThan(10);
@@ -349,27 +354,37 @@ describe('verify_bundles.py on a data directory the real pipeline wrote', () => 
     for (const check of checks) expect(run.stderr).toContain(`FAIL ${check} `);
   });
 
-  it('only the log catches a deleted or re-sealed session: proofline verify alone passes them', async () => {
+  it('only the log catches a deleted session: both verifiers read it from the data directory', async () => {
     const deleted = copy('deleted-for-proofline-verify');
     rmSync(sessionDirs(deleted)[0]!, { recursive: true });
-    expect((await proofline('verify', deleted)).status).toBe(0);
+    expect((await proofline('verify', deleted)).status).toBe(1);
+    expect(failedChecks(await python(deleted))).toEqual(['checkpoint_seals']);
+    // Without its log, nothing in the files shows that a session is missing.
+    rmSync(join(deleted, TLOG_DIR), { recursive: true });
     expect((await python(deleted)).status).toBe(0);
-    expect((await python(deleted, withLog(checkpointFile))).status).toBe(1);
   });
 
   it('a rewritten log is caught by the checkpoint a witness kept', async () => {
     // The attacker drops a session and its leaf, and signs a fresh checkpoint over what is left.
     const dir = copy('rewritten-log');
-    rmSync(sessionDirs(dir)[3]!, { recursive: true });
+    // The session whose seal is leaf 3 of the log.
+    const victim = sessionDirs(dir).find(
+      (d) =>
+        sha256Hex(
+          Buffer.from(JSON.parse(readFileSync(join(d, SEAL_FILE_NAME), 'utf8')).payload, 'base64'),
+        ) === leaves[3],
+    )!;
+    rmSync(victim, { recursive: true });
     const rewritten = leaves.filter((_, i) => i !== 3);
-    writeFileSync(leavesFile + '.rewritten', rewritten.map((l) => `${l}\n`).join(''));
-    const fresh = join(root, 'log', 'fresh-checkpoint');
+    const rewrittenLeaves = join(root, 'leaves.rewritten');
+    writeFileSync(rewrittenLeaves, rewritten.map((l) => `${l}\n`).join(''));
+    const fresh = join(root, 'fresh-checkpoint');
     const rewrittenLog = MerkleLog.fromLeafHashes(rewritten.map(digestLeafHash));
     writeFileSync(fresh, checkpointNote(rewrittenLog.size, signingKey, rewrittenLog.root()));
     const args = (...checkpoints: string[]) => [
       ...checkpoints.flatMap((c) => ['--checkpoint', c]),
       '--log-leaves',
-      `${leavesFile}.rewritten`,
+      rewrittenLeaves,
       '--verifier-key',
       vkey,
     ];
@@ -440,24 +455,25 @@ describe('verify_bundles.py and proofline verify agree on the evaluation corpus'
   /** Both verifiers' failures of the checks both make, as `check subject`, and how many subjects each judged. */
   async function bothVerdicts(data: string) {
     const ts = JSON.parse((await proofline('verify', data, '--format', 'json')).stdout) as {
-      checks: { check_name: string; subject: string; status: string }[];
+      checks: { check_name: string; subject: string; status: string; session_id: string | null }[];
     };
     const py = await python(data);
     const tally = (names: string[]) =>
       names.reduce<Record<string, number>>((n, c) => ({ ...n, [c]: (n[c] ?? 0) + 1 }), {});
     return {
+      failedSessions: new Set(ts.checks.filter((c) => c.status === 'fail').map((c) => c.session_id)),
       ts: ts.checks
         .filter((c) => c.status === 'fail' && SHARED.has(c.check_name))
         .map((c) => `${c.check_name} ${c.subject}`)
         .sort(),
       py: py.results
-        .filter((r) => r.status === 'fail')
+        .filter((r) => r.status === 'fail' && SHARED.has(r.check))
         .map((r) => `${r.check} ${r.subject}`)
         .sort(),
       tsRan: tally(
         ts.checks.filter((c) => SHARED.has(c.check_name) && c.status !== 'skip').map((c) => c.check_name),
       ),
-      pyRan: tally(py.results.filter((r) => r.status !== 'skip').map((r) => r.check)),
+      pyRan: tally(py.results.filter((r) => SHARED.has(r.check) && r.status !== 'skip').map((r) => r.check)),
     };
   }
 
@@ -467,8 +483,13 @@ describe('verify_bundles.py and proofline verify agree on the evaluation corpus'
     const evalRun = await proofline('eval', '--data', data);
     expect(evalRun.status, evalRun.stdout.slice(-2000)).toBe(0);
     // Sessions of several bundles, so chains and seals over more than one leaf are exercised.
-    const chained = sessionDirs(data).filter((d) => readdirSync(d).length > 2);
-    expect(chained.length).toBeGreaterThan(20);
+    const second = new Map<string, string>();
+    for await (const record of readRecords(data)) {
+      const proof = record.statement.predicate as ActionProof;
+      if (record.kind === 'action' && proof.manifest.sequence === 1)
+        second.set(proof.summary.session_id, `${record.path}:${record.position.line}`);
+    }
+    expect(second.size).toBeGreaterThan(20);
 
     // The eval tampers with some sessions on purpose: both must see exactly those.
     const before = await bothVerdicts(data);
@@ -477,17 +498,15 @@ describe('verify_bundles.py and proofline verify agree on the evaluation corpus'
     expect(before.pyRan).toEqual(before.tsRan);
 
     // A key holder relinks the second bundle of an untouched session to something else.
-    const session = chained.find((d) => !before.ts.some((f) => f.includes(d.split('/').at(-1)!)))!;
-    const second = join(
-      session,
-      readdirSync(session).find((f) => f.startsWith('000001-'))!,
-    );
+    const [session, location] = [...second].find(([id]) => !before.failedSessions.has(id))!;
     const key = createPrivateKey(readFileSync(join(data, 'keys', PRIVATE_KEY_FILE)));
-    resign(second, key, (s) => {
-      (s.predicate as ActionProof).manifest.previous_bundle = 'cd'.repeat(32);
-    });
+    await rewriteRecord(location, (text) =>
+      resignedText(text, key, (s) => {
+        (s.predicate as ActionProof).manifest.previous_bundle = 'cd'.repeat(32);
+      }),
+    );
     const after = await bothVerdicts(data);
     expect(after.py).toEqual(after.ts);
-    expect(after.py).toContain(`session_chain session:${session.split('/').at(-1)}`);
+    expect(after.py).toContain(`session_chain session:${session}`);
   }, 300_000);
 });

@@ -5,9 +5,15 @@ JSON. It shares no code with proofline's TypeScript verifier, so the two agreein
 they are meant to say.
 
     verify_bundles.py DATA_DIR [--keys public-keys.json] [--json]
-        [--checkpoint NOTE_FILE ... --log-leaves LEAVES_FILE --verifier-key VKEY [--origin ORIGIN]]
+        [--checkpoint NOTE_FILE ...] [--log-leaves LEAVES_FILE] [--verifier-key VKEY] [--origin ORIGIN]
 
-Checks per bundle file: envelope_format, signature (Ed25519 over the DSSE PAE, by a trusted key),
+What it reads in DATA_DIR: the segments (`segments/NNNNNN.jsonl`, one DSSE envelope per line; a record is
+named `<segment>:<line>`), any exported bundle files (`bundles/**/*.dsse.json`), and the transparency log
+(`tlog/leaves`, one hex seal digest per line; `tlog/origin`; `tlog/checkpoint`, the log's own latest signed
+checkpoint, always checked). Without --verifier-key the log's verifier keys are derived from the trusted
+keys and the origin, as schemas/checkpoint.md defines them.
+
+Checks per bundle record or file: envelope_format, signature (Ed25519 over the DSSE PAE, by a trusted key),
 statement_format (canonical JSON of an in-toto Statement v1), subject_digest, section_digests,
 receipt_chain. Per session: session_chain (sequences and previous_bundle links) and session_seal (one
 signed seal whose count, RFC 6962 root and last bundle match the bundles found). Per checkpoint:
@@ -47,14 +53,21 @@ except ImportError as missing:
 
 DSSE_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
-ACTION_PREDICATE = "https://proofline.dev/ActionProof/v1"
-SEAL_PREDICATE = "https://proofline.dev/SessionSeal/v1"
+# schemas/predicates.md; the names before the namespace moved are still read for bundles already written.
+PREDICATE_KINDS = {
+    "https://proofline.dev/attestation/action-proof/v1": "action",
+    "https://proofline.dev/attestation/session-seal/v1": "seal",
+    "https://proofline.dev/ActionProof/v1": "action",
+    "https://proofline.dev/SessionSeal/v1": "seal",
+}
 SEAL_FILE = "seal.dsse.json"
 SECTIONS = ("summary", "evidence", "verification")
 IDENTITY_FIELDS = ("session_id", "turn_id", "action_id", "runtime_family", "tool_name", "input_digest")
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 MAX_NOTE_SIGNATURES = 100
 MAX_NOTE_BYTES = 1024 * 1024
+MAX_RECORD_BYTES = 64 * 1024 * 1024
+SEGMENT_NAME = re.compile(r"\d{6,15}\.jsonl")
 
 
 class CheckFailed(Exception):
@@ -185,9 +198,12 @@ class FileRun:
             result.session_id = session_id
 
 
-def verify_file(file: Path, keys: dict[str, Ed25519PublicKey], results: list[Result]) -> Bundle | None:
+def verify_file(
+    file: Path, keys: dict[str, Ed25519PublicKey], results: list[Result], text: bytes | None = None
+) -> Bundle | None:
+    """`text`: a segment record's bytes (`file` is then its `<segment>:<line>` name); else the file is read."""
     run = FileRun(file, results)
-    envelope = run.check("envelope_format", lambda: parse_envelope(file))
+    envelope = run.check("envelope_format", lambda: parse_envelope(file, text))
     if envelope is None:
         run.skip("signature", "statement_format", "subject_digest", "section_digests")
         return None
@@ -207,9 +223,13 @@ def verify_file(file: Path, keys: dict[str, Ed25519PublicKey], results: list[Res
     return Bundle(file, kind, statement, sha256_hex(payload), signature_ok)
 
 
-def parse_envelope(file: Path) -> tuple[dict[str, Any], bytes]:
+def parse_envelope(file: Path, text: bytes | None) -> tuple[dict[str, Any], bytes]:
     try:
-        raw = json.loads(file.read_text("utf-8"))
+        if text is None:
+            if file.stat().st_size > MAX_RECORD_BYTES:
+                raise CheckFailed(f"a file of {file.stat().st_size} bytes, over the {MAX_RECORD_BYTES}-byte limit")
+            text = file.read_bytes()
+        raw = json.loads(text.decode("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise CheckFailed(f"not a JSON file: {error}") from None
     if not isinstance(raw, dict) or raw.get("payloadType") != DSSE_PAYLOAD_TYPE:
@@ -251,7 +271,7 @@ def parse_statement(payload: bytes) -> tuple[str, dict[str, Any]]:
     if not (isinstance(subject, list) and len(subject) == 1 and isinstance(subject[0], dict)):
         raise CheckFailed("a statement has exactly one subject")
     predicate = statement.get("predicate")
-    kind = {ACTION_PREDICATE: "action", SEAL_PREDICATE: "seal"}.get(statement.get("predicateType"))
+    kind = PREDICATE_KINDS.get(statement.get("predicateType"))
     if kind is None:
         raise CheckFailed(f"unknown predicateType {statement.get('predicateType')!r}")
     for path, types in (ACTION_SHAPE if kind == "action" else SEAL_SHAPE):
@@ -336,6 +356,23 @@ def verify_receipts(receipts: list[dict[str, Any]]) -> None:
         previous = receipt["digest"]
     if problems:
         raise CheckFailed("; ".join(problems))
+
+
+def segment_records(segment: Path, results: list[Result]) -> list[tuple[str, bytes]]:
+    """A segment's records as (`<segment>:<line>`, bytes); a torn last line or an over-long one fails envelope_format."""
+    records = []
+    lines = segment.read_bytes().split(b"\n")
+    for number, line in enumerate(lines, start=1):
+        name = f"{segment}:{number}"
+        if number == len(lines):
+            if line:
+                results.append(Result("envelope_format", name, "fail", f"the last record is cut short ({len(line)} bytes)"))
+            break
+        if len(line) > MAX_RECORD_BYTES:
+            results.append(Result("envelope_format", name, "fail", f"a record of {len(line)} bytes"))
+            continue
+        records.append((name, line))
+    return records
 
 
 # ---- Sessions ---------------------------------------------------------------------------------------------
@@ -450,7 +487,19 @@ def parse_verifier_key(vkey: str) -> tuple[str, int, Ed25519PublicKey]:
     return name, int(id_hex, 16), Ed25519PublicKey.from_public_bytes(encoded[1:])
 
 
-def open_note(message: bytes, verifier: tuple[str, int, Ed25519PublicKey]) -> str:
+Verifier = tuple[str, int, Ed25519PublicKey]
+
+
+def derived_verifiers(origin: str, keys: dict[str, Ed25519PublicKey]) -> list[Verifier]:
+    """The note verifier of each trusted key under the log's origin: key ID = SHA-256(name, 0x0A, 0x01, key)[:4]."""
+    verifiers = []
+    for key in keys.values():
+        encoded = b"\x01" + key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        verifiers.append((origin, key_id(origin, encoded), key))
+    return verifiers
+
+
+def open_note(message: bytes, verifiers: list[Verifier]) -> str:
     if len(message) > MAX_NOTE_BYTES:
         raise CheckFailed(f"note is {len(message)} bytes, more than {MAX_NOTE_BYTES}")
     try:
@@ -465,7 +514,7 @@ def open_note(message: bytes, verifier: tuple[str, int, Ed25519PublicKey]) -> st
     body, lines = text[: split + 1], text[split + 2 : -1].split("\n")
     if len(lines) > MAX_NOTE_SIGNATURES:
         raise CheckFailed(f"{len(lines)} signature lines")
-    name, id_, key = verifier
+    known = {(name, id_): key for name, id_, key in verifiers}
     verified = 0
     for line in lines:
         if not line.startswith("\u2014 "):
@@ -474,13 +523,15 @@ def open_note(message: bytes, verifier: tuple[str, int, Ed25519PublicKey]) -> st
         raw = strict_b64(b64)
         if not is_key_name(signer) or raw is None or len(raw) < 5:
             raise CheckFailed(f"malformed signature line {line!r}")
-        if (signer, int.from_bytes(raw[:4], "big")) != (name, id_):
+        id_ = int.from_bytes(raw[:4], "big")
+        key = known.get((signer, id_))
+        if key is None:
             continue  # someone else's signature (a witness, an older key): not ours to judge
         if not verifies(key, raw[4:], body.encode()):
-            raise CheckFailed(f"the signature by {name}+{id_:08x} does not verify")
+            raise CheckFailed(f"the signature by {signer}+{id_:08x} does not verify")
         verified += 1
     if not verified:
-        raise CheckFailed(f"not signed by {name}+{id_:08x}")
+        raise CheckFailed("not signed by " + ", ".join(f"{n}+{i:08x}" for n, i, _ in verifiers))
     return body
 
 
@@ -508,15 +559,24 @@ def read_leaves(path: Path) -> list[str]:
     return leaves
 
 
-def verify_checkpoints(args: argparse.Namespace, bundles: list[Bundle], results: list[Result]) -> None:
-    verifier = parse_verifier_key(args.verifier_key)
-    origin = args.origin or verifier[0]
-    leaves = read_leaves(Path(args.log_leaves))
+def verify_checkpoints(
+    args: argparse.Namespace, keys: dict[str, Ed25519PublicKey], bundles: list[Bundle], results: list[Result]
+) -> None:
+    tlog = args.data_dir / "tlog"
+    if args.verifier_key:
+        verifiers = [parse_verifier_key(args.verifier_key)]
+        origin = args.origin or verifiers[0][0]
+    else:
+        origin = args.origin or (tlog / "origin").read_text("utf-8").strip()
+        verifiers = derived_verifiers(origin, keys)
+    leaves_file = Path(args.log_leaves) if args.log_leaves else tlog / "leaves"
+    leaves = read_leaves(leaves_file)
     seals = {b.digest: b for b in bundles if b.kind == "seal"}
-    for path in args.checkpoint:
+    own = [str(tlog / "checkpoint")] if (tlog / "checkpoint").is_file() and not args.log_leaves else []
+    for path in own + args.checkpoint:
         subject = f"checkpoint:{path}"
         run = FileRun(Path(subject), results)
-        body = run.check("checkpoint_note", lambda: open_note(Path(path).read_bytes(), verifier))
+        body = run.check("checkpoint_note", lambda: open_note(Path(path).read_bytes(), verifiers))
         parsed = run.check("checkpoint_body", lambda: parse_checkpoint(body, origin)) if body else None
         if parsed is None:
             run.skip("checkpoint_tree")
@@ -529,7 +589,7 @@ def verify_checkpoints(args: argparse.Namespace, bundles: list[Bundle], results:
             problems.append(f"leaf {index} ({leaf}) is no seal in the directory: a session deleted or re-sealed")
     logged = set(leaves)
     problems += [f"{b.file} is sealed but not in the log" for d, b in sorted(seals.items()) if d not in logged]
-    results.append(Result("checkpoint_seals", f"log:{args.log_leaves}", "fail" if problems else "pass", "; ".join(problems)))
+    results.append(Result("checkpoint_seals", f"log:{leaves_file}", "fail" if problems else "pass", "; ".join(problems)))
 
 
 def check_tree(leaves: list[str], size: int, root: bytes) -> None:
@@ -552,25 +612,31 @@ def main() -> int:
     parser.add_argument("--origin", help="the log's origin (default: the verifier key's name)")
     parser.add_argument("--json", action="store_true", help="print every result as JSON")
     args = parser.parse_args()
-    if args.checkpoint and not (args.log_leaves and args.verifier_key):
-        parser.error("--checkpoint needs --log-leaves and --verifier-key")
+    has_log = (args.data_dir / "tlog" / "leaves").is_file()
+    if (args.checkpoint or args.verifier_key) and not (args.log_leaves or has_log):
+        parser.error("--checkpoint needs the log's leaves: DATA_DIR/tlog/leaves, or --log-leaves")
 
     try:
         keys = load_key_set(args.keys or args.data_dir / "keys" / "public-keys.json")
     except (OSError, ValueError, KeyError, TypeError, AttributeError, UnsupportedAlgorithm) as error:
         print(f"verify_bundles.py: cannot read the key set: {error}", file=sys.stderr)
         return 2
+    segments = sorted(p for p in (args.data_dir / "segments").glob("*.jsonl") if SEGMENT_NAME.fullmatch(p.name))
     files = sorted((args.data_dir / "bundles").rglob("*.dsse.json"))
-    if not files:
-        print(f"verify_bundles.py: no bundles under {args.data_dir / 'bundles'}", file=sys.stderr)
+    if not files and not segments:
+        print(f"verify_bundles.py: no segments or bundle files under {args.data_dir}", file=sys.stderr)
         return 2
 
     results: list[Result] = []
-    bundles = [b for b in (verify_file(f, keys, results) for f in files) if b is not None]
+    verified = [verify_file(f, keys, results) for f in files]
+    for segment in segments:
+        for name, text in segment_records(segment, results):
+            verified.append(verify_file(Path(name), keys, results, text))
+    bundles = [b for b in verified if b is not None]
     verify_sessions(bundles, results)
-    if args.checkpoint:
+    if args.checkpoint or args.log_leaves or has_log:
         try:
-            verify_checkpoints(args, bundles, results)
+            verify_checkpoints(args, keys, bundles, results)
         except (OSError, ValueError) as error:
             print(f"verify_bundles.py: {error}", file=sys.stderr)
             return 2
@@ -583,7 +649,7 @@ def main() -> int:
         print(f"FAIL {r.check} {r.subject}: {r.detail}", file=sys.stderr)
     names = sorted({r.check for r in failed})
     print(
-        f"verify_bundles.py: {len(files)} files, {len(results)} checks, {len(failed)} failed"
+        f"verify_bundles.py: {len(files)} files, {len(segments)} segments, {len(results)} checks, {len(failed)} failed"
         + (f" ({', '.join(names)})" if names else ""),
         file=sys.stderr,
     )

@@ -1,15 +1,13 @@
 // kill -9 of `proofline assemble --kafka` while the captures stream in, then a restart on the same data
 // directory and group: the records it had read but not committed come again, and every action must still be
 // bundled exactly once — no duplicate and no gap in any session chain, every seal covering its session.
-import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 
 import { expect, it } from 'vitest';
 
 import { actionProofs, freshDataDir } from '../e2e/support.js';
 import {
+  bundlesIn,
   expectSealsCover,
   failures,
   FIXTURE_ACTIONS,
@@ -28,11 +26,9 @@ import {
 
 const broker = useBroker();
 
-/** Bundle files (actions and seals) written so far. */
+/** Bundles (actions and seals) written so far. */
 async function bundleFileCount(dataDir: string): Promise<number> {
-  const root = join(dataDir, 'bundles');
-  if (!existsSync(root)) return 0;
-  return (await readdir(root, { recursive: true })).filter((f) => f.endsWith('.dsse.json')).length;
+  return (await bundlesIn([dataDir])).length;
 }
 
 it('bundles every action exactly once across a kill -9 of the assembler and its restart', async () => {

@@ -1,11 +1,9 @@
 // Two `proofline assemble --kafka` processes in one consumer group, each with its own data directory: the
 // observation partitions are split between them (sessions are keyed, so each session goes to one), both
 // bundle some sessions, and together they bundle every session exactly once with intact chains.
-import { basename, dirname } from 'node:path';
-
 import { expect, it } from 'vitest';
 
-import { actionProofs, type BundleFile } from '../e2e/support.js';
+import { actionProofs, sessionOf } from '../e2e/support.js';
 import {
   dataDirWithKeys,
   expectSealsCover,
@@ -62,8 +60,3 @@ it('shares the partitions between two assemblers, which together bundle every se
   expect(failures(report)).toEqual([]);
   expect(exitCode).toBe(0);
 }, 240_000);
-
-/** `<data>/bundles/<session>/<file>` → the session. */
-function sessionOf(file: BundleFile): string {
-  return basename(dirname(file.path));
-}

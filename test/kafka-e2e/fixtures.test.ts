@@ -3,15 +3,16 @@
 // same bundles, byte for byte under one signing key, as the embedded pipeline. Then an independent Kafka
 // client (kcat) reads proofline.bundles and the verifier accepts what it read.
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { BUNDLE_FILE_HEADER } from '../../transport/kafka-bundles.js';
+import { ORIGIN_FILE, TLOG_DIR } from '../../schemas/tlog.js';
 import { DEFAULT_TOPICS } from '../../schemas/topics.js';
-import { actionProofs, freshDataDir, type BundleFile } from '../e2e/support.js';
+import { actionProofs, freshDataDir, placeOf, type BundleFile } from '../e2e/support.js';
 import {
   dataDirWithKeys,
   embeddedBundles,
@@ -49,9 +50,11 @@ beforeAll(async () => {
   ]);
 }, 240_000);
 
-/** Bundle files by their place in the data directory, so two directories compare file for file. */
-function byPlace(dataDir: string, files: readonly BundleFile[]): Map<string, string> {
-  return new Map(files.map((f) => [relative(dataDir, f.path), f.text]));
+/** Bundles by the place an export gives them, so two directories compare file for file. */
+function byPlace(files: readonly BundleFile[]): Map<string, string> {
+  return new Map(
+    [...files].sort((a, b) => (placeOf(a) < placeOf(b) ? -1 : 1)).map((f) => [placeOf(f), f.text]),
+  );
 }
 
 describe('the Codex captures through ingest --kafka and assemble --kafka', () => {
@@ -72,8 +75,8 @@ describe('the Codex captures through ingest --kafka and assemble --kafka', () =>
   });
 
   it('write byte-identical bundle files and seals under the same key', () => {
-    const kafka = byPlace(kafkaDir, viaKafka);
-    const embedded = byPlace(reference.dataDir, reference.files);
+    const kafka = byPlace(viaKafka);
+    const embedded = byPlace(reference.files);
     expect([...kafka.keys()]).toEqual([...embedded.keys()]);
     for (const [place, text] of embedded) expect(kafka.get(place), place).toBe(text);
   });
@@ -105,14 +108,29 @@ describe('the Codex captures through ingest --kafka and assemble --kafka', () =>
     }
     // Every bundle the assembler wrote, each once, is on the topic.
     expect(records).toHaveLength(viaKafka.length);
-    expect([...written].sort()).toEqual(
-      viaKafka.map((f) => relative(join(kafkaDir, 'bundles'), f.path)).sort(),
-    );
+    expect([...written].sort()).toEqual(viaKafka.map(placeOf).sort());
 
-    const { exitCode, report } = await verify([outDir], keys.publicKeys);
+    // The log's checkpoints are on proofline.checkpoints (a witness outside the data directory): with the
+    // assembler's log beside the bundles, the newest one read there must be a checkpoint of that log.
+    const checkpoints = (
+      await run('kcat', ['-b', broker.bootstrap, '-C', '-t', DEFAULT_TOPICS.checkpoints, '-e', '-q', '-J'])
+    ).stdout
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as { key: string; payload: string });
+    // Keyed by the log's origin: other logs may share the topic.
+    const origin = (await readFile(join(kafkaDir, TLOG_DIR, ORIGIN_FILE), 'utf8')).trim();
+    const ours = checkpoints.filter((c) => c.key === origin);
+    expect(ours.length).toBeGreaterThan(0);
+    const published = join(await freshDataDir('proofline-kcat-checkpoint-'), 'checkpoint');
+    await writeFile(published, ours.at(-1)!.payload);
+    await cp(join(kafkaDir, TLOG_DIR), join(outDir, TLOG_DIR), { recursive: true });
+
+    const { exitCode, report } = await verify([outDir], keys.publicKeys, [published]);
     expect(failures(report)).toEqual([]);
     expect(exitCode).toBe(0);
     expect(new Set(report.checks.map((c) => c.session_id).filter(Boolean)).size).toBe(FIXTURE_SESSIONS);
+    expect(report.checks.filter((c) => c.check_name === 'log_inclusion')).toHaveLength(FIXTURE_SESSIONS);
   });
 });
 

@@ -6,7 +6,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { expect, it } from 'vitest';
 
 import { freshDataDir } from '../e2e/support.js';
-import { startListening, useBroker } from './support.js';
+import { freePort } from '../kafka/broker.js';
+import { spawnProofline, startListening, useBroker } from './support.js';
 
 const broker = useBroker();
 
@@ -88,5 +89,30 @@ it('with the broker gone, SIGTERM still ends serve --kafka within 10 s', async (
   } finally {
     await serve.proc.kill9();
     await broker.start();
+  }
+});
+
+it('an assembler serves /healthz, /readyz and /metrics on its status port', async () => {
+  const data = await freshDataDir('proofline-kafka-lifecycle-');
+  const port = await freePort();
+  const assembler = spawnProofline([
+    'assemble',
+    ...['--kafka', broker.bootstrap, '--topic-prefix', 'lifecycle-status', '--group', 'lifecycle-status'],
+    ...['--data', join(data, 'data'), '--status-port', String(port)],
+  ]);
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    let ready: Response | undefined;
+    for (let i = 0; i < 600 && !ready; i++) {
+      ready = await fetch(`${url}/readyz`).catch(() => undefined);
+      if (!ready) await delay(100);
+    }
+    expect(ready?.status, assembler.log()).toBe(200);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/^proofline_sessions_open 0$/m);
+    expect(metrics).toMatch(/^proofline_outbox_pending_records 0$/m);
+    expect(metrics).toMatch(/^proofline_ready 1$/m);
+  } finally {
+    await assembler.stop();
   }
 });

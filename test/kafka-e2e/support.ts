@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, readdir } from 'node:fs/promises';
+import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -27,6 +27,7 @@ import type { SessionSeal } from '../../schemas/bundle.js';
 import { canonicalDigest } from '../../schemas/digest.js';
 import { merkleRoot } from '../../schemas/merkle.js';
 import type { Observation } from '../../schemas/observation.js';
+import { SEGMENTS_DIR } from '../../schemas/segment.js';
 import { DEFAULT_TOPICS } from '../../schemas/topics.js';
 import { runVerify, type VerifyReport } from '../../verifier/verify-command.js';
 import { captureOutput, freshDataDir, readBundles, type BundleFile } from '../e2e/support.js';
@@ -217,13 +218,13 @@ export async function dataDirWithKeys(keyDir: string): Promise<string> {
 }
 
 export function isSeal(file: BundleFile): boolean {
-  return file.path.endsWith('seal.dsse.json');
+  return file.kind === 'seal';
 }
 
 /** Bundles of several data directories (say, two assemblers'), read together. */
 export async function bundlesIn(dataDirs: readonly string[]): Promise<BundleFile[]> {
   const all = await Promise.all(
-    dataDirs.map((dir) => (existsSync(join(dir, 'bundles')) ? readBundles(dir) : Promise.resolve([]))),
+    dataDirs.map((dir) => (existsSync(join(dir, SEGMENTS_DIR)) ? readBundles(dir) : Promise.resolve([]))),
   );
   return all.flat();
 }
@@ -237,7 +238,7 @@ export async function waitForSeals(
   timeoutMs = 90_000,
 ): Promise<BundleFile[]> {
   const deadline = Date.now() + timeoutMs;
-  const count = async () => (await sealPaths(dataDirs)).length;
+  const count = async () => (await bundlesIn(dataDirs)).filter(isSeal).length;
   const logs = () => procs.map((p) => p.log()).join('\n---\n');
   while ((await count()) < seals) {
     const exited = procs.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
@@ -251,24 +252,17 @@ export async function waitForSeals(
   return bundlesIn(dataDirs);
 }
 
-async function sealPaths(dataDirs: readonly string[]): Promise<string[]> {
-  const found: string[] = [];
-  for (const dir of dataDirs) {
-    const root = join(dir, 'bundles');
-    if (!existsSync(root)) continue;
-    for (const entry of await readdir(root, { recursive: true }))
-      if (entry.endsWith('seal.dsse.json')) found.push(join(root, entry));
-  }
-  return found;
-}
-
 /** `proofline verify` (the command's own code) over the paths, as JSON. */
 export async function verify(
   paths: string[],
   keys?: string,
+  checkpoint?: string[],
 ): Promise<{ exitCode: number; report: VerifyReport }> {
   const output = captureOutput();
-  const exitCode = await runVerify({ paths, keys, minCompleteness: 0, format: 'json' }, output.out);
+  const exitCode = await runVerify(
+    { paths, keys, checkpoint, minCompleteness: 0, format: 'json' },
+    output.out,
+  );
   return { exitCode, report: JSON.parse(output.stdout()) as VerifyReport };
 }
 

@@ -15,6 +15,7 @@ export function uniqueTopics(): ProoflineTopics {
     observations: `test-${id}.observations`,
     deadLetters: `test-${id}.dlq`,
     bundles: `test-${id}.bundles`,
+    checkpoints: `test-${id}.checkpoints`,
   };
 }
 

@@ -17,6 +17,7 @@ import {
   SEAL_PREDICATE_TYPE,
   STATEMENT_TYPE,
   actionBundleFileName,
+  storageName,
   type ActionProof,
   type Approval,
   type Checkpoint,
@@ -35,7 +36,9 @@ import { canonicalDigest, canonicalize, sha256Hex } from '../../schemas/digest.j
 import { preAuthEncoding } from '../../schemas/dsse.js';
 import type { Route } from '../../schemas/guard.js';
 import { PUBLIC_KEY_SET_FILE, keyIdOf, type PublicKeySet } from '../../schemas/keys.js';
-import { merkleRoot } from '../../schemas/merkle.js';
+import { ed25519NoteSigner, signCheckpoint } from '../../schemas/checkpoint.js';
+import { digestLeafHash, merkleRoot, MerkleLog } from '../../schemas/merkle.js';
+import { CHECKPOINT_FILE, LEAVES_FILE, ORIGIN_FILE, TLOG_DIR } from '../../schemas/tlog.js';
 import type { ObservationKind, RuntimeFamily } from '../../schemas/observation.js';
 
 export interface SigningKey {
@@ -86,6 +89,8 @@ export interface SessionSpec {
   actions: ActionSpec[];
   /** Default true. */
   sealed?: boolean;
+  /** Misbehaviour (or an older producer): change the seal's statement before signing. */
+  editSealStatement?: (statement: Statement<SessionSeal>) => void;
 }
 
 export interface BuiltBundle {
@@ -303,6 +308,7 @@ export function buildSession(spec: SessionSpec, key: SigningKey): BuiltSession {
     predicateType: SEAL_PREDICATE_TYPE,
     predicate: seal,
   };
+  spec.editSealStatement?.(statement);
   return {
     session_id: spec.session_id,
     actions,
@@ -310,23 +316,62 @@ export function buildSession(spec: SessionSpec, key: SigningKey): BuiltSession {
   };
 }
 
-/** Writes `<dir>/bundles/<session>/…` and, unless told not to, `<dir>/keys/public-keys.json` for `key`. */
+/**
+ * Writes `<dir>/bundles/<session>/…` (the exported layout), the transparency log over the seals (`tlog/`,
+ * a leaf per seal in session order, checkpoint signed by `key`) unless `log` is false, and, unless told not
+ * to, `<dir>/keys/public-keys.json` for `key`.
+ */
 export async function writeDataDir(
   dir: string,
   sessions: SessionSpec[],
   key: SigningKey,
-  options: { publishKey?: boolean } = {},
+  options: { publishKey?: boolean; log?: boolean } = {},
 ): Promise<BuiltSession[]> {
   const built = sessions.map((spec) => buildSession(spec, key));
   for (const session of built) {
-    const sessionDir = join(dir, 'bundles', session.session_id);
+    const sessionDir = join(dir, 'bundles', storageName(session.session_id));
     await mkdir(sessionDir, { recursive: true });
     for (const bundle of [...session.actions, ...(session.seal ? [session.seal] : [])]) {
       await writeFile(join(sessionDir, bundle.fileName), JSON.stringify(bundle.envelope, null, 2));
     }
   }
+  if (options.log !== false)
+    await writeLog(
+      dir,
+      built.flatMap((s) => (s.seal ? [s.seal.digest] : [])),
+      key,
+    );
   if (options.publishKey !== false) await writeKeySet(join(dir, 'keys', PUBLIC_KEY_SET_FILE), key);
   return built;
+}
+
+export const TEST_ORIGIN = 'proofline.dev/tlog/00000000000000000000000000000001';
+
+/** A transparency log over `sealDigests` (schemas/tlog.ts) with a checkpoint `key` signed; returns the note. */
+export async function writeLog(
+  dir: string,
+  sealDigests: readonly string[],
+  key: SigningKey,
+): Promise<string> {
+  const tlog = join(dir, TLOG_DIR);
+  await mkdir(tlog, { recursive: true });
+  await writeFile(join(tlog, ORIGIN_FILE), `${TEST_ORIGIN}\n`);
+  await writeFile(join(tlog, LEAVES_FILE), sealDigests.map((d) => `${d}\n`).join(''));
+  const note = checkpointOver(sealDigests, key);
+  await writeFile(join(tlog, CHECKPOINT_FILE), note);
+  return note;
+}
+
+/** The signed checkpoint of a log of `sealDigests`, as the server would publish it. */
+export function checkpointOver(
+  sealDigests: readonly string[],
+  key: SigningKey,
+  origin = TEST_ORIGIN,
+): string {
+  const tree = MerkleLog.fromLeafHashes(sealDigests.map(digestLeafHash));
+  return signCheckpoint({ origin, size: tree.size, rootHash: tree.root(), extensions: [] }, [
+    ed25519NoteSigner(origin, key.privateKey),
+  ]);
 }
 
 export async function writeKeySet(file: string, ...keys: SigningKey[]): Promise<void> {

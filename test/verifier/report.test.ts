@@ -1,4 +1,4 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
@@ -33,7 +33,7 @@ describe('proofline report built-ins', () => {
         route: 'block',
         reason: 'destructive command',
         rule: 'no-rm',
-        started_at: '2025-06-15T10:00:01Z',
+        started_at: '2025-06-15T10:00:01.000Z',
       },
     ]);
   });
@@ -47,6 +47,28 @@ describe('proofline report built-ins', () => {
     expect(rows.map((r) => [r.session_id, r.action_id, r.why])).toEqual([
       ['s1', 'a3', 'guard receipt missing: hook bypassed, failed or not trusted'],
       ['s2', 'b1', 'runtime has no pre-execution guard'],
+    ]);
+  });
+
+  it('unguarded: a bundle that failed verification is listed as unverifiable, never dropped', async () => {
+    const { dir } = await makeDataDir();
+    const file = join(dir, 'bundles', 's1', '000000-a1.dsse.json');
+    const envelope = JSON.parse(await readFile(file, 'utf8')) as { payload: string };
+    const payload = Buffer.from(envelope.payload, 'base64');
+    // Inside a string, so the statement still reads and only its signature fails.
+    const at = payload.indexOf('"tool_name":"') + 13;
+    payload[at] = payload[at]! ^ 0x01;
+    await writeFile(file, JSON.stringify({ ...envelope, payload: payload.toString('base64') }));
+    const r = await report({ paths: [dir], builtin: 'unguarded' });
+    expect(r.code).toBe(1);
+    const rows = JSON.parse(r.stdout) as Record<string, unknown>[];
+    expect(rows.map((row) => [row.session_id, row.action_id, String(row.why).split(' (')[0]])).toEqual([
+      ['s2', 'b1', 'runtime has no pre-execution guard'],
+      // The whole session: a1 itself, and a2 and a3 whose session's chain and seal no longer hold (a3's
+      // bypassed hook is among what can no longer be shown either way).
+      ['s1', 'a1', 'unverifiable: its evidence failed verification'],
+      ['s1', 'a2', 'unverifiable: its evidence failed verification'],
+      ['s1', 'a3', 'unverifiable: its evidence failed verification'],
     ]);
   });
 
@@ -70,10 +92,16 @@ describe('proofline report built-ins', () => {
     ]);
   });
 
-  it('sessions: one row per session, with failed checks counted', async () => {
+  it('sessions: one row per session, with failed checks counted; failed evidence counts as ρ 0 and fails the command', async () => {
     const { dir } = await makeDataDir();
     await rm(join(dir, 'bundles', 's2', 'seal.dsse.json'));
-    expect(JSON.parse((await report({ paths: [dir], builtin: 'sessions' })).stdout)).toEqual([
+    const r = await report({ paths: [dir], builtin: 'sessions' });
+    expect(r.code).toBe(1);
+    // b1, and the log leaf whose seal is gone.
+    expect(r.stderr).toMatch(
+      /2 verification checks failed under this report; 2 actions count as unverifiable/,
+    );
+    expect(JSON.parse(r.stdout)).toEqual([
       {
         session_id: 's1',
         runtime_family: 'tool_hook',
@@ -89,8 +117,9 @@ describe('proofline report built-ins', () => {
         runtime_family: 'managed_platform',
         actions: 1,
         blocked: 0,
-        mean_rho: 1,
-        complete_share: 1,
+        // Its seal is gone: what its one bundle shows can no longer be proven.
+        mean_rho: 0,
+        complete_share: 0,
         sealed: null,
         failed_checks: 1,
       },
@@ -106,7 +135,7 @@ describe('proofline report options', () => {
       sqlFile,
       `SELECT action_id, len(labels) AS labels FROM slice_nodes WHERE 'sensitive' IN labels GROUP BY ALL ORDER BY 1`,
     );
-    expect(JSON.parse((await report({ paths: [dir], sql: sqlFile })).stdout)).toEqual([
+    expect(JSON.parse((await report({ paths: [dir], sqlFile })).stdout)).toEqual([
       { action_id: 'a1', labels: 1 },
     ]);
   });
@@ -115,7 +144,7 @@ describe('proofline report options', () => {
     const { dir } = await makeDataDir();
     const sqlFile = join(dir, 'quote.sql');
     await writeFile(sqlFile, `SELECT 'a "quoted", value' AS text, 2 AS n`);
-    expect((await report({ paths: [dir], sql: sqlFile, format: 'csv' })).stdout).toBe(
+    expect((await report({ paths: [dir], sqlFile, format: 'csv' })).stdout).toBe(
       'text,n\r\n"a ""quoted"", value",2\r\n',
     );
     expect((await report({ paths: [dir], builtin: 'approvals', format: 'table' })).stdout).toMatch(
@@ -139,7 +168,7 @@ describe('proofline report options', () => {
     await expect(report({ paths: [dir], builtin: 'nope' })).rejects.toMatchObject({ code: 'UNKNOWN_REPORT' });
     const sqlFile = join(dir, 'bad.sql');
     await writeFile(sqlFile, 'SELECT * FROM no_such_table');
-    await expect(report({ paths: [dir], sql: sqlFile })).rejects.toMatchObject({ code: 'SQL_FAILED' });
+    await expect(report({ paths: [dir], sqlFile })).rejects.toMatchObject({ code: 'SQL_FAILED' });
   });
 
   it('--db keeps the loaded tables in a DuckDB file', async () => {

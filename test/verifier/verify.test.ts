@@ -18,8 +18,9 @@ describe('proofline verify on a valid data directory', () => {
     expect(failures(r)).toEqual([]);
     expect(r.code).toBe(EXIT_CODES.ok);
     expect(r.result).toBe('pass');
-    // 4 action bundles × 11 checks, 2 seals × 4 file checks, 2 sessions × 2 session checks.
-    expect(r.checks).toHaveLength(44 + 8 + 4);
+    // 4 action bundles × (11 checks + location), 2 seals × (4 file checks + location), 2 sessions × 2 session
+    // checks, the log's consistency, and each session's seal in the log.
+    expect(r.checks).toHaveLength(48 + 10 + 4 + 1 + 2);
     expect(r.checks.every((c) => c.status === 'pass')).toBe(true);
   });
 
@@ -31,15 +32,24 @@ describe('proofline verify on a valid data directory', () => {
       mean_rho: 0.9,
       complete_actions: 3,
       complete_share: 0.75,
+      unverifiable: 0,
     });
     expect(r.completeness.by_family).toEqual([
-      { runtime_family: 'managed_platform', actions: 1, mean_rho: 1, complete_actions: 1, complete_share: 1 },
+      {
+        runtime_family: 'managed_platform',
+        actions: 1,
+        mean_rho: 1,
+        complete_actions: 1,
+        complete_share: 1,
+        unverifiable: 0,
+      },
       {
         runtime_family: 'tool_hook',
         actions: 3,
         mean_rho: 0.866667,
         complete_actions: 2,
         complete_share: 0.666667,
+        unverifiable: 0,
       },
     ]);
     expect(r.completeness.by_session.map((s) => [s.session_id, s.mean_rho])).toEqual([
@@ -171,6 +181,12 @@ describe('session chain and seal', () => {
     await rm(bundlePath(dir, 's2', 'seal.dsse.json'));
     const found = failures(await verifyJson({ paths: [dir] }));
     expect(found).toEqual([
+      // The log still has the seal's leaf: the seal was there and is gone.
+      expect.objectContaining({
+        subject: `tlog:${dir}#1`,
+        check: 'log_inclusion',
+        detail: expect.stringContaining('not in the data directory'),
+      }),
       expect.objectContaining({
         subject: 'session:s2',
         check: 'session_seal',
@@ -187,8 +203,11 @@ describe('session chain and seal', () => {
     await rename(second, first);
     await rename(`${first}.tmp`, second);
     const found = failures(await verifyJson({ paths: [dir] }));
-    expect(found.map((f) => f.check)).toEqual(['session_chain']);
+    expect(found.map((f) => f.check)).toEqual(['location', 'location', 'session_chain']);
     expect(found[0]!.detail).toMatch(
+      /named 000000-a1\.dsse\.json, but its content says 000001-a2\.dsse\.json/,
+    );
+    expect(found[2]!.detail).toMatch(
       /000000-a1\.dsse\.json is named for position 0 but holds sequence 1: reordered/,
     );
   });
@@ -234,7 +253,10 @@ describe('keys', () => {
     const r = await verifyJson({ paths: [dir], keys: keysFile });
     const found = failures(r);
     expect(found.filter((f) => f.check === 'signature')).toHaveLength(6);
-    expect(new Set(found.map((f) => f.code))).toEqual(new Set(['unknown_key', 'session_seal']));
+    // The log's checkpoint is signed by the same untrusted key.
+    expect(new Set(found.map((f) => f.code))).toEqual(
+      new Set(['unknown_key', 'session_seal', 'log_consistency']),
+    );
   });
 
   it('rejects a key set whose keyid is not the key’s own', async () => {

@@ -21,10 +21,10 @@ export const receiptChain = perBundleCheck(
 export const completeness = perBundleCheck(
   'completeness',
   `SELECT file,
-          format('claims ρ = {} but its receipts give {} (missing: {})', rho_claimed, rho,
+          format('claims ρ = {} but its receipts give {} (missing: {})', rho_claimed, receipts_rho,
                  CASE WHEN len(missing) = 0 THEN 'none' ELSE array_to_string(missing, ', ') END) AS problem
    FROM action_completeness
-   WHERE abs(rho - rho_claimed) > 1e-9`,
+   WHERE abs(receipts_rho - rho_claimed) > 1e-9`,
 );
 
 /** The summary's route is the one the guard recorded in the admissibility receipt (when there is one). */

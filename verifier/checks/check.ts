@@ -29,12 +29,21 @@ export const APPROVAL_CHECKS = ['approval_signature'] as const;
 /** Checks that replay a decision under a policy the operator names (`--policy`); not run without one. */
 export const REPLAY_CHECKS = ['route_rederived'] as const;
 
+/**
+ * Checks of the data directory as a whole (log-checks.ts): `location` (evidence is where its content says, and
+ * nothing but evidence is where evidence belongs), the transparency log against its checkpoints and the
+ * published ones (`log_consistency`), every seal in the log and every leaf's seal present (`log_inclusion`),
+ * and, with `--log`, each seal against the embedded log's records (`log_records`).
+ */
+export const DATA_DIR_CHECKS = ['location', 'log_consistency', 'log_inclusion', 'log_records'] as const;
+
 export const ALL_CHECKS = [
   ...FILE_CHECKS,
   ...ACTION_CHECKS,
   ...APPROVAL_CHECKS,
   ...SESSION_CHECKS,
   ...REPLAY_CHECKS,
+  ...DATA_DIR_CHECKS,
 ] as const;
 export type CheckName = (typeof ALL_CHECKS)[number];
 

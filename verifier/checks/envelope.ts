@@ -1,7 +1,9 @@
 // envelope_format: the file is a DSSE envelope of the in-toto payload type with a payload and signatures.
 import { Ajv } from 'ajv';
 
+import { assertJsonDepth, MAX_JSON_DEPTH } from '../../schemas/bundle-schema.js';
 import { DSSE_PAYLOAD_TYPE, type DsseEnvelope } from '../../schemas/bundle.js';
+import { decodeStrictBase64 } from '../../schemas/checkpoint.js';
 import { CheckFailure } from './check.js';
 
 export interface ParsedEnvelope {
@@ -19,6 +21,8 @@ const validateEnvelope = new Ajv({ allErrors: false }).compile<DsseEnvelope>({
     signatures: {
       type: 'array',
       minItems: 1,
+      // Each trusted signature is verified: a bound keeps a crafted envelope from costing minutes.
+      maxItems: 16,
       items: {
         type: 'object',
         required: ['keyid', 'sig'],
@@ -28,18 +32,10 @@ const validateEnvelope = new Ajv({ allErrors: false }).compile<DsseEnvelope>({
   },
 });
 
-/**
- * Node's base64 decoder skips characters it does not know and ignores trailing bits, so two different strings
- * can decode to the same bytes. Requiring the canonical encoding means any changed character is detected.
- */
-export function decodeStrictBase64(text: string): Buffer | undefined {
-  const bytes = Buffer.from(text, 'base64');
-  return bytes.toString('base64') === text ? bytes : undefined;
-}
-
 export function parseEnvelope(text: string): ParsedEnvelope {
   let value: unknown;
   try {
+    assertJsonDepth(text, MAX_JSON_DEPTH);
     value = JSON.parse(text);
   } catch (error) {
     throw new CheckFailure('envelope_format', `not JSON: ${(error as Error).message}`);
@@ -51,6 +47,8 @@ export function parseEnvelope(text: string): ParsedEnvelope {
       `not a DSSE envelope: ${problem?.instancePath || '/'} ${problem?.message ?? ''}`.trim(),
     );
   }
+  // Node's base64 decoder skips characters it does not know and ignores trailing bits: only the canonical
+  // encoding is accepted, so any changed character is detected.
   const payload = decodeStrictBase64(value.payload);
   if (!payload) throw new CheckFailure('envelope_format', 'payload is not canonical base64');
   return { envelope: value, payload };

@@ -6,8 +6,14 @@ import { SESSIONS_SQL, perSessionCheck, sessionProblems, type TableCheck } from 
 /** Sequences 0..n-1, once each, each linking to its predecessor's digest, in files named for their position. */
 export const sessionChain = perSessionCheck(
   'session_chain',
-  `WITH span AS (
-     SELECT session_id, unnest(range(0, max(sequence) + 1)) AS sequence FROM bundles GROUP BY session_id
+  // Gaps are found between neighbouring sequences, never by listing 0..max: one forged bundle claiming
+  // sequence 2^31 - 1 must cost one row, not two billion.
+  `WITH present AS (
+     SELECT DISTINCT session_id, sequence::BIGINT AS sequence FROM bundles
+   ), gaps AS (
+     SELECT session_id, coalesce(lag(sequence) OVER (PARTITION BY session_id ORDER BY sequence), -1) + 1 AS first,
+            sequence - 1 AS last
+     FROM present
    )
    SELECT session_id, format('sequence {} is held by {} bundles ({}): duplicated', sequence, count(*), string_agg(file, ', ' ORDER BY file))
    FROM bundles GROUP BY session_id, sequence HAVING count(*) > 1
@@ -15,9 +21,10 @@ export const sessionChain = perSessionCheck(
    SELECT session_id, format('action {} appears at sequences {}: duplicated', action_id, list(DISTINCT sequence ORDER BY sequence))
    FROM bundles GROUP BY session_id, action_id HAVING count(DISTINCT sequence) > 1
    UNION ALL
-   SELECT s.session_id, format('no bundle with sequence {}: removed', s.sequence)
-   FROM span s
-   WHERE NOT EXISTS (SELECT 1 FROM bundles b WHERE b.session_id = s.session_id AND b.sequence = s.sequence)
+   SELECT session_id,
+          CASE WHEN first = last THEN format('no bundle with sequence {}: removed', first)
+               ELSE format('no bundles with sequences {} to {} ({} of them): removed', first, last, last - first + 1) END
+   FROM gaps WHERE first <= last
    UNION ALL
    SELECT b.session_id, format('{} (sequence {}) does not link to the bundle before it', b.file, b.sequence)
    FROM bundles b
@@ -42,6 +49,7 @@ interface SealedSession {
     bundle_count: number;
     merkle_root: string;
     last_bundle: string | null;
+    quarantine_reason: string | null;
   }[];
 }
 
@@ -57,7 +65,8 @@ export const sessionSeal: TableCheck = {
       )
       SELECT s.session_id, coalesce(c.bundle_count, 0) AS bundle_count, coalesce(c.digests, []) AS digests, c.last_digest,
              coalesce((SELECT list({'file': x.file, 'signature_ok': x.signature_ok, 'bundle_count': x.bundle_count,
-                                    'merkle_root': x.merkle_root, 'last_bundle': x.last_bundle} ORDER BY x.file)
+                                    'merkle_root': x.merkle_root, 'last_bundle': x.last_bundle,
+                                    'quarantine_reason': x.quarantine_reason} ORDER BY x.file)
                        FROM seals x WHERE x.session_id = s.session_id), []) AS seals
       FROM (${SESSIONS_SQL}) s LEFT JOIN chain c ON c.session_id = s.session_id
       ORDER BY s.session_id`);
@@ -77,5 +86,8 @@ function sealProblems({ bundle_count, digests, last_digest, seals }: SealedSessi
   if (seal.merkle_root !== merkleRoot(digests))
     problems.push('Merkle root over the bundles found differs from the seal');
   if (seal.last_bundle !== last_digest) problems.push('last bundle found is not the one the seal names');
+  // Signed and intact, and still a failure: the assembler could not process this session's records.
+  if (seal.quarantine_reason !== null)
+    problems.push(`quarantined by the assembler (its records were dead-lettered): ${seal.quarantine_reason}`);
   return problems;
 }

@@ -3,7 +3,8 @@ import { verify, type KeyObject } from 'node:crypto';
 
 import { preAuthEncoding } from '../../schemas/dsse.js';
 import { CheckFailure } from './check.js';
-import { decodeStrictBase64, type ParsedEnvelope } from './envelope.js';
+import { decodeStrictBase64 } from '../../schemas/checkpoint.js';
+import type { ParsedEnvelope } from './envelope.js';
 
 export type TrustedKeys = ReadonlyMap<string, KeyObject>;
 

@@ -1,6 +1,57 @@
-// The action's backward slice and its flow labels, recomputed with recursive CTEs over the stored edges
-// (ARCHITECTURE.md §6). An edge from → to means `to` depends on `from`; labels flow from a dependency to its dependents.
-import { perBundleCheck } from './table-check.js';
+// The action's backward slice and its flow labels, recomputed over the stored nodes and edges (ARCHITECTURE.md
+// §6). An edge from → to means `to` depends on `from`; labels flow from a dependency to its dependents. Both
+// are graph walks in linear time (each node and edge visited once per label), done here rather than as
+// recursive SQL: a recursive CTE deduplicates against everything found so far at each step, so one forged
+// bundle whose slice is a long chain would take quadratic time, and a verifier must not hang on hostile input.
+import type { Database } from '../database.js';
+import type { SubjectProblems, TableCheck } from './table-check.js';
+
+interface SliceGraph {
+  file: string;
+  session_id: string;
+  action_id: string;
+  nodes: { id: string; name: string; labels: string[] }[];
+  edges: { from: string; to: string; type: string }[];
+  roots: string[];
+  cited: string[];
+}
+
+async function sliceGraphs(db: Database): Promise<SliceGraph[]> {
+  return db.rows<SliceGraph>(`
+    SELECT b.file, b.session_id, b.action_id,
+           coalesce((SELECT list({'id': n.node_id, 'name': n.name, 'labels': n.labels}) FROM slice_nodes n WHERE n.file = b.file), []) AS nodes,
+           coalesce((SELECT list({'from': e.from_id, 'to': e.to_id, 'type': e.edge_type}) FROM slice_edges e WHERE e.file = b.file), []) AS edges,
+           coalesce((SELECT list(r.node_id) FROM slice_roots r WHERE r.file = b.file), []) AS roots,
+           coalesce((SELECT list(DISTINCT c.id) FROM (SELECT unnest(observation_ids) AS id FROM receipts x WHERE x.file = b.file) c), []) AS cited
+    FROM bundles b ORDER BY b.file`);
+}
+
+/** `to` → what it depends on, or `from` → what depends on it. */
+function adjacency(edges: SliceGraph['edges'], key: 'from' | 'to'): Map<string, string[]> {
+  const other = key === 'from' ? 'to' : 'from';
+  const map = new Map<string, string[]>();
+  for (const edge of edges) {
+    const list = map.get(edge[key]);
+    if (list) list.push(edge[other]);
+    else map.set(edge[key], [edge[other]]);
+  }
+  return map;
+}
+
+function perBundle(name: TableCheck['name'], problemsOf: (graph: SliceGraph) => string[]): TableCheck {
+  return {
+    name,
+    async evaluate(db) {
+      return (await sliceGraphs(db)).map((graph): SubjectProblems => ({
+        subject: graph.file,
+        file: graph.file,
+        session_id: graph.session_id,
+        action_id: graph.action_id,
+        problems: problemsOf(graph).sort(),
+      }));
+    },
+  };
+}
 
 /**
  * backward_slice: walking edges backwards from the action's own observations (the slice's roots, which must
@@ -8,49 +59,63 @@ import { perBundleCheck } from './table-check.js';
  * nodes. A node nothing of the action depends on, or a dependency cut off, means the slice is not what the
  * graph says.
  */
-export const backwardSlice = perBundleCheck(
-  'backward_slice',
-  `WITH RECURSIVE anchors AS (
-     SELECT DISTINCT n.file, n.node_id
-     FROM slice_nodes n
-     JOIN slice_roots r ON r.file = n.file AND r.node_id = n.node_id
-   ), reached(file, node_id) AS (
-     SELECT file, node_id FROM anchors
-     UNION
-     SELECT e.file, e.from_id FROM reached r JOIN slice_edges e ON e.file = r.file AND e.to_id = r.node_id
-   )
-   SELECT n.file, format('node {} ({}) is not something the action depends on', n.node_id, n.name) AS problem
-   FROM slice_nodes n
-   WHERE n.file IN (SELECT file FROM anchors)
-     AND NOT EXISTS (SELECT 1 FROM reached r WHERE r.file = n.file AND r.node_id = n.node_id)
-   UNION ALL
-   SELECT DISTINCT file, 'no root of the slice is one of its nodes' FROM slice_nodes
-   WHERE file NOT IN (SELECT file FROM anchors)
-   UNION ALL
-   SELECT c.file, format('receipts cite {}, which is not one of the action''s own observations (slice roots)', c.id)
-   FROM (SELECT DISTINCT file, unnest(observation_ids) AS id FROM receipts) c
-   WHERE NOT EXISTS (SELECT 1 FROM slice_roots r WHERE r.file = c.file AND r.node_id = c.id)
-   UNION ALL
-   SELECT e.file, format('edge {} → {} ({}) has an end outside the slice', e.from_id, e.to_id, e.edge_type)
-   FROM slice_edges e
-   WHERE NOT EXISTS (SELECT 1 FROM slice_nodes n WHERE n.file = e.file AND n.node_id = e.from_id)
-      OR NOT EXISTS (SELECT 1 FROM slice_nodes n WHERE n.file = e.file AND n.node_id = e.to_id)`,
-);
+export const backwardSlice = perBundle('backward_slice', ({ nodes, edges, roots, cited }) => {
+  const problems: string[] = [];
+  const listed = new Set(nodes.map((n) => n.id));
+  const rootSet = new Set(roots);
+  const anchors = [...listed].filter((id) => rootSet.has(id));
+  if (nodes.length > 0 && anchors.length === 0) problems.push('no root of the slice is one of its nodes');
+  if (anchors.length > 0) {
+    const dependencies = adjacency(edges, 'to');
+    const reached = new Set(anchors);
+    const queue = [...anchors];
+    while (queue.length > 0)
+      for (const from of dependencies.get(queue.pop()!) ?? [])
+        if (!reached.has(from)) {
+          reached.add(from);
+          queue.push(from);
+        }
+    for (const { id, name } of nodes)
+      if (!reached.has(id)) problems.push(`node ${id} (${name}) is not something the action depends on`);
+  }
+  for (const id of cited)
+    if (!rootSet.has(id))
+      problems.push(`receipts cite ${id}, which is not one of the action's own observations (slice roots)`);
+  for (const { from, to, type } of edges)
+    if (!listed.has(from) || !listed.has(to))
+      problems.push(`edge ${from} → ${to} (${type}) has an end outside the slice`);
+  return problems;
+});
 
 /** flow_labels: every node carries every label of everything it transitively depends on. */
-export const flowLabels = perBundleCheck(
-  'flow_labels',
-  `WITH RECURSIVE ancestry(file, node_id, ancestor_id) AS (
-     SELECT file, to_id, from_id FROM slice_edges
-     UNION
-     SELECT a.file, a.node_id, e.from_id FROM ancestry a JOIN slice_edges e ON e.file = a.file AND e.to_id = a.ancestor_id
-   ), inherited AS (
-     SELECT DISTINCT a.file, a.node_id, unnest(n.labels) AS label
-     FROM ancestry a JOIN slice_nodes n ON n.file = a.file AND n.node_id = a.ancestor_id
-   )
-   SELECT i.file,
-          format('node {} ({}) lacks {} from what it depends on', i.node_id, n.name, string_agg(i.label, ', ' ORDER BY i.label)) AS problem
-   FROM inherited i JOIN slice_nodes n ON n.file = i.file AND n.node_id = i.node_id
-   WHERE NOT list_contains(n.labels, i.label)
-   GROUP BY i.file, i.node_id, n.name`,
-);
+export const flowLabels = perBundle('flow_labels', ({ nodes, edges }) => {
+  const own = new Map<string, Set<string>>();
+  const names = new Map<string, string>();
+  for (const { id, name, labels } of nodes) {
+    own.set(id, new Set([...(own.get(id) ?? []), ...labels]));
+    names.set(id, name);
+  }
+  const dependents = adjacency(edges, 'from');
+  // Each (node, label) is queued once: the walk is linear in nodes and edges for each label.
+  const carried = new Map<string, Set<string>>();
+  const queue: [string, string][] = [];
+  for (const [id, labels] of own) for (const label of labels) queue.push([id, label]);
+  while (queue.length > 0) {
+    const [id, label] = queue.pop()!;
+    for (const next of dependents.get(id) ?? []) {
+      const has = carried.get(next) ?? new Set<string>();
+      if (has.has(label)) continue;
+      has.add(label);
+      carried.set(next, has);
+      queue.push([next, label]);
+    }
+  }
+  const problems: string[] = [];
+  for (const [id, labels] of carried) {
+    if (!names.has(id)) continue;
+    const lacking = [...labels].filter((label) => !own.get(id)!.has(label)).sort();
+    if (lacking.length > 0)
+      problems.push(`node ${id} (${names.get(id)}) lacks ${lacking.join(', ')} from what it depends on`);
+  }
+  return problems;
+});

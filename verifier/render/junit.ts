@@ -2,20 +2,7 @@
 // per subject and check, plus a testcase for the completeness threshold. Written by hand (no XML library is
 // installed); every attribute and text goes through `escapeXml`.
 import type { CheckResult } from '../checks/check.js';
-
-/** Characters XML 1.0 cannot carry at all (most C0 controls, lone surrogates, U+FFFE/FFFF) become U+FFFD. */
-// eslint-disable-next-line no-control-regex -- naming the control characters XML allows is the point
-const NOT_XML_CHAR = /[^\u0009\u000A\u000D\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
-
-export function escapeXml(text: string): string {
-  return text
-    .replace(NOT_XML_CHAR, '\uFFFD')
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&apos;');
-}
+import { escapeXml } from './markup.js';
 
 export interface ThresholdCase {
   name: string;

@@ -24,15 +24,15 @@ export function renderVerifyText(report: VerifyReport): string {
       : []),
     'Completeness by runtime family',
     renderTable(
-      ['runtime_family', 'actions', 'mean_rho', 'complete_actions', 'complete_share'],
+      ['runtime_family', 'actions', 'mean_rho', 'complete_actions', 'complete_share', 'unverifiable'],
       report.completeness.by_family,
     ),
     'Completeness by session',
     renderTable(
-      ['session_id', 'runtime_family', 'actions', 'mean_rho', 'complete_share'],
+      ['session_id', 'runtime_family', 'actions', 'mean_rho', 'complete_share', 'unverifiable'],
       report.completeness.by_session,
     ),
-    `Overall: mean ρ ${overall.mean_rho}, ${overall.complete_actions}/${overall.actions} actions complete (${overall.complete_share}); threshold ${report.min_completeness}`,
+    `Overall: mean ρ ${overall.mean_rho}, ${overall.complete_actions}/${overall.actions} actions complete (${overall.complete_share}), ${overall.unverifiable} unverifiable (ρ 0); threshold ${report.min_completeness}`,
     `${verdict} (exit ${report.exit_code})`,
     '',
   ].join('\n');

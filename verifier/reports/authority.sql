@@ -6,7 +6,7 @@
 -- Within a session each action is compared with the one before it; between sessions, sessions in order of
 -- their first action, a session's first value with the last value of the session before.
 WITH actions AS (
-  SELECT b.session_id, b.action_id, b.sequence, b.started_at, b.started_at::TIMESTAMPTZ AS happened,
+  SELECT b.session_id, b.action_id, b.sequence, b.started_at, b.started_at AS happened,
          r.facts->>'$.approval_policy' AS approval_policy,
          r.facts->>'$.sandbox_policy' AS sandbox_policy,
          b.policy_digest
