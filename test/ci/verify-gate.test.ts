@@ -104,8 +104,10 @@ describe('deploy/ci/verify-gate.sh', () => {
   });
 
   it('exits 1 on a tampered bundle, and on keys that are not the producer’s', async () => {
+    // The export holds one file per bundle (the data directory keeps them in segments).
     const tampered = join(dir, 'tampered');
-    await run('cp', ['-r', data, tampered]);
+    const exported = await run(process.execPath, [CLI, 'export', '--data', data, '--out', tampered]);
+    expect(exported.code, exported.stderr).toBe(0);
     const session = readdirSync(join(tampered, 'bundles'))[0]!;
     const bundle = readdirSync(join(tampered, 'bundles', session)).find((f) => f !== 'seal.dsse.json')!;
     const file = join(tampered, 'bundles', session, bundle);
