@@ -14,7 +14,7 @@ import { writeCodexHome } from '../../harness/codex/codex-home.js';
 import { startServe, type ServeProcess } from '../../harness/codex/proofline-serve.js';
 import { EXAMPLE_POLICY } from '../../harness/codex/repo.js';
 import { startResponsesServer, type ResponsesServer } from '../../harness/codex/responses-server.js';
-import { startEgressTrap, type EgressTrap } from './egress-trap.js';
+import { startEgressTrap, type EgressTrap } from '../../harness/codex/egress-trap.js';
 import { createWorkspace } from './workspace.js';
 
 describe.skipIf(process.env.CODEX_E2E === '0')('real Codex CLI: approvals and self-protection', () => {

@@ -18,7 +18,7 @@ import { codexEnv, codexExec, installCodex, type CodexExecResult } from '../../h
 import { writeCodexHome } from '../../harness/codex/codex-home.js';
 import { listHooks } from '../../service/codex-app-server.js';
 import { CONFIGURED_EVENTS } from '../../service/codex-config.js';
-import { startEgressTrap, type EgressTrap } from './egress-trap.js';
+import { startEgressTrap, type EgressTrap } from '../../harness/codex/egress-trap.js';
 import { startServe, waitForSeals, type ServeProcess } from '../../harness/codex/proofline-serve.js';
 import {
   FINAL_MESSAGE,
