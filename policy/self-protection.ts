@@ -158,6 +158,9 @@ const TREE_PROGRAMS = new Set([
   'cpio',
   'shred',
 ]);
+/** Searches that only read the files under a directory they are given: none of their flags writes a file or
+ * runs a command, but for `rg --pre`. */
+const READ_ONLY_TREE_PROGRAMS = new Set(['grep', 'egrep', 'fgrep', 'rg', 'ag', 'ack']);
 const CODE_FLAGS = new Set(['-c', '-e', '-E', '--eval', '-p', '--print', '-r']);
 const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'fish', 'busybox', 'source', '.', 'eval']);
 const INTERPRETERS = new Set([
@@ -325,9 +328,10 @@ export class SelfProtection {
 
   private targetsFor(request: GuardRequest, agentHome: string): ProtectedPath[] {
     const targets: ProtectedPath[] = [];
-    const add = (path: string, dir: boolean, what: string) => {
+    const add = (path: string, dir: boolean, what: string, changesOnly?: true) => {
       const canonical = this.canonicalTarget(path);
-      if (!targets.some((t) => t.path === canonical)) targets.push({ path: canonical, dir, what });
+      if (!targets.some((t) => t.path === canonical))
+        targets.push({ path: canonical, dir, what, ...(changesOnly ? { changesOnly } : {}) });
     };
     for (const { path, dir, what } of this.config.paths) add(path, dir, what);
     for (const home of new Set([this.config.home, agentHome])) {
@@ -339,13 +343,13 @@ export class SelfProtection {
     const fromTranscript = codexHomeOf(request.transcript_path);
     if (fromTranscript !== undefined) codexHomes.add(fromTranscript);
     for (const codexHome of codexHomes) {
-      add(join(codexHome, 'config.toml'), false, "Codex's configuration and hook trust state");
-      add(join(codexHome, 'hooks.json'), false, "Codex's hooks");
+      add(join(codexHome, 'config.toml'), false, "Codex's configuration and hook trust state", true);
+      add(join(codexHome, 'hooks.json'), false, "Codex's hooks", true);
     }
     // Codex reads a project's .codex/ from the working directory up to the repository root.
     const root = request.workspace_root ?? request.cwd;
     for (let dir = root !== undefined && isAbsolute(root) ? root : undefined; dir !== undefined;) {
-      add(join(dir, '.codex'), true, "the workspace's Codex configuration and hooks");
+      add(join(dir, '.codex'), true, "the workspace's Codex configuration and hooks", true);
       const parent = dirname(dir);
       dir = parent === dir ? undefined : parent;
     }
@@ -438,10 +442,17 @@ function touchedPath(
     ...command.redirects.map((r) => ({ word: r.target, file: true })),
     ...command.assignments.map((a) => ({ word: a.value, file: false })),
   ];
+  // A search through the workspace passes over its .codex/ without changing it.
+  const readsTreeOnly =
+    program !== undefined &&
+    READ_ONLY_TREE_PROGRAMS.has(program) &&
+    !(program === 'rg' && invocation.args.some((arg) => /^--pre\b/.test(literalText(arg) ?? '--pre')));
   for (const { word, file } of operands) {
     if ((literalText(word) ?? '').startsWith('-')) continue;
     const hit = pathHits(word, scope, targets).find(
-      (h) => (h.relation !== 'ancestor' || treeProgram) && (h.concrete || h.literal || (h.opaque && file)),
+      (h) =>
+        (h.relation !== 'ancestor' || (treeProgram && !(readsTreeOnly && h.target.changesOnly))) &&
+        (h.concrete || h.literal || (h.opaque && file)),
     );
     if (hit) return describeHit(hit, word.raw);
   }
