@@ -80,7 +80,7 @@ describe.skipIf(process.env.CODEX_E2E === '0')(
     });
 
     it('runs the search, which prints the secret into the session', () => {
-    expect(run.exitCode, run.stderr).toBe(0);
+      expect(run.exitCode, run.stderr).toBe(0);
       expect(model!.outputOf(model!.calls[0]!.callId)).toContain(workspace.secret);
       expect(proofAt(0).summary).toMatchObject({ route: 'allow', outcome: 'succeeded' });
     });
