@@ -293,6 +293,11 @@ program
     '--log <file>',
     'the embedded log (<data>/pipeline.duckdb, server stopped): compare each seal with it',
   )
+  .option(
+    '--attest <file>',
+    'also write the verdict as a signed in-toto statement (test-result v0.1) to this file; needs --attest-key',
+  )
+  .option('--attest-key <file>', "the verifier's own Ed25519 private key (PEM, mode 0600) to sign it with")
   .action(async (paths: string[], opts) => {
     const { runVerify } = await import('../verifier/verify-command.js');
     process.exitCode = await runVerify({ paths, ...opts });
@@ -302,6 +307,11 @@ program
   .command('report')
   .description('Compliance reports in SQL over the bundles; the HTML audit report; NDJSON and OCSF exports')
   .argument('[paths...]', 'data directories or bundle files', ['.proofline'])
+  .option('--keys <file>', 'trusted public key set (default: the data directory’s own, with a warning)')
+  .option(
+    '--approvers <file>',
+    'trusted approvers file, for signed approval grants (default: the data directory’s registered ones, with a warning)',
+  )
   .option('--builtin <name>', 'a built-in report (see --list)')
   .option('--sql <query>', 'your own SQL over the loaded tables, inline')
   .option('--sql-file <file>', 'your own SQL over the loaded tables, from a file')

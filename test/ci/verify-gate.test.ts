@@ -189,9 +189,9 @@ describe('deploy/ci/verify-gate.sh', () => {
     expect(badThreshold.stdout).toMatch(/ERROR: proofline verify could not run/);
   });
 
-  it('passes ShellCheck, as does the hook client', async () => {
+  it('passes ShellCheck, as do verify-dsse.sh and the hook client', async () => {
     const shellcheck = join(shellcheckDir(), 'shellcheck');
-    for (const script of [GATE, join(ROOT, 'bin/proofline-hook')]) {
+    for (const script of [GATE, join(ROOT, 'deploy/ci/verify-dsse.sh'), join(ROOT, 'bin/proofline-hook')]) {
       const result = await run(shellcheck, ['--shell=sh', '--severity=style', script]);
       expect(result, script).toMatchObject({ code: 0, stdout: '' });
     }

@@ -44,9 +44,12 @@ export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.u
 
 export { FIXTURE_ACTIONS, FIXTURE_SESSIONS };
 
-/** Short timers so sessions seal within seconds of their last record. */
-const SETTLE_MS = 1500;
-const IDLE_TIMEOUT_MS = 4000;
+/** Short timers so sessions seal within seconds of their last record. Codex exports its OTLP after the
+ * SessionEnd hook, so a capture's last records follow its SessionEnd: the settle time must cover that gap on a
+ * loaded CI machine (through an outage's retries, or a topic salted with poison), or an action's records
+ * arrive after its session was sealed and it goes unbundled. */
+const SETTLE_MS = 3000;
+const IDLE_TIMEOUT_MS = 6000;
 
 async function startBroker(): Promise<TestBroker> {
   if (!existsSync(CLI))
