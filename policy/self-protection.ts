@@ -23,6 +23,7 @@ import {
 } from './self-protection/paths.js';
 import { invocationOf, type Invocation } from './self-protection/programs.js';
 import { reachesServer, type ServerAddress } from './self-protection/server-address.js';
+import { readsTreeOnly } from './self-protection/tree-reads.js';
 import {
   basename,
   literalText,
@@ -158,9 +159,6 @@ const TREE_PROGRAMS = new Set([
   'cpio',
   'shred',
 ]);
-/** Searches that only read the files under a directory they are given: none of their flags writes a file or
- * runs a command, but for `rg --pre`. */
-const READ_ONLY_TREE_PROGRAMS = new Set(['grep', 'egrep', 'fgrep', 'rg', 'ag', 'ack']);
 const CODE_FLAGS = new Set(['-c', '-e', '-E', '--eval', '-p', '--print', '-r']);
 const SHELLS = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'fish', 'busybox', 'source', '.', 'eval']);
 const INTERPRETERS = new Set([
@@ -442,16 +440,12 @@ function touchedPath(
     ...command.redirects.map((r) => ({ word: r.target, file: true })),
     ...command.assignments.map((a) => ({ word: a.value, file: false })),
   ];
-  // A search through the workspace passes over its .codex/ without changing it.
-  const readsTreeOnly =
-    program !== undefined &&
-    READ_ONLY_TREE_PROGRAMS.has(program) &&
-    !(program === 'rg' && invocation.args.some((arg) => /^--pre\b/.test(literalText(arg) ?? '--pre')));
   for (const { word, file } of operands) {
     if ((literalText(word) ?? '').startsWith('-')) continue;
     const hit = pathHits(word, scope, targets).find(
       (h) =>
-        (h.relation !== 'ancestor' || (treeProgram && !(readsTreeOnly && h.target.changesOnly))) &&
+        (h.relation !== 'ancestor' ||
+          (treeProgram && !(h.target.changesOnly && readsTreeOnly(program, invocation.args, word)))) &&
         (h.concrete || h.literal || (h.opaque && file)),
     );
     if (hit) return describeHit(hit, word.raw);
