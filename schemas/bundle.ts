@@ -62,7 +62,11 @@ export interface Summary {
   turn_id: string | null;
   action_id: string;
   runtime_family: RuntimeFamily;
+  /** The tool's canonical name (schemas/tool-names.ts), the same whichever of the runtime's records came first. */
   tool_name: string | null;
+  /** The runtime's other names for the tool, as its records carried them (Codex hooks: `Bash`), sorted.
+   * Absent in bundles made before canonical names, and when the records used only the canonical name. */
+  tool_aliases?: string[];
   /** sha256 of the command/arguments text; the text itself is not in the bundle. */
   input_digest: string | null;
   route: Route | null;
@@ -243,6 +247,10 @@ export interface SessionSeal {
    * time (one not yet due then stays `open`), in creation order. Absent when the session created none, and in
    * seals made before obligation tracking. */
   obligations?: Obligation[];
+  /** Records that arrived for an action after its bundle was signed: counted in `observations`, in no bundle.
+   * Absent when there were none, and in seals made before they were counted. Records that arrive after the
+   * seal are in no seal; the assembler logs them per session. */
+  late_records?: number;
   /** With reason `quarantined`: what the assembler could not process. */
   quarantine?: { reason: string };
 }
