@@ -7,7 +7,6 @@ import type { EnforceabilityClass, Route } from './guard.js';
 import type { ObservationKind, RuntimeFamily } from './observation.js';
 
 export const BUNDLE_SCHEMA_VERSION = 'proofline.bundle/v1';
-export const DSSE_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 // The predicate type URIs (and the legacy ones still read) live in type-uris.ts, with the grant's.
 export { ACTION_PREDICATE_TYPE, SEAL_PREDICATE_TYPE, predicateKind } from './type-uris.js';
@@ -17,18 +16,8 @@ export type Checkpoint = (typeof CHECKPOINTS)[number];
 
 // ---- DSSE + in-toto -------------------------------------------------------------------------------------
 
-export interface DsseSignature {
-  keyid: string;
-  /** base64 Ed25519 signature over PAE(payloadType, payload bytes). */
-  sig: string;
-}
-
-export interface DsseEnvelope {
-  payloadType: typeof DSSE_PAYLOAD_TYPE;
-  /** base64 of the canonical JSON of the Statement. */
-  payload: string;
-  signatures: DsseSignature[];
-}
+// The envelope is DSSE's (schemas/dsse.ts); it is re-exported here with the statement it carries.
+export { DSSE_PAYLOAD_TYPE, type DsseEnvelope, type DsseSignature } from './dsse.js';
 
 export interface Statement<P> {
   _type: typeof STATEMENT_TYPE;

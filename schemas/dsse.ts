@@ -1,7 +1,20 @@
 // DSSE pre-authentication encoding (PAE), the bytes an envelope signature covers, and the envelope itself.
 // Defined once here because every signer (the assembler's bundles, the verifier's attestations) and the
 // verifier must agree on them exactly.
-import { DSSE_PAYLOAD_TYPE, type DsseEnvelope } from './bundle.js';
+export const DSSE_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
+
+export interface DsseSignature {
+  keyid: string;
+  /** base64 Ed25519 signature over PAE(payloadType, payload bytes). */
+  sig: string;
+}
+
+export interface DsseEnvelope {
+  payloadType: typeof DSSE_PAYLOAD_TYPE;
+  /** base64 of the canonical JSON of the Statement. */
+  payload: string;
+  signatures: DsseSignature[];
+}
 
 export function preAuthEncoding(payloadType: string, payload: Uint8Array): Buffer {
   const type = Buffer.from(payloadType, 'utf8');
