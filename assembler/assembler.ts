@@ -34,7 +34,7 @@ import { certifyAction, type ActionCertificate } from './checkpoints.js';
 import { systemClock, type Clock } from './clock.js';
 import { SessionGraph, type Slice } from './graph.js';
 import { ObligationLedger, sessionObligations } from './obligations.js';
-import { buildSessionSeal, sealStatement } from './seal.js';
+import { buildSessionSeal, sealStatement, type SealInput } from './seal.js';
 import { RecentSet } from './recent-set.js';
 import { groupByAction, resolveActions, SessionState } from './session.js';
 import type { SessionSpill, SpillTicket } from './spill.js';
@@ -269,6 +269,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       } else if (obs.action_id !== undefined && session.bundledActions.has(obs.action_id)) {
         // Kept for the seal's observation count, never re-bundled: a bundle, once signed, is final.
         stats.late += 1;
+        session.lateRecords += 1;
         logger.warn(
           { session_id: obs.session_id, action_id: obs.action_id, observation: obs.id, kind: obs.kind },
           'late record for an action already bundled',
@@ -431,7 +432,9 @@ export function createAssembler(options: AssemblerOptions): Assembler {
   }
 
   async function seal(session: SessionState, reason: SealReason, report: StepReport): Promise<void> {
-    await writeSeal(session.sessionId, session.observations(), reason, report);
+    await writeSeal(session.sessionId, session.observations(), reason, report, {
+      lateRecords: session.lateRecords,
+    });
     sessions.delete(session.sessionId);
     sealedSessions.add(session.sessionId);
   }
@@ -441,7 +444,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     observations: readonly Observation[],
     reason: SealReason,
     report: StepReport,
-    quarantineReason?: string,
+    extra: Pick<SealInput, 'quarantineReason' | 'lateRecords'> = {},
   ): Promise<void> {
     const runtimeFamily = observations[0]?.runtime_family;
     if (runtimeFamily === undefined) return;
@@ -458,7 +461,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
             signerKeyid: signer.keyid,
             insecureKey: signer.insecure,
             obligations: reason === 'quarantined' ? undefined : sessionObligations(observations),
-            ...(quarantineReason === undefined ? {} : { quarantineReason }),
+            ...extra,
           }),
         ),
         signer,
@@ -474,7 +477,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
   async function sealQuarantined(report: StepReport): Promise<void> {
     for (const [sessionId, set] of quarantineSeals) {
       try {
-        await writeSeal(sessionId, set.observations, 'quarantined', report, set.reason);
+        await writeSeal(sessionId, set.observations, 'quarantined', report, { quarantineReason: set.reason });
       } catch (error) {
         if (isPassingFailure(error) || isStoreFailure(error)) throw error;
         logger.error({ session_id: sessionId, err: error }, 'quarantined session could not be sealed');
@@ -494,6 +497,9 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     const graph = new SessionGraph(observations, actionOf);
     const authority = authorityByAction(graph.timeline, actionOf);
     const obligations = new ObligationLedger(graph.timeline, actionOf);
+    // Codex exports its own telemetry as it goes: once it has arrived for the session, an action closed only
+    // by a hook waits for Codex's result record (its exit code), so that record does not come late.
+    const runtimeReports = observations.some((o) => o.runtime_family === 'tool_hook' && o.source !== 'hook');
     const pending: PendingAction[] = [];
     for (const [actionId, members] of groupByAction(graph.timeline.ordered, actionOf)) {
       if (session.bundledActions.has(actionId)) continue;
@@ -501,7 +507,8 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       try {
         const cert = certifyAction(session.sessionId, actionId, members, authority.get(actionId));
         const firstTime = graph.timeline.effectiveTime.get(memberIds[0]!)!;
-        if (closingFor !== null || isReady(cert, session)) pending.push({ cert, memberIds, firstTime });
+        if (closingFor !== null || isReady(cert, session, runtimeReports))
+          pending.push({ cert, memberIds, firstTime });
       } catch (error) {
         rejectAction(session, memberIds, `action ${actionId}: ${(error as Error).message}`, report);
       }
@@ -549,10 +556,12 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     }
   }
 
-  // Absence of execution is only established once the runtime has flushed its telemetry (session end).
-  function isReady(cert: ActionCertificate, session: SessionState): boolean {
+  // Absence of execution is only established once the runtime has flushed its telemetry (session end); a
+  // runtime that reports its results itself is waited for until then too.
+  function isReady(cert: ActionCertificate, session: SessionState, runtimeReports: boolean): boolean {
     const closed = cert.receipts.some((r) => r.checkpoint === 'closure' && r.status === 'present');
-    return closed && (!cert.closureByAbsence || session.endedAtMs !== null);
+    const waits = cert.closureByAbsence || (cert.awaitsRuntimeResult && runtimeReports);
+    return closed && (!waits || session.endedAtMs !== null);
   }
 
   function rejectAction(

@@ -45,6 +45,7 @@ export function buildActionProof(
     action_id: cert.actionId,
     runtime_family: cert.runtimeFamily,
     tool_name: cert.toolName,
+    ...(cert.toolAliases.length > 0 ? { tool_aliases: cert.toolAliases } : {}),
     input_digest: cert.inputDigest,
     route: cert.route,
     enforceability: cert.enforceability,

@@ -16,6 +16,7 @@ import type { ApprovalGrantEnvelope } from '../schemas/approval-grant.js';
 import { completenessRatio, expectedReceipts } from '../schemas/completeness.js';
 import { ROUTES, stricterRoute, type EnforceabilityClass, type Route } from '../schemas/guard.js';
 import type { Observation, ObservationKind, RuntimeFamily } from '../schemas/observation.js';
+import { toolNames } from '../schemas/tool-names.js';
 import { boolAttr, firstString, jsonAttr, stringAttr } from './attrs.js';
 import { UNKNOWN_AUTHORITY, type Authority } from './authority.js';
 import { compareNanos, isRuntimeTime, nanosToRfc3339 } from './time.js';
@@ -26,7 +27,9 @@ export interface ActionCertificate {
   actionId: string;
   turnId: string | null;
   runtimeFamily: RuntimeFamily;
+  /** Canonical (schemas/tool-names.ts); the runtime's other names for it in `toolAliases`. */
   toolName: string | null;
+  toolAliases: string[];
   inputDigest: string | null;
   route: Route | null;
   enforceability: EnforceabilityClass | null;
@@ -43,6 +46,9 @@ export interface ActionCertificate {
   executed: boolean;
   /** The closure rests on an absence (non-execution proof): only as strong as the session's completeness. */
   closureByAbsence: boolean;
+  /** Closed only by a hook's report of a runtime that also reports results in its own telemetry (Codex's
+   * PostToolUse, without `codex.tool_result` yet): the outcome (the exit code) is still to come. */
+  awaitsRuntimeResult: boolean;
 }
 
 /**
@@ -63,6 +69,9 @@ export function certifyAction(
   const closingResults = ofKind('tool_result').filter(
     (o) => boolAttr(o, ATTR.execution) === true || boolAttr(o, ATTR.success) !== undefined,
   );
+  // The runtime refused the call itself (Codex's exec policy, an escalation under approval `never`, a denied
+  // PermissionRequest): nothing ran, and no approval record is owed for a call that never got that far.
+  const runtimeRefusals = ofKind('tool_result').filter((o) => boolAttr(o, ATTR.runtimeRefused) === true);
 
   const route = strictestRoute(guards);
   const decidingGuard = guards.find((g) => stringAttr(g, ATTR.route) === route);
@@ -80,6 +89,7 @@ export function certifyAction(
     ...approvalRecords.filter((a) =>
       ['denied', 'expired'].includes(stringAttr(a, ATTR.approvalDecision) ?? ''),
     ),
+    ...runtimeRefusals,
   ];
   const nonExecutionProof = refusals.length > 0 && executions.length === 0;
   const approvals = approvalRecords.flatMap(toApproval);
@@ -102,6 +112,10 @@ export function certifyAction(
   const observed = receipts.filter((r) => r.status === 'present').map((r) => r.checkpoint);
   const runtimeFamily = observations[0]!.runtime_family;
   const outcome = outcomeOf(closingResults, nonExecutionProof);
+  const tool = toolNames(
+    runtimeFamily,
+    observations.map((o) => stringAttr(o, ATTR.toolName)).filter((name) => name !== undefined),
+  );
   // Only a call closed by its non-execution (outcome blocked) owes the refused set, as the verifier recomputes
   // it: a refused call that nonetheless executed, or whose runtime reported a result for it (Codex logs a
   // failed tool_result for a denied permission request), is held to everything an executed call owes.
@@ -119,10 +133,11 @@ export function certifyAction(
     actionId,
     turnId: observations.find((o) => o.turn_id !== undefined)?.turn_id ?? null,
     runtimeFamily,
-    toolName: firstString(observations, ATTR.toolName),
+    toolName: tool.canonical,
+    toolAliases: tool.aliases,
     inputDigest: firstString(observations, ATTR.inputDigest),
     route,
-    enforceability: enforceabilityOf(decidingGuard, route, approvals),
+    enforceability: enforceabilityOf(decidingGuard, route, approvals, authority),
     outcome,
     completeness: {
       expected,
@@ -135,9 +150,14 @@ export function certifyAction(
     policyDigest: decidingGuard ? (stringAttr(decidingGuard, ATTR.policyDigest) ?? null) : null,
     startedAt: times.length > 0 ? nanosToRfc3339(times[0]!) : null,
     endedAt: times.length > 0 ? nanosToRfc3339(times[times.length - 1]!) : null,
-    toolRan: ofKind('tool_result').length > 0 || executions.length > 0,
+    toolRan:
+      ofKind('tool_result').some((o) => boolAttr(o, ATTR.runtimeRefused) !== true) || executions.length > 0,
     executed: executions.length > 0,
     closureByAbsence: closingResults.length === 0 && nonExecutionProof,
+    awaitsRuntimeResult:
+      runtimeFamily === 'tool_hook' &&
+      closingResults.length > 0 &&
+      closingResults.every((o) => o.source === 'hook'),
   };
 }
 
@@ -201,6 +221,7 @@ function admissibilityReceipt(guards: readonly Observation[], deciding: Observat
 
 /** The strongest evidence the call was opened: the runtime starting it, approving it, or proposing it. */
 function openReceipt(observations: readonly Observation[]): ReceiptDraft {
+  const family = observations[0]!.runtime_family;
   const started = observations.filter((o) => o.kind === 'tool_started');
   const approved = observations.filter(
     (o) => o.kind === 'approval' && stringAttr(o, ATTR.approvalDecision) === 'approved',
@@ -222,7 +243,10 @@ function openReceipt(observations: readonly Observation[]): ReceiptDraft {
     observations: supporting,
     facts: {
       via,
-      tool_name: firstString(supporting, ATTR.toolName),
+      tool_name: toolNames(
+        family,
+        supporting.map((o) => stringAttr(o, ATTR.toolName)).filter((name) => name !== undefined),
+      ).canonical,
       input_digest: firstString(supporting, ATTR.inputDigest),
     },
   };
@@ -281,6 +305,7 @@ function executionClosure(
       kind: 'execution',
       executed: results.some((r) => boolAttr(r, ATTR.execution) === true),
       success: successes.length === 0 ? null : successes.every((s) => s),
+      ...exitCodeFact(results),
       output_digest: firstString(results, ATTR.outputDigest),
       duration_ms: firstString(results, 'duration_ms'),
     },
@@ -292,18 +317,28 @@ function nonExecutionClosure(
   refusals: readonly Observation[],
   resultNotices: readonly Observation[],
 ): ReceiptDraft {
+  const byRuntime = refusals.some((r) => boolAttr(r, ATTR.runtimeRefused) === true);
   return {
-    observations: [...refusals, ...resultNotices],
+    observations: [...new Set([...refusals, ...resultNotices])],
     facts: {
       kind: 'non_execution',
       result_notices: resultNotices.length,
       route,
       execution_records: 0,
       // Stated, not implied, so a reader knows this closure is an absence claim over the session's records.
-      proof:
-        'refusal recorded (deny decision or denied/expired approval) and no observation of this action has proofline.execution=true',
+      proof: byRuntime
+        ? 'refusal recorded (deny decision, denied/expired approval, or the runtime refusing the call itself) and no observation of this action has proofline.execution=true'
+        : 'refusal recorded (deny decision or denied/expired approval) and no observation of this action has proofline.execution=true',
+      ...(byRuntime ? { refused_by_runtime: true } : {}),
     },
   };
+}
+
+/** The exit code the results agree on; absent when none reported one (receipts made before exit codes were
+ * read keep their digests). */
+function exitCodeFact(results: readonly Observation[]): { exit_code?: number } {
+  const codes = [...new Set(results.map((r) => r.attrs[ATTR.exitCode]).filter((c) => typeof c === 'number'))];
+  return codes.length === 1 ? { exit_code: codes[0]! } : {};
 }
 
 function toApproval(obs: Observation): Approval[] {
@@ -321,18 +356,21 @@ function toApproval(obs: Observation): Approval[] {
   ];
 }
 
+const PERMISSION_REQUEST = 'PermissionRequest hook';
+
 // A PermissionRequest hook answers on the runtime's behalf but proofline cannot see it enforced; a decision
 // the runtime records itself (Codex's tool_decision, source Config) is enforced by the runtime.
 function approvalEnforceability(obs: Observation, source: string): EnforceabilityClass {
   const explicit = stringAttr(obs, ATTR.enforceability);
   if (isEnforceability(explicit)) return explicit;
-  return source === 'PermissionRequest hook' ? 'approval_orchestrated' : 'runtime_enforced';
+  return source === PERMISSION_REQUEST ? 'approval_orchestrated' : 'runtime_enforced';
 }
 
 function enforceabilityOf(
   guard: Observation | undefined,
   route: Route | null,
   approvals: readonly Approval[],
+  authority: Authority,
 ): EnforceabilityClass {
   // No guard receipt: the runtime ran without proofline's hook (e.g. untrusted hooks are skipped silently).
   if (guard === undefined || route === null) return 'post_hoc_observed';
@@ -341,7 +379,21 @@ function enforceabilityOf(
       ? 'approval_orchestrated'
       : 'runtime_enforced';
   }
+  // An escalation the PermissionRequest answer let through ran outside the sandbox, on that answer.
+  if (approvals.some((a) => a.source === PERMISSION_REQUEST && a.decision === 'approved'))
+    return 'approval_orchestrated';
   const explicit = stringAttr(guard, ATTR.enforceability);
+  // A decision that let the call through counting on the sandbox holds only if the sandbox in force, as the
+  // runtime's own session record says (authority.ts), is the one the decision read (from the transcript).
+  const relied = stringAttr(guard, ATTR.sandboxPolicy);
+  if (
+    explicit === 'runtime_enforced' &&
+    stringAttr(guard, ATTR.verdict) === 'allow' &&
+    relied !== undefined &&
+    authority.sandbox_policy !== null &&
+    authority.sandbox_policy !== relied
+  )
+    return 'advisory';
   if (isEnforceability(explicit)) return explicit;
   // warn lets the call through with a message: nothing is enforced.
   return route === 'warn' ? 'advisory' : 'runtime_enforced';

@@ -27,6 +27,8 @@ export interface SealInput {
   insecureKey?: boolean;
   /** Final statuses (obligations.ts#sessionObligations); undefined when the session created none. */
   obligations: Obligation[] | undefined;
+  /** Records that arrived for an action already bundled. */
+  lateRecords?: number;
   /** With reason `quarantined`: why the session was set aside. */
   quarantineReason?: string;
 }
@@ -47,6 +49,7 @@ export function buildSessionSeal(input: SealInput): SessionSeal {
     reason: input.reason,
     // Left out rather than empty, so a session without obligations seals exactly as before they existed.
     ...(input.obligations === undefined ? {} : { obligations: input.obligations }),
+    ...(input.lateRecords ? { late_records: input.lateRecords } : {}),
     ...(input.quarantineReason === undefined ? {} : { quarantine: { reason: input.quarantineReason } }),
   };
 }

@@ -26,6 +26,8 @@ export class SessionState {
   endedAtMs: number | null = null;
   /** Actions with a bundle in the store (read from it when the session is opened, then kept up to date). */
   readonly bundledActions: Set<string>;
+  /** Records that arrived for an action already bundled (the seal reports them: schemas/bundle.ts#SessionSeal). */
+  lateRecords = 0;
 
   constructor(
     readonly sessionId: string,

@@ -3,14 +3,9 @@
 // same envelope byte for byte.
 import { createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:crypto';
 
-import {
-  DSSE_PAYLOAD_TYPE,
-  type BundleDigest,
-  type DsseEnvelope,
-  type Statement,
-} from '../schemas/bundle.js';
+import type { BundleDigest, DsseEnvelope, Statement } from '../schemas/bundle.js';
 import { canonicalize, sha256Hex } from '../schemas/digest.js';
-import { preAuthEncoding } from '../schemas/dsse.js';
+import { envelopeOf } from '../schemas/dsse.js';
 import { keyIdOf } from '../schemas/keys.js';
 
 export interface Signer {
@@ -47,10 +42,6 @@ export interface SignedBundle {
 
 export function signStatement(statement: Statement<unknown>, signer: Signer): SignedBundle {
   const payload = Buffer.from(canonicalize(statement), 'utf8');
-  const envelope: DsseEnvelope = {
-    payloadType: DSSE_PAYLOAD_TYPE,
-    payload: payload.toString('base64'),
-    signatures: [{ keyid: signer.keyid, sig: signer.sign(preAuthEncoding(DSSE_PAYLOAD_TYPE, payload)) }],
-  };
+  const envelope = envelopeOf(payload, signer);
   return { statement, envelope, digest: sha256Hex(payload), fileText: `${canonicalize(envelope)}\n` };
 }

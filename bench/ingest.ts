@@ -11,6 +11,9 @@ import { countDecoded, encodeJson, encodeProtobuf, logsRequest } from './workloa
 const REQUESTS = 40;
 const RECORDS_PER_REQUEST = 2_000;
 const SESSIONS_PER_REQUEST = 50;
+// Requests in flight at once, as an OpenTelemetry Collector's exporter sends them (its sending queue runs
+// several consumers); they meet in the publisher's group commits.
+const CONCURRENT_REQUESTS = 8;
 
 function bareDecodeRate(bodies: readonly Buffer[]): number {
   const started = performance.now();
@@ -19,19 +22,23 @@ function bareDecodeRate(bodies: readonly Buffer[]): number {
   return records / ((performance.now() - started) / 1000);
 }
 
-async function ingestRate(bodies: readonly Buffer[], contentType: string): Promise<number> {
+async function ingestRate(bodies: readonly Buffer[], contentType: string, inFlight = 1): Promise<number> {
   const pipeline = await startPipeline({ dataDir: await freshDir('bench-ingest-'), ingest: { port: 0 } });
   try {
+    const queue = [...bodies];
+    const sender = async (): Promise<void> => {
+      for (let body = queue.shift(); body; body = queue.shift()) {
+        const response = await fetch(`${pipeline.url}/v1/logs`, {
+          method: 'POST',
+          headers: { 'content-type': contentType },
+          body,
+        });
+        if (response.status !== 200)
+          throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
+      }
+    };
     const started = performance.now();
-    for (const body of bodies) {
-      const response = await fetch(`${pipeline.url}/v1/logs`, {
-        method: 'POST',
-        headers: { 'content-type': contentType },
-        body,
-      });
-      if (response.status !== 200)
-        throw new Error(`ingest answered ${response.status}: ${await response.text()}`);
-    }
+    await Promise.all(Array.from({ length: inFlight }, sender));
     return (REQUESTS * RECORDS_PER_REQUEST) / ((performance.now() - started) / 1000);
   } finally {
     await pipeline.close();
@@ -47,6 +54,7 @@ export async function benchIngest(): Promise<BenchRow[]> {
   const bare = bareDecodeRate(protobufBodies);
   const protobuf = await ingestRate(protobufBodies, 'application/x-protobuf');
   const json = await ingestRate(jsonBodies, 'application/json');
+  const concurrent = await ingestRate(protobufBodies, 'application/x-protobuf', CONCURRENT_REQUESTS);
   const baseline = { name: 'bare protobufjs decode', value: bare };
   return [
     {
@@ -56,6 +64,14 @@ export async function benchIngest(): Promise<BenchRow[]> {
       baseline,
       goal: '≥ 50% of baseline',
       met: protobuf >= bare / 2,
+    },
+    {
+      measure: `OTLP ingest, protobuf, ${CONCURRENT_REQUESTS} requests in flight (durable)`,
+      value: concurrent,
+      unit: 'records/s',
+      baseline,
+      goal: '≥ 50% of baseline',
+      met: concurrent >= bare / 2,
     },
     {
       measure: 'OTLP ingest, JSON (durable)',

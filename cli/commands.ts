@@ -3,21 +3,25 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 import * as assemblerConfig from '../assembler/config.js';
-import * as ingestConfig from '../ingest/config.js';
 import { DEFAULT_SERVER_URL, ENV } from '../schemas/endpoints.js';
-import { topicNames } from '../schemas/topics.js';
-import * as transportConfig from '../transport/config.js';
-import { assembleServiceConfig, ingestServiceConfig, serveConfig } from './configs.js';
+import { assembleServiceConfig, ingestServiceConfig, serveConfig, settingsOfConfig } from './configs.js';
 import { HOOK_FLAGS } from './hook-args.js';
+import { renderEffectiveConfig } from './print-config.js';
+import { resolveSettings } from './resolve.js';
+import {
+  CONFIG_ENV,
+  envOf,
+  flagOf,
+  parsePositiveInt,
+  settingsOf,
+  SETTINGS,
+  type CommandName,
+} from './settings.js';
 
 const VERSION = '0.1.0';
 
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new InvalidArgumentError('not a port number');
-  return port;
-}
+/** For the one-shot commands' help (export) that read a data directory. */
+const ASSEMBLER = assemblerConfig.createDefaultConfig();
 
 function parseFraction(value: string): number {
   const x = Number(value);
@@ -25,125 +29,69 @@ function parseFraction(value: string): number {
   return x;
 }
 
-function parsePositiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
-
 export const program = new Command('proofline')
   .description('Signed proof of every AI coding-agent action, from OpenTelemetry and hook telemetry.')
   .version(VERSION)
-  .showHelpAfterError('(run with --help for usage)');
+  .showHelpAfterError('(run with --help for usage)')
+  // A command line commander refuses (an unknown flag, a value its parser rejects) is a usage error: exit 2, as
+  // every ProoflineError of that kind, never commander's 1, which `verify` and its CI gate mean as "a check
+  // failed". Subcommands inherit this. Help and --version still exit 0.
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
 
-const INGEST = ingestConfig.createDefaultConfig();
-const ASSEMBLER = assemblerConfig.createDefaultConfig();
-const KAFKA = transportConfig.createDefaultKafkaConfig([]);
-const COLLECTOR = transportConfig.createDefaultCollectorTopicsConfig();
-
-// Flags carry no commander defaults: an unset flag is undefined, and the stages' own defaults
-// (createDefaultConfig) fill it in (cli/configs.ts), so every default is written once.
-
-/** The receiver's flags, shared by `serve` and `ingest`. */
-function receiverOptions(command: Command): Command {
-  return command
-    .option('--host <host>', `address to bind (default: ${INGEST.host})`)
-    .option('--port <port>', `OTLP/HTTP port (default: ${INGEST.port})`, parsePort)
-    .option('--token <token>', `require this bearer token on every request (default: $${ENV.token})`)
-    .option(
-      '--policy <file>',
-      'guard policy or rule file (YAML); default: allow everything, recorded as such',
-    )
-    .option(
-      '--approvers <file>',
-      'approvers file (proofline keygen --approver): whose signed grants answer an approval_gate; default: nobody',
-    )
-    .option('--store-content', 'keep redacted prompt/argument/output text beside its digest')
-    .option(
-      '--max-body <bytes>',
-      `largest request body after decompression (default: ${INGEST.maxBodyBytes})`,
-      parsePositiveInt,
+/** A long-running command's flags, from the settings table (cli/settings.ts), plus --config and
+ * --print-config. Flags carry no commander defaults: an unset flag is undefined, so the environment, the
+ * config file and then the stages' own defaults (configs.ts) can fill it in. */
+function serviceCommand(name: CommandName, description: string): Command {
+  const command = program.command(name).description(description);
+  for (const setting of settingsOf(name)) {
+    const { type, choices, description: help } = SETTINGS[setting];
+    const option = new Option(
+      `--${flagOf(setting)}${type ? ` ${type.placeholder}` : ''}`,
+      `${help} [$${envOf(setting)}]`,
     );
+    if (choices) option.choices(choices);
+    else if (type) option.argParser(type.parse);
+    command.addOption(option);
+  }
+  return command
+    .option('--config <file>', `config file (YAML, keys as these flags) [$${CONFIG_ENV}]`)
+    .option('--print-config', 'print the effective configuration and where each value came from, then exit');
 }
 
-/** Where the Kafka topics are and what the brokers take, for every command that can use Kafka. */
-function topicOption(command: Command): Command {
-  const names = Object.values(topicNames('<prefix>')).join(', ');
-  return command
-    .option('--topic-prefix <prefix>', `Kafka topics ${names} (default: ${KAFKA.topicPrefix})`)
-    .option(
-      '--max-record-bytes <bytes>',
-      `with --kafka: the largest record the brokers take (their message.max.bytes); larger observations are refused with 413 (default: ${KAFKA.maxRecordBytes})`,
-      parsePositiveInt,
-    );
+/** Resolves the settings, builds the config (which validates it), then prints it or runs. */
+function runService<C extends Parameters<typeof settingsOfConfig>[0]>(
+  name: CommandName,
+  build: (values: ReturnType<typeof resolveSettings>['values']) => C,
+  run: (config: C) => Promise<void>,
+) {
+  return async (_flags: unknown, command: Command): Promise<void> => {
+    const resolved = resolveSettings(name, command);
+    const config = build(resolved.values);
+    if (command.opts().printConfig) {
+      process.stdout.write(renderEffectiveConfig(resolved, settingsOfConfig(config)));
+      return;
+    }
+    await run(config);
+  };
 }
 
-/** The assembler's timers, shared by `serve` and `assemble`. */
-function assemblerOptions(command: Command): Command {
-  return command
-    .option(
-      '--settle-ms <ms>',
-      `quiet time after an action closes before it is bundled (default: ${ASSEMBLER.settleMs})`,
-      parsePositiveInt,
-    )
-    .option(
-      '--idle-timeout-ms <ms>',
-      `seal a session after this long without records (default: ${ASSEMBLER.idleTimeoutMs})`,
-      parsePositiveInt,
-    )
-    .option(
-      '--witness <path>',
-      'publish signed log checkpoints here, outside the data directory: a directory keeps every one, a file the latest',
-    )
-    .option(
-      '--allow-insecure-key',
-      'sign even when group or others can read the signing key (every bundle records it)',
-    );
-}
+serviceCommand(
+  'serve',
+  'Run the receiver, transport and assembler in one process (embedded store, or Kafka)',
+).action(
+  runService('serve', serveConfig, async (config) => (await import('../service/serve.js')).runServe(config)),
+);
 
-assemblerOptions(
-  receiverOptions(
-    topicOption(program.command('serve')).description(
-      'Run the receiver, transport and assembler in one process (embedded store, or Kafka)',
-    ),
+serviceCommand('ingest', 'Receiver only: OTLP/HTTP and hook calls (or Collector topics) → Kafka').action(
+  runService('ingest', ingestServiceConfig, async (config) =>
+    (await import('../service/kafka.js')).runKafkaIngest(config),
   ),
-)
-  .option('--data <dir>', `data directory: store, bundles, keys (default: ${ASSEMBLER.dataDir})`)
-  .option('--kafka <brokers>', 'use Kafka (comma-separated brokers) instead of the embedded store')
-  .option('--group <name>', `with --kafka: the assemblers' consumer group (default: ${KAFKA.group})`)
-  .action(async (flags) => (await import('../service/serve.js')).runServe(serveConfig(flags)));
+);
 
-receiverOptions(
-  topicOption(program.command('ingest'))
-    .description('Receiver only: OTLP/HTTP and hook calls (or Collector topics) → Kafka')
-    .requiredOption('--kafka <brokers>', 'comma-separated Kafka brokers'),
-)
-  .option(
-    '--from-kafka <topics>',
-    `instead of HTTP: consume the Collector kafkaexporter topics LOGS,SPANS (e.g. ${COLLECTOR.logsTopic},${COLLECTOR.tracesTopic})`,
-  )
-  .option('--collector-group <name>', `with --from-kafka: the consumer group (default: ${COLLECTOR.group})`)
-  .addOption(
-    new Option(
-      '--collector-encoding <encoding>',
-      `the exporter's encoding (default: ${COLLECTOR.encoding})`,
-    ).choices(['otlp_proto', 'otlp_json']),
-  )
-  .action(async (flags) => (await import('../service/kafka.js')).runKafkaIngest(ingestServiceConfig(flags)));
-
-assemblerOptions(
-  topicOption(program.command('assemble'))
-    .description('Assembler only: a Kafka consumer group member that writes signed bundles')
-    .requiredOption('--kafka <brokers>', 'comma-separated Kafka brokers')
-    .option('--group <name>', `consumer group (default: ${KAFKA.group})`)
-    .option('--data <dir>', `data directory: bundles, keys, index (default: ${ASSEMBLER.dataDir})`)
-    .option(
-      '--status-port <port>',
-      'serve /healthz, /readyz and /metrics on 127.0.0.1 at this port',
-      parsePort,
-    ),
-).action(async (flags) =>
-  (await import('../service/kafka.js')).runKafkaAssemble(assembleServiceConfig(flags)),
+serviceCommand('assemble', 'Assembler only: a Kafka consumer group member that writes signed bundles').action(
+  runService('assemble', assembleServiceConfig, async (config) =>
+    (await import('../service/kafka.js')).runKafkaAssemble(config),
+  ),
 );
 
 // Runs through cli/main.ts's fast path; declared here for `--help` and the command list.
@@ -165,26 +113,29 @@ init
   .option('--url <url>', `proofline server (default: $${ENV.url}, then ${DEFAULT_SERVER_URL})`)
   .option('--otlp-url <url>', 'where Codex exports OTLP, when not to --url (a Collector in front)')
   .option('--token <token>', `bearer token the server requires (default: $${ENV.token})`)
-  .option('--token-file <file>', 'read the bearer token from this file')
+  .option('--token-file <file>', 'read the bearer token from this file (mode 0600 or 0640)')
+  .option(
+    '--ca-cert <file>',
+    "with an https:// server: the CA (PEM) its certificate chains to, for the hook client and Codex's exporters",
+  )
   .option('--trust', 'trust the written hooks through `codex app-server` (Codex skips untrusted hooks)')
   .option('--codex <path>', 'the codex binary for --trust (default: codex on PATH)', 'codex')
   .option('--force', 'replace a different [otel] block and earlier proofline hooks (other hooks are kept)')
   .action(async (opts) => {
-    const [{ initCodex }, { defaultCodexHome }, { readFile }] = await Promise.all([
+    const [{ initCodex }, { defaultCodexHome }, { readTokenFile }] = await Promise.all([
       import('../service/codex-init.js'),
       import('../service/codex-config.js'),
-      import('node:fs/promises'),
+      import('../schemas/secret-file.js'),
     ]);
     if (opts.token && opts.tokenFile)
       throw new InvalidArgumentError('give --token or --token-file, not both');
-    const token = opts.tokenFile
-      ? (await readFile(opts.tokenFile, 'utf8')).trim()
-      : (opts.token ?? process.env[ENV.token]);
+    const token = opts.tokenFile ? readTokenFile(opts.tokenFile) : (opts.token ?? process.env[ENV.token]);
     const lines = await initCodex({
       codexHome: opts.codexHome ?? defaultCodexHome(),
       url: opts.url ?? process.env[ENV.url] ?? DEFAULT_SERVER_URL,
       otlpUrl: opts.otlpUrl,
       token: token || undefined,
+      ...(opts.caCert === undefined ? {} : { caFile: opts.caCert }),
       force: opts.force === true,
       ...(opts.trust ? { trust: { codex: opts.codex } } : {}),
     });
@@ -342,6 +293,11 @@ program
     '--log <file>',
     'the embedded log (<data>/pipeline.duckdb, server stopped): compare each seal with it',
   )
+  .option(
+    '--attest <file>',
+    'also write the verdict as a signed in-toto statement (test-result v0.1) to this file; needs --attest-key',
+  )
+  .option('--attest-key <file>', "the verifier's own Ed25519 private key (PEM, mode 0600) to sign it with")
   .action(async (paths: string[], opts) => {
     const { runVerify } = await import('../verifier/verify-command.js');
     process.exitCode = await runVerify({ paths, ...opts });
@@ -351,6 +307,11 @@ program
   .command('report')
   .description('Compliance reports in SQL over the bundles; the HTML audit report; NDJSON and OCSF exports')
   .argument('[paths...]', 'data directories or bundle files', ['.proofline'])
+  .option('--keys <file>', 'trusted public key set (default: the data directory’s own, with a warning)')
+  .option(
+    '--approvers <file>',
+    'trusted approvers file, for signed approval grants (default: the data directory’s registered ones, with a warning)',
+  )
   .option('--builtin <name>', 'a built-in report (see --list)')
   .option('--sql <query>', 'your own SQL over the loaded tables, inline')
   .option('--sql-file <file>', 'your own SQL over the loaded tables, from a file')

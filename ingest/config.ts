@@ -1,8 +1,12 @@
 // The ingest stage's configuration, with its defaults and checks beside it (the OTel Collector's `config.go`
 // + `createDefaultConfig`): the OTLP/HTTP receiver and the guard routes it serves.
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
 import { readApproversFile } from '../schemas/approvers.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../schemas/endpoints.js';
 import { ConfigError } from '../schemas/errors.js';
+import { checkSecretFile } from '../schemas/secret-file.js';
 
 export interface Config {
   /** Address to bind: loopback unless told otherwise. */
@@ -19,6 +23,10 @@ export interface Config {
   storeContent: boolean;
   /** Largest request body accepted, before and after decompression. */
   maxBodyBytes: number;
+  /** Serve HTTPS with this certificate chain (PEM) and its key; both or neither. */
+  tlsCertFile?: string;
+  /** The certificate's private key (PEM); refused when others can read it. */
+  tlsKeyFile?: string;
 }
 
 export function createDefaultConfig(): Config {
@@ -37,6 +45,43 @@ export function validate(config: Config): void {
     throw new ConfigError('ingest: approvers file is empty (leave it out to register no approvers)');
   // Read now, so a bad file stops the command before anything starts (it is read again when the stage starts).
   if (config.approversFile !== undefined) readApproversFile(config.approversFile);
+  if (config.tlsCertFile !== undefined || config.tlsKeyFile !== undefined) readTls(config);
+}
+
+/** The certificate chain and key, checked now (readable, the key private and the certificate's own, the
+ * certificate current), so a server that cannot serve HTTPS never starts. */
+export function readTls(config: Pick<Config, 'tlsCertFile' | 'tlsKeyFile'>): { cert: Buffer; key: Buffer } {
+  const { tlsCertFile: certFile, tlsKeyFile: keyFile } = config;
+  if (certFile === undefined || keyFile === undefined)
+    throw new ConfigError('ingest: TLS needs both a certificate (--tls-cert) and its key (--tls-key)');
+  checkSecretFile(keyFile, 'TLS key');
+  const read = (file: string, what: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new ConfigError(
+        `ingest: cannot read the ${what} ${file} (${(error as NodeJS.ErrnoException).code ?? error})`,
+      );
+    }
+  };
+  const cert = read(certFile, 'TLS certificate');
+  const key = read(keyFile, 'TLS key');
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(cert);
+  } catch (error) {
+    throw new ConfigError(`ingest: ${certFile} is not a PEM certificate (${(error as Error).message})`);
+  }
+  try {
+    if (!certificate.checkPrivateKey(createPrivateKey(key)))
+      throw new ConfigError(`ingest: the key ${keyFile} is not the key of the certificate ${certFile}`);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`ingest: ${keyFile} is not a PEM private key (${(error as Error).message})`);
+  }
+  if (Date.parse(certificate.validTo) < Date.now())
+    throw new ConfigError(`ingest: the certificate ${certFile} expired on ${certificate.validTo}`);
+  return { cert, key };
 }
 
 /** Loopback addresses: the only ones where running without a token is the documented default. */

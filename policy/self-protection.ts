@@ -23,6 +23,7 @@ import {
 } from './self-protection/paths.js';
 import { invocationOf, type Invocation } from './self-protection/programs.js';
 import { reachesServer, type ServerAddress } from './self-protection/server-address.js';
+import { readsTreeOnly } from './self-protection/tree-reads.js';
 import {
   basename,
   literalText,
@@ -325,9 +326,10 @@ export class SelfProtection {
 
   private targetsFor(request: GuardRequest, agentHome: string): ProtectedPath[] {
     const targets: ProtectedPath[] = [];
-    const add = (path: string, dir: boolean, what: string) => {
+    const add = (path: string, dir: boolean, what: string, changesOnly?: true) => {
       const canonical = this.canonicalTarget(path);
-      if (!targets.some((t) => t.path === canonical)) targets.push({ path: canonical, dir, what });
+      if (!targets.some((t) => t.path === canonical))
+        targets.push({ path: canonical, dir, what, ...(changesOnly ? { changesOnly } : {}) });
     };
     for (const { path, dir, what } of this.config.paths) add(path, dir, what);
     for (const home of new Set([this.config.home, agentHome])) {
@@ -339,13 +341,13 @@ export class SelfProtection {
     const fromTranscript = codexHomeOf(request.transcript_path);
     if (fromTranscript !== undefined) codexHomes.add(fromTranscript);
     for (const codexHome of codexHomes) {
-      add(join(codexHome, 'config.toml'), false, "Codex's configuration and hook trust state");
-      add(join(codexHome, 'hooks.json'), false, "Codex's hooks");
+      add(join(codexHome, 'config.toml'), false, "Codex's configuration and hook trust state", true);
+      add(join(codexHome, 'hooks.json'), false, "Codex's hooks", true);
     }
     // Codex reads a project's .codex/ from the working directory up to the repository root.
     const root = request.workspace_root ?? request.cwd;
     for (let dir = root !== undefined && isAbsolute(root) ? root : undefined; dir !== undefined;) {
-      add(join(dir, '.codex'), true, "the workspace's Codex configuration and hooks");
+      add(join(dir, '.codex'), true, "the workspace's Codex configuration and hooks", true);
       const parent = dirname(dir);
       dir = parent === dir ? undefined : parent;
     }
@@ -441,7 +443,10 @@ function touchedPath(
   for (const { word, file } of operands) {
     if ((literalText(word) ?? '').startsWith('-')) continue;
     const hit = pathHits(word, scope, targets).find(
-      (h) => (h.relation !== 'ancestor' || treeProgram) && (h.concrete || h.literal || (h.opaque && file)),
+      (h) =>
+        (h.relation !== 'ancestor' ||
+          (treeProgram && !(h.target.changesOnly && readsTreeOnly(program, invocation.args, word)))) &&
+        (h.concrete || h.literal || (h.opaque && file)),
     );
     if (hit) return describeHit(hit, word.raw);
   }

@@ -6,14 +6,22 @@
 /** Observation attributes (`Observation.attrs`), set by ingest and read by the assembler. */
 export const ATTR = {
   // ---- tool calls ----
-  /** string — the tool as the runtime names it (`exec_command`, `Bash`). */
+  /** string — the tool as the runtime names it on this record (`exec_command`, `Bash`); bundles name it by its
+   * canonical name (schemas/tool-names.ts). */
   toolName: 'proofline.tool.name',
   /** string — sha256 of the command (or canonical arguments); equal across the sources of one call. */
   inputDigest: 'proofline.input.digest',
   /** boolean — true when the record proves the tool actually ran. */
   execution: 'proofline.execution',
-  /** boolean — the outcome, when known. */
+  /** boolean — the outcome, when known: for a command, whether its exit code was 0. */
   success: 'proofline.success',
+  /** number — the command's exit code, when the runtime reported one (Codex: its output preview's status line). */
+  exitCode: 'proofline.exit_code',
+  /** boolean — the runtime itself refused the call before running it (Codex: its exec policy, its approval
+   * policy, a denied escalation). */
+  runtimeRefused: 'proofline.runtime_refused',
+  /** boolean — the call asked to run outside the runtime's sandbox (Codex `sandbox_permissions`). */
+  escalated: 'proofline.sandbox.escalated',
   /** string — sha256 of the output text. */
   outputDigest: 'proofline.output.digest',
 
@@ -79,9 +87,15 @@ export const ATTR = {
   /** string — who read git HEAD and the files: `server` or `hook_client` (schemas/hook.ts#ContextReader). */
   contextReadBy: 'proofline.context.read_by',
 
-  // ---- session configuration ----
+  // ---- session configuration, and the confinement a decision was made under ----
+  /** string — the runtime's approval policy (`never`, `on-request`, …). */
   approvalPolicy: 'proofline.approval_policy',
+  /** string — the runtime's sandbox (`danger-full-access`, `workspace-write`, `read-only`). */
   sandboxPolicy: 'proofline.sandbox_policy',
+  /** boolean — whether commands inside the sandbox reach the network. */
+  networkAccess: 'proofline.sandbox.network_access',
+  /** string — where a decision's confinement was read: `transcript` (the runtime's own session record). */
+  confinementReadFrom: 'proofline.confinement.read_from',
 
   // ---- hooks ----
   /** string — the hook event name (PreToolUse, …). */

@@ -79,25 +79,28 @@ const obligation = withOptional(
 );
 
 const actionProof = object({
-  summary: object({
-    session_id: string,
-    turn_id: nullableString,
-    action_id: string,
-    runtime_family: { enum: RUNTIME_FAMILIES },
-    tool_name: nullableString,
-    input_digest: nullableString,
-    route: { enum: [...ROUTES, null] },
-    enforceability: { enum: [...ENFORCEABILITY_CLASSES, null] },
-    outcome: { enum: OUTCOMES },
-    completeness: object({
-      expected: arrayOf(checkpoint),
-      observed: arrayOf(checkpoint),
-      missing: arrayOf(checkpoint),
-      rho: { type: 'number', minimum: 0, maximum: 1 },
-    }),
-    started_at: nullableTime,
-    ended_at: nullableTime,
-  }),
+  summary: withOptional(
+    {
+      session_id: string,
+      turn_id: nullableString,
+      action_id: string,
+      runtime_family: { enum: RUNTIME_FAMILIES },
+      tool_name: nullableString,
+      input_digest: nullableString,
+      route: { enum: [...ROUTES, null] },
+      enforceability: { enum: [...ENFORCEABILITY_CLASSES, null] },
+      outcome: { enum: OUTCOMES },
+      completeness: object({
+        expected: arrayOf(checkpoint),
+        observed: arrayOf(checkpoint),
+        missing: arrayOf(checkpoint),
+        rho: { type: 'number', minimum: 0, maximum: 1 },
+      }),
+      started_at: nullableTime,
+      ended_at: nullableTime,
+    },
+    { tool_aliases: arrayOf(string) },
+  ),
   evidence: object({
     receipts: arrayOf(
       object({
@@ -164,7 +167,7 @@ const sessionSeal = withOptional(
     observations: object({ count, merkle_root: sha256 }),
     reason: { enum: SEAL_REASONS },
   },
-  { obligations: arrayOf(obligation), quarantine: object({ reason: string }) },
+  { obligations: arrayOf(obligation), late_records: count, quarantine: object({ reason: string }) },
 );
 
 function statementSchema(predicateTypes: readonly string[], predicate: object): object {

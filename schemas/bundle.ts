@@ -7,7 +7,6 @@ import type { EnforceabilityClass, Route } from './guard.js';
 import type { ObservationKind, RuntimeFamily } from './observation.js';
 
 export const BUNDLE_SCHEMA_VERSION = 'proofline.bundle/v1';
-export const DSSE_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 // The predicate type URIs (and the legacy ones still read) live in type-uris.ts, with the grant's.
 export { ACTION_PREDICATE_TYPE, SEAL_PREDICATE_TYPE, predicateKind } from './type-uris.js';
@@ -17,18 +16,8 @@ export type Checkpoint = (typeof CHECKPOINTS)[number];
 
 // ---- DSSE + in-toto -------------------------------------------------------------------------------------
 
-export interface DsseSignature {
-  keyid: string;
-  /** base64 Ed25519 signature over PAE(payloadType, payload bytes). */
-  sig: string;
-}
-
-export interface DsseEnvelope {
-  payloadType: typeof DSSE_PAYLOAD_TYPE;
-  /** base64 of the canonical JSON of the Statement. */
-  payload: string;
-  signatures: DsseSignature[];
-}
+// The envelope is DSSE's (schemas/dsse.ts); it is re-exported here with the statement it carries.
+export { DSSE_PAYLOAD_TYPE, type DsseEnvelope, type DsseSignature } from './dsse.js';
 
 export interface Statement<P> {
   _type: typeof STATEMENT_TYPE;
@@ -62,7 +51,11 @@ export interface Summary {
   turn_id: string | null;
   action_id: string;
   runtime_family: RuntimeFamily;
+  /** The tool's canonical name (schemas/tool-names.ts), the same whichever of the runtime's records came first. */
   tool_name: string | null;
+  /** The runtime's other names for the tool, as its records carried them (Codex hooks: `Bash`), sorted.
+   * Absent in bundles made before canonical names, and when the records used only the canonical name. */
+  tool_aliases?: string[];
   /** sha256 of the command/arguments text; the text itself is not in the bundle. */
   input_digest: string | null;
   route: Route | null;
@@ -243,6 +236,10 @@ export interface SessionSeal {
    * time (one not yet due then stays `open`), in creation order. Absent when the session created none, and in
    * seals made before obligation tracking. */
   obligations?: Obligation[];
+  /** Records that arrived for an action after its bundle was signed: counted in `observations`, in no bundle.
+   * Absent when there were none, and in seals made before they were counted. Records that arrive after the
+   * seal are in no seal; the assembler logs them per session. */
+  late_records?: number;
   /** With reason `quarantined`: what the assembler could not process. */
   quarantine?: { reason: string };
 }

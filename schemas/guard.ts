@@ -76,6 +76,19 @@ export interface ObligationDuty {
   within_ms: number;
 }
 
+/** The confinement the runtime runs an action under, as the runtime recorded it for the turn (Codex: the
+ * turn_context of its session transcript), when proofline could read it. A decision lets an action through
+ * knowing whether the sandbox would stop what it does beyond it (ARCHITECTURE.md §5, enforceability). */
+export interface RuntimeConfinement {
+  /** `read-only`, `workspace-write`, `danger-full-access`, or another name the runtime used. */
+  sandbox: string;
+  /** Whether commands inside the sandbox reach the network; null when the runtime did not say. */
+  network_access: boolean | null;
+  /** `never`, `on-request`, `on-failure`, …; null when the runtime did not say. */
+  approval_policy: string | null;
+  read_from: 'transcript';
+}
+
 export interface GuardRequest {
   runtime_family: RuntimeFamily;
   session_id: string;
@@ -100,6 +113,9 @@ export interface GuardRequest {
   transcript_path?: string;
   /** The action's ancestry; absent means unknown, which can only raise the route. */
   session?: SessionContext;
+  /** The runtime's sandbox and approval policy for this call; absent means unknown (nothing is confined). It
+   * never changes the route: it says whether the runtime's sandbox would stop what an allowed action does. */
+  confinement?: RuntimeConfinement;
 }
 
 export interface GuardDecision {

@@ -39,13 +39,18 @@ export interface HookGroup {
 
 export type HooksFile = { hooks: Record<string, HookGroup[]> };
 
-/** proofline's group for each event. */
-export function prooflineHooks(client: string, url: string, headerFile: string): Record<string, HookGroup> {
+/** proofline's group for each event; `caFile` when the server's certificate chains to a CA of its own. */
+export function prooflineHooks(
+  client: string,
+  url: string,
+  headerFile: string,
+  caFile?: string,
+): Record<string, HookGroup> {
   return Object.fromEntries(
     CONFIGURED_EVENTS.map((event) => {
       const handler: HookHandler = {
         type: 'command',
-        command: hookCommand(client, event, url, headerFile),
+        command: hookCommand(client, event, url, headerFile, caFile),
         timeout: CLAMPED_EVENTS.has(event) ? 3 : HOOK_TIMEOUT_SECONDS,
       };
       return [event, { ...(TOOL_EVENTS.has(event) ? { matcher: '*' } : {}), hooks: [handler] }];
@@ -61,21 +66,27 @@ export function isProoflineHandler(handler: { command?: unknown }): boolean {
 
 /** The [otel] exporters: logs and traces to the server in protobuf, the token as a literal header (Codex does
  * not expand environment variables in header values), metrics off (the default exporter is OpenAI's Statsig
- * endpoint, which would leave the machine; proofline builds nothing from metrics). */
-export function otelExporters(url: string, token: string | undefined): Record<string, unknown> {
+ * endpoint, which would leave the machine; proofline builds nothing from metrics). With `caFile`, the
+ * exporters trust that CA for an https server (`tls = { ca-certificate = … }`). */
+export function otelExporters(
+  url: string,
+  token: string | undefined,
+  caFile?: string,
+): Record<string, unknown> {
   const exporter = (signal: string) => ({
     'otlp-http': {
       endpoint: `${url.replace(/\/+$/, '')}/v1/${signal}`,
       protocol: 'binary',
       ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+      ...(caFile ? { tls: { 'ca-certificate': caFile } } : {}),
     },
   });
   return { exporter: exporter('logs'), trace_exporter: exporter('traces'), metrics_exporter: 'none' };
 }
 
 /** The [otel] block as init appends it: inline tables, one exporter per line. */
-export function otelBlock(url: string, token: string | undefined): string {
-  const lines = Object.entries(otelExporters(url, token)).map(
+export function otelBlock(url: string, token: string | undefined, caFile?: string): string {
+  const lines = Object.entries(otelExporters(url, token, caFile)).map(
     ([key, value]) => `${key} = ${inlineToml(value)}`,
   );
   return `[otel]\n${lines.join('\n')}\n`;

@@ -271,14 +271,33 @@ function tokenDetail(status: number | undefined, where: string): string {
   return `no answer from an authenticated route (${status ?? 'unreachable'})`;
 }
 
+/** The configuration proofline leans on (issue 12.6): Codex's own OS sandbox with the network off, so what the
+ * guard lets through is stopped at the sandbox's edge (`runtime_enforced` in the bundles), an unknown
+ * program's egress needs an escalation proofline decides (PermissionRequest, `approval_policy = "on-request"`)
+ * or is refused outright (`"never"`), and the agent cannot rewrite ~/.codex, the hook client or the server. */
+const RECOMMENDED =
+  'sandbox_mode = "workspace-write" with [sandbox_workspace_write] network_access = false (approval_policy ' +
+  '"on-request" sends escalations to the PermissionRequest hook; "never" refuses them)';
+
 function recommendConfinement(config: TomlTable | undefined, add: Add): void {
-  const sandbox = config?.sandbox_mode;
-  const network = (config?.sandbox_workspace_write as Record<string, unknown> | undefined)?.network_access;
-  add(
-    'NOTE',
-    'confinement',
-    `sandbox_mode is ${JSON.stringify(sandbox ?? 'unset')}, network_access ${JSON.stringify(network ?? 'unset')}: ` +
-      'recommended sandbox_mode = "workspace-write" with [sandbox_workspace_write] network_access = false, so the ' +
-      'agent cannot rewrite ~/.codex, the hook client or the server, and every egress goes through the guard',
-  );
+  if (!config) return;
+  const sandbox = config.sandbox_mode;
+  const network = (config.sandbox_workspace_write as Record<string, unknown> | undefined)?.network_access;
+  const approval = config.approval_policy;
+  const now = `sandbox_mode ${JSON.stringify(sandbox ?? 'unset')}, network_access ${JSON.stringify(network ?? 'unset')}, approval_policy ${JSON.stringify(approval ?? 'unset')}`;
+  if ((sandbox === 'workspace-write' && network !== true) || sandbox === 'read-only') {
+    add(
+      'PASS',
+      'confinement',
+      `${now}: the OS sandbox stops egress and writes outside the workspace whatever the guard lets through`,
+    );
+    return;
+  }
+  const why =
+    sandbox === 'danger-full-access'
+      ? 'nothing but the guard stands between an allowed command and the network or the rest of the disk, so every allowed action is recorded as advisory'
+      : sandbox === 'workspace-write'
+        ? 'the sandbox lets commands reach the network, so an egress the guard does not recognise goes out'
+        : 'Codex then picks the sandbox per project and per command-line flag (--sandbox, --dangerously-bypass-approvals-and-sandbox), so proofline cannot count on it';
+  add('NOTE', 'confinement', `${now}: ${why}; recommended: ${RECOMMENDED}`);
 }

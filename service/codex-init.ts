@@ -3,8 +3,9 @@
 // config.toml's [otel] block (mode 0600: it holds the token), keeping everything else in config.toml as it
 // was. It refuses to replace a different [otel] block or proofline hooks without --force, and never touches
 // other hooks. With --trust it asks `codex app-server` to trust exactly the handlers it wrote.
+import { X509Certificate } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 import { parse as parseToml, stringify as stringifyToml, type TomlTable } from 'smol-toml';
 
@@ -30,6 +31,9 @@ export interface CodexInitOptions {
   /** Where Codex exports OTLP, when not straight to `url` (an OpenTelemetry Collector in front). */
   otlpUrl?: string;
   token?: string;
+  /** The CA (PEM) an https server's certificate chains to: given to the hook client and to the [otel]
+   * exporters (`tls = { ca-certificate }`). */
+  caFile?: string;
   /** Replace a different [otel] block and earlier proofline hooks. */
   force: boolean;
   /** Trust the written hooks through this `codex` binary. */
@@ -42,6 +46,7 @@ export interface CodexInitOptions {
 export async function initCodex(options: CodexInitOptions): Promise<string[]> {
   const serverUrl = httpUrl(options.url, '--url');
   const otlpUrl = httpUrl(options.otlpUrl ?? options.url, '--otlp-url');
+  const caFile = options.caFile === undefined ? undefined : await caCertificate(options.caFile, serverUrl);
   const home = options.codexHome;
   const client = options.client ?? hookClientPath();
   await mkdir(home, { recursive: true, mode: 0o700 });
@@ -50,8 +55,11 @@ export async function initCodex(options: CodexInitOptions): Promise<string[]> {
   const configPath = join(home, 'config.toml');
 
   // Decide everything before writing anything, so a refusal leaves the home as it was.
-  const hooks = await mergedHooks(hooksPath, prooflineHooks(client, serverUrl, headerPath), options.force);
-  const config = await configWithOtel(configPath, otlpUrl, options.token, options.force);
+  const ours = prooflineHooks(client, serverUrl, headerPath, caFile);
+  const hooks = await mergedHooks(hooksPath, ours, options.force);
+  // The exporters trust the CA only when they, too, speak https (a Collector in front may not).
+  const otlpCa = otlpUrl.startsWith('https://') ? caFile : undefined;
+  const config = await configWithOtel(configPath, otlpUrl, options.token, otlpCa, options.force);
 
   await writeHookHeaders(headerPath, options.token);
   await chmod(headerPath, 0o600);
@@ -60,17 +68,15 @@ export async function initCodex(options: CodexInitOptions): Promise<string[]> {
   await chmod(configPath, 0o600).catch(() => undefined);
 
   const lines = [
-    `${hooksPath}: ${hooks.changed ? 'wrote' : 'unchanged,'} ${Object.keys(prooflineHooks(client, serverUrl, headerPath)).length} events → ${client}`,
+    `${hooksPath}: ${hooks.changed ? 'wrote' : 'unchanged,'} ${Object.keys(ours).length} events → ${client}${caFile ? ` (CA ${caFile})` : ''}`,
     `${headerPath}: ${options.token ? 'bearer token' : 'no token'} (mode 0600)`,
     `${configPath}: ${config.note} (mode 0600)`,
   ];
   if (options.trust) {
-    const ours = new Set(
-      Object.values(prooflineHooks(client, serverUrl, headerPath)).map((group) => group.hooks[0]!.command),
-    );
+    const commands = new Set(Object.values(ours).map((group) => group.hooks[0]!.command));
     const trusted = await trustHooks(
       { codex: options.trust.codex, codexHome: home, cwd: home, env: options.trust.env },
-      (hook) => hook.sourcePath === hooksPath && hook.command !== undefined && ours.has(hook.command),
+      (hook) => hook.sourcePath === hooksPath && hook.command !== undefined && commands.has(hook.command),
     );
     lines.push(
       `trusted ${trusted.length} hooks through ${options.trust.codex} app-server ([hooks.state] in config.toml)`,
@@ -95,6 +101,24 @@ function httpUrl(text: string, flag: string): string {
       exitCode: 2,
     });
   return text.replace(/\/+$/, '');
+}
+
+/** The CA file as an absolute path (Codex and the hook client run elsewhere), readable and a PEM
+ * certificate; only for an https server, where it means something. */
+async function caCertificate(file: string, serverUrl: string): Promise<string> {
+  const refuse = (problem: string): never => {
+    throw new CodexInitError('CODEX_INIT_REFUSED', `--ca-cert ${file}: ${problem}`, { exitCode: 2 });
+  };
+  if (!serverUrl.startsWith('https://')) refuse('a CA only applies to an https:// server URL');
+  const text = await readFile(file).catch((error: NodeJS.ErrnoException) =>
+    refuse(`cannot read it (${error.code ?? error.message})`),
+  );
+  try {
+    new X509Certificate(text);
+  } catch {
+    refuse('not a PEM certificate');
+  }
+  return resolve(file);
 }
 
 async function readOptional(path: string): Promise<string | undefined> {
@@ -156,6 +180,7 @@ async function configWithOtel(
   path: string,
   url: string,
   token: string | undefined,
+  caFile: string | undefined,
   force: boolean,
 ): Promise<{ text?: string; note: string }> {
   const text = (await readOptional(path)) ?? '';
@@ -165,12 +190,12 @@ async function configWithOtel(
   } catch (error) {
     throw new CodexInitError('CODEX_CONFIG_INVALID', `${path}: ${(error as Error).message}`);
   }
-  const wanted = otelExporters(url, token);
+  const wanted = otelExporters(url, token, caFile);
   const otel = document.otel as TomlTable | undefined;
   if (otel === undefined) {
     const separator = text === '' || text.endsWith('\n\n') ? '' : text.endsWith('\n') ? '\n' : '\n\n';
     return {
-      text: `${text}${separator}${otelBlock(url, token)}`,
+      text: `${text}${separator}${otelBlock(url, token, caFile)}`,
       note: 'added [otel] (logs and traces to proofline)',
     };
   }

@@ -24,9 +24,16 @@ export async function writeHookHeaders(path: string, token: string | undefined):
   await writeFile(path, text, { mode: 0o600 });
 }
 
-/** One hook handler's command line, as hooks.json holds it (Codex runs it through a shell). */
-export function hookCommand(client: string, event: string, url: string, headerFile: string): string {
-  return [client, event, url, headerFile].map(shellQuote).join(' ');
+/** One hook handler's command line, as hooks.json holds it (Codex runs it through a shell); `caFile`: the CA
+ * an https server's certificate must chain to. */
+export function hookCommand(
+  client: string,
+  event: string,
+  url: string,
+  headerFile: string,
+  caFile?: string,
+): string {
+  return [client, event, url, headerFile, ...(caFile ? [caFile] : [])].map(shellQuote).join(' ');
 }
 
 export function shellQuote(word: string): string {
@@ -43,6 +50,8 @@ export interface HookRunOptions {
   event: string;
   url: string;
   headerFile: string;
+  /** The CA file for an https server (the client's fourth argument). */
+  caFile?: string;
   stdin: string | Buffer;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
@@ -53,9 +62,13 @@ export interface HookRunOptions {
 /** Runs the client once, as Codex does: a new process, stdin then EOF, stdout and exit code collected. */
 export function runHookClient(options: HookRunOptions): Promise<HookRun> {
   const client = hookClientPath();
-  const [command, args] = options.shell
-    ? [options.shell, [client, options.event, options.url, options.headerFile]]
-    : [client, [options.event, options.url, options.headerFile]];
+  const clientArgs = [
+    options.event,
+    options.url,
+    options.headerFile,
+    ...(options.caFile ? [options.caFile] : []),
+  ];
+  const [command, args] = options.shell ? [options.shell, [client, ...clientArgs]] : [client, clientArgs];
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,

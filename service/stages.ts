@@ -69,6 +69,8 @@ export async function startIngest(
     token: config.token,
     maxBodyBytes: config.maxBodyBytes,
     storeContent: config.storeContent,
+    tlsCertFile: config.tlsCertFile,
+    tlsKeyFile: config.tlsKeyFile,
     stats,
     ...(health ? { readiness: () => health.readiness() } : {}),
     ...(deps.logger ? { log: deps.logger } : {}),

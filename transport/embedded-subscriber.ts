@@ -9,6 +9,7 @@ import type { Delivery, ObservationSubscriber } from '../schemas/transport.js';
 import { EMBEDDED_PARTITION } from './embedded-schema.js';
 import { TransportUsageError } from './errors.js';
 import { decodeObservation } from './observation-codec.js';
+import type { OwnWrites } from './own-writes.js';
 import type { Wakeup } from './wakeup.js';
 
 export interface EmbeddedSubscriberOptions {
@@ -49,6 +50,7 @@ export class EmbeddedSubscriber implements ObservationSubscriber {
   constructor(
     private readonly instance: DuckDBInstance,
     private readonly wakeup: Wakeup,
+    private readonly ownWrites: OwnWrites,
     options: EmbeddedSubscriberOptions = {},
   ) {
     this.consumer = options.consumer ?? DEFAULT_CONSUMER;
@@ -133,7 +135,9 @@ export class EmbeddedSubscriber implements ObservationSubscriber {
       const deliveries: Delivery[] = [];
       for (const row of rows) {
         try {
-          const observation = decodeObservation(row.observation);
+          const observation = decodeObservation(row.observation, {
+            checkId: !this.ownWrites.has(row.seq),
+          });
           deliveries.push({ observation, partition: EMBEDDED_PARTITION, offset: row.seq.toString() });
         } catch (error) {
           if (!(error instanceof InvalidObservationError)) throw error;

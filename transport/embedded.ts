@@ -6,14 +6,17 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
 import type { ObservationPublisher, ObservationSubscriber } from '../schemas/transport.js';
 
-import { EmbeddedPublisher } from './embedded-publisher.js';
+import { EmbeddedPublisher, type CommittedBatch } from './embedded-publisher.js';
 import { createEmbeddedSchema } from './embedded-schema.js';
 import { EmbeddedSubscriber, type EmbeddedSubscriberOptions } from './embedded-subscriber.js';
+import { OwnWrites } from './own-writes.js';
 import { Wakeup } from './wakeup.js';
 
 export interface EmbeddedTransportOptions {
   /** The DuckDB file, e.g. `<data>/pipeline.duckdb`; created with its tables when missing. */
   path: string;
+  /** Told of every group commit the publisher makes (see embedded-publisher.ts); must not throw. */
+  onCommit?: (batch: CommittedBatch) => void;
 }
 
 export interface EmbeddedTransport {
@@ -43,7 +46,13 @@ export async function openEmbeddedTransport(options: EmbeddedTransportOptions): 
   const connection = await instance.connect();
   await createEmbeddedSchema(connection);
   const wakeup = new Wakeup();
-  const publisher = await EmbeddedPublisher.open(await instance.connect(), wakeup);
+  const ownWrites = new OwnWrites();
+  const publisher = await EmbeddedPublisher.open(
+    await instance.connect(),
+    wakeup,
+    ownWrites,
+    options.onCommit,
+  );
   const subscribers: EmbeddedSubscriber[] = [];
   let closed = false;
 
@@ -51,7 +60,7 @@ export async function openEmbeddedTransport(options: EmbeddedTransportOptions): 
     publisher,
     connection,
     subscriber(subscriberOptions) {
-      const subscriber = new EmbeddedSubscriber(instance, wakeup, subscriberOptions);
+      const subscriber = new EmbeddedSubscriber(instance, wakeup, ownWrites, subscriberOptions);
       subscribers.push(subscriber);
       return subscriber;
     },

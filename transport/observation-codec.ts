@@ -8,13 +8,14 @@ export function encodeObservation(observation: Observation): string {
   return JSON.stringify(observation);
 }
 
-export function decodeObservation(text: string): Observation {
+/** `checkId: false` skips recomputing the id, for a record this process built itself (see own-writes.ts). */
+export function decodeObservation(text: string, { checkId = true } = {}): Observation {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
     throw new InvalidObservationError(`not JSON: ${(error as Error).message}`);
   }
-  assertObservation(value);
+  assertObservation(value, { checkId });
   return value;
 }

@@ -242,6 +242,7 @@ function addSeal(rows: Rows, file: string, loaded: Loaded, seal: SessionSeal): v
     seal.observations.merkle_root,
     seal.reason,
     seal.assembler_version,
+    seal.late_records ?? 0,
     seal.quarantine?.reason ?? null,
   ]);
   for (const o of seal.obligations ?? [])

@@ -24,6 +24,10 @@ const WHOLE_EVIDENCE_FORMATS: readonly ReportFormat[] = ['ocsf', 'html'];
 
 export interface ReportOptions {
   paths: string[];
+  /** A key set obtained independently of the bundles (as verify's); without it, the data directories' own. */
+  keys?: string;
+  /** The approvers trusted for signed grants; without it, the data directories' registered ones. */
+  approvers?: string;
   builtin?: string;
   /** A query, inline. */
   sql?: string;
@@ -79,7 +83,16 @@ export async function runReport(options: ReportOptions, output: Output = process
   const window = parseWindow(options);
   const db = await Database.open(options.db);
   try {
-    await loadPaths(db, { paths: options.paths, requireKeys: false }, output);
+    await loadPaths(
+      db,
+      {
+        paths: options.paths,
+        requireKeys: false,
+        ...(options.keys === undefined ? {} : { keys: options.keys }),
+        ...(options.approvers === undefined ? {} : { approvers: options.approvers }),
+      },
+      output,
+    );
     await restrictToWindow(db, window);
     const text = await render(db, sql, options);
     if (options.out === undefined) output.stdout.write(text);

@@ -34,7 +34,8 @@ export const TABLES = {
   seals: `
     file VARCHAR, session_id VARCHAR, digest VARCHAR, keyid VARCHAR, signature_ok BOOLEAN, runtime_family VARCHAR,
     bundle_count INTEGER, merkle_root VARCHAR, last_bundle VARCHAR, observation_count INTEGER,
-    observations_root VARCHAR, reason VARCHAR, assembler_version VARCHAR, quarantine_reason VARCHAR`,
+    observations_root VARCHAR, reason VARCHAR, assembler_version VARCHAR, late_records INTEGER,
+    quarantine_reason VARCHAR`,
   /** The final statuses a session seal records. */
   seal_obligations: `
     file VARCHAR, session_id VARCHAR, obligation_id VARCHAR, rule_id VARCHAR, status VARCHAR, due_at TIMESTAMP,

@@ -2,7 +2,8 @@
 // results as text, JSON or JUnit XML, and returns the exit code (see EXIT_CODES in errors.ts).
 import { completenessReport } from './completeness.js';
 import { Database } from './database.js';
-import type { ExitCode } from './errors.js';
+import { readAttestKey, writeAttestation } from './attest.js';
+import { VerifierError, type ExitCode } from './errors.js';
 import { loadPaths } from './load-paths.js';
 import { processOutput, type Output } from './output.js';
 import { loadPoliciesInForce } from './policies.js';
@@ -27,11 +28,17 @@ export interface VerifyOptions {
   checkpoint?: string[];
   /** `--log`: the embedded log (`<data>/pipeline.duckdb`) each seal is compared with. */
   log?: string;
+  /** `--attest`: write the verdict as a signed in-toto statement here, signed with `--attest-key`. */
+  attest?: string;
+  attestKey?: string;
 }
 
 export async function runVerify(options: VerifyOptions, output: Output = processOutput): Promise<ExitCode> {
   // Before the database: a policy that does not load is the operator's mistake, reported before any work.
   const policies = loadPoliciesInForce(options.policy ?? []);
+  if ((options.attest === undefined) !== (options.attestKey === undefined))
+    throw new VerifierError('ATTEST_KEY_INVALID', '--attest and --attest-key go together');
+  const attestKey = options.attestKey === undefined ? undefined : await readAttestKey(options.attestKey);
   const db = await Database.open(options.db);
   try {
     await loadPaths(
@@ -49,10 +56,26 @@ export async function runVerify(options: VerifyOptions, output: Output = process
     );
     const report = judge(await checkResults(db), await completenessReport(db), options.minCompleteness);
     output.stdout.write(render(report, options.format));
+    if (options.attest !== undefined && attestKey !== undefined)
+      await writeAttestation(db, report, {
+        out: options.attest,
+        key: attestKey,
+        configuration: configurationOf(options),
+      });
     return report.exit_code;
   } finally {
     db.close();
   }
+}
+
+/** The inputs that decide what "verified" means, as the options named them. */
+function configurationOf(options: VerifyOptions): Array<{ option: string; path: string }> {
+  return [
+    ...(options.keys === undefined ? [] : [{ option: '--keys', path: options.keys }]),
+    ...(options.approvers === undefined ? [] : [{ option: '--approvers', path: options.approvers }]),
+    ...(options.policy ?? []).map((path) => ({ option: '--policy', path })),
+    ...(options.checkpoint ?? []).map((path) => ({ option: '--checkpoint', path })),
+  ];
 }
 
 function render(report: VerifyReport, format: VerifyOptions['format']): string {

@@ -1,16 +1,12 @@
 // The agent's machine, as every runtime of a seed sees it: a fixed checkout at /srv/acme/app (there is no real
 // repository behind it), its commit, the digests of the files a command names, and the tool input the call
 // runs. File contents are synthetic: each digest stands for "this file, in this seed", nothing more.
-import { posix } from 'node:path';
-
-import { parse as parseShell } from 'shell-quote';
-
+import { namedFilePaths } from '../../ingest/hook/context.js';
 import { canonicalDigest, sha256Hex } from '../../schemas/digest.js';
 import type { SeedStep } from './seed.js';
 import type { HookContextBody } from './trace.js';
 
 export const CWD = '/srv/acme/app';
-const HOME = '/home/dev';
 
 /** The commit checked out for the whole session. */
 function gitHead(seed: string): string {
@@ -21,28 +17,12 @@ export function localContext(seed: string, step: SeedStep): HookContextBody {
   return { git_head: gitHead(seed), files: namedFiles(seed, step) };
 }
 
-/** Files a shell command names, in order, as `proofline hook` reports them: words that look like paths. */
+/** Files a shell command names, as the server reads them for the assumption receipt (POST /v1/hook): the
+ * guard's own parser (policy/externality/file-operands.ts), so URLs and `@file` arguments are never taken for
+ * workspace paths, and `~/…` is left out as the server leaves it out. */
 function namedFiles(seed: string, step: SeedStep): HookContextBody['files'] {
   if (step.tool !== 'shell') return [];
-  const paths: string[] = [];
-  let atProgram = true;
-  for (const entry of parseShell(step.command, (name) => `$${name}`)) {
-    if (typeof entry !== 'string') {
-      atProgram = true;
-      continue;
-    }
-    if (atProgram) {
-      atProgram = false;
-      continue;
-    }
-    // `file=@/tmp/x`, `@x`, `<x`: the path is after the marker (as the classifier reads it).
-    const word = entry.replace(/^[^=]*=@?|^[@<]/, '');
-    const pathLike = /\//.test(word) || /\.[A-Za-z0-9]+$/.test(word) || /^\.[^./]/.test(word);
-    if (!pathLike || word.startsWith('-') || word.includes('://') || /\s/.test(word)) continue;
-    const path = word.startsWith('~/') ? posix.join(HOME, word.slice(2)) : posix.resolve(CWD, word);
-    if (!paths.includes(path)) paths.push(path);
-  }
-  return paths.map((path) => ({ path, sha256: sha256Hex(`${seed}:${path}`) }));
+  return namedFilePaths(CWD, step.command).map((path) => ({ path, sha256: sha256Hex(`${seed}:${path}`) }));
 }
 
 /** What the call runs: the command (its dry-run form when the runtime applied the guard's rewrite) or the MCP

@@ -35,6 +35,8 @@ export interface CodexExecOptions {
   prompt: string;
   env: NodeJS.ProcessEnv;
   timeoutSeconds?: number;
+  /** More `codex exec` flags (`--approve-for-me`, `--sandbox workspace-write`, …). */
+  args?: string[];
 }
 
 export interface CodexExecResult {
@@ -54,6 +56,7 @@ export async function codexExec(options: CodexExecOptions): Promise<CodexExecRes
     'exec',
     '--skip-git-repo-check',
     '--json',
+    ...(options.args ?? []),
     '-o',
     join(options.codexHome, 'last-message.txt'),
     options.prompt,

@@ -23,6 +23,8 @@ export interface CodexHomeOptions {
   otlpUrl?: string;
   /** Run `proofline init codex --trust` with this codex binary and environment; absent: no hooks. */
   hooks?: { codex: string; env: NodeJS.ProcessEnv };
+  /** An https server's CA, for `init codex --ca-cert` (hooks only). */
+  caFile?: string;
 }
 
 export interface CodexHome {
@@ -45,6 +47,7 @@ export async function writeCodexHome(options: CodexHomeOptions): Promise<CodexHo
       PROOFLINE_CLI,
       ...['init', 'codex', '--codex-home', options.dir, '--url', options.prooflineUrl],
       ...(options.otlpUrl ? ['--otlp-url', options.otlpUrl] : []),
+      ...(options.caFile ? ['--ca-cert', options.caFile] : []),
       ...['--trust', '--codex', options.hooks.codex],
     ],
     { env: { ...options.hooks.env, CODEX_HOME: options.dir }, timeout: 120_000 },

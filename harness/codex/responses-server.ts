@@ -2,6 +2,9 @@
 // base_url). Each POST /v1/responses gets the next scripted shell call until the script is exhausted, then a
 // final assistant message. The SSE is the minimal event set Codex 0.169.0 accepts (fixtures README, the mock's
 // `model_requests/`): response.created, output_item.added/done, output_text.delta, response.completed.
+// A step may ask to run outside the sandbox (`sandbox_permissions: "require_escalated"`, as a model does when
+// its command failed under the sandbox), and may be written from what earlier calls printed, as a
+// prompt-injected model pastes a secret it has just read into its next command.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,7 +22,20 @@ export interface InputItem {
   [key: string]: unknown;
 }
 
+/** One scripted shell call: a command, or a step with the arguments a model adds to it. */
+export type ScriptStep = string | StepOptions;
+
+export interface StepOptions {
+  /** The command, or how to write it from the outputs Codex returned for the earlier calls, in order. */
+  command: string | ((outputs: readonly string[]) => string);
+  /** Ask Codex to run it outside its sandbox (`--approve-for-me` sends the request to PermissionRequest). */
+  escalate?: { justification: string };
+  /** How long Codex waits for the command before returning what it has (`yield_time_ms`, default 2000). */
+  yieldTimeMs?: number;
+}
+
 export interface ScriptedCall {
+  /** The command as sent; for a step written from earlier outputs, '' until Codex asked for it. */
   command: string;
   callId: string;
 }
@@ -39,10 +55,14 @@ export interface ResponsesServer {
 /** The final answer, once every scripted command has an output. */
 export const FINAL_MESSAGE = 'All scripted commands were attempted.';
 
-export async function startResponsesServer(commands: readonly string[]): Promise<ResponsesServer> {
+export async function startResponsesServer(script: readonly ScriptStep[]): Promise<ResponsesServer> {
   // Unique per server, so call ids from two runs never collide in one proofline data directory.
   const tag = randomBytes(4).toString('hex');
-  const calls = commands.map((command, i) => ({ command, callId: `call_${tag}_${i + 1}` }));
+  const steps = script.map((step) => (typeof step === 'string' ? { command: step } : step));
+  const calls = steps.map((step, i) => ({
+    command: typeof step.command === 'string' ? step.command : '',
+    callId: `call_${tag}_${i + 1}`,
+  }));
   const requests: ModelRequest[] = [];
   const unserved: string[] = [];
 
@@ -68,18 +88,22 @@ export async function startResponsesServer(commands: readonly string[]): Promise
     requests.push({ path: req.url, body });
     // The step is derived from the conversation, not from a request counter: a retried request gets the same
     // answer, and a turn whose tool output went missing never advances the script.
-    const step = (body.input ?? []).filter((item) => item.type === 'function_call_output').length;
+    const outputs = (body.input ?? []).filter((item) => item.type === 'function_call_output');
+    const step = outputs.length;
     const next = calls[step];
     if (next && !(body.tools ?? []).some((tool) => tool.name === 'exec_command'))
       throw new Error('Codex did not advertise exec_command; the script cannot call its shell tool');
+    const options = steps[step];
+    if (next && options && typeof options.command === 'function')
+      next.command = options.command(outputs.map((item) => outputText(item.output)));
     const responseId = `resp_${tag}_${requests.length}`;
     res.writeHead(200, {
       'content-type': 'text/event-stream',
       'cache-control': 'no-cache',
       connection: 'close',
     });
-    for (const [type, payload] of next
-      ? toolCallEvents(responseId, next)
+    for (const [type, payload] of next && options
+      ? toolCallEvents(responseId, next, options)
       : finalMessageEvents(responseId, tag))
       res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`);
     res.end();
@@ -97,7 +121,7 @@ export async function startResponsesServer(commands: readonly string[]): Promise
         const item = request.body.input?.find(
           (i) => i.type === 'function_call_output' && i.call_id === callId,
         );
-        if (item) return typeof item.output === 'string' ? item.output : JSON.stringify(item.output);
+        if (item) return outputText(item.output);
       }
       return undefined;
     },
@@ -111,13 +135,25 @@ export async function startResponsesServer(commands: readonly string[]): Promise
 
 type SseEvent = [type: string, payload: Record<string, unknown>];
 
-function toolCallEvents(responseId: string, call: ScriptedCall): SseEvent[] {
+function outputText(output: unknown): string {
+  return typeof output === 'string' ? output : JSON.stringify(output);
+}
+
+function toolCallEvents(responseId: string, call: ScriptedCall, step: StepOptions): SseEvent[] {
+  // The argument names of Codex 0.169.0's exec_command tool (fixtures README, hook_permission_request_*).
+  const args = {
+    cmd: call.command,
+    yield_time_ms: step.yieldTimeMs ?? 2000,
+    ...(step.escalate
+      ? { sandbox_permissions: 'require_escalated', justification: step.escalate.justification }
+      : {}),
+  };
   const item = {
     type: 'function_call',
     id: `fc_${call.callId}`,
     call_id: call.callId,
     name: 'exec_command',
-    arguments: JSON.stringify({ cmd: call.command, yield_time_ms: 2000 }),
+    arguments: JSON.stringify(args),
     status: 'completed',
   };
   return [

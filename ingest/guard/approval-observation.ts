@@ -5,7 +5,6 @@
 import { canonicalDigest, canonicalize } from '../../schemas/digest.js';
 import type { Observation } from '../../schemas/observation.js';
 import { makeObservation } from '../normalize/observation.js';
-import { redactSecrets } from '../../schemas/redact.js';
 import type { ApprovalGrant } from './approvals.js';
 import { ATTR } from '../../schemas/attributes.js';
 

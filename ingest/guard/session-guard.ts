@@ -15,6 +15,7 @@ import type { Guard, GuardDecision, GuardRequest } from '../../schemas/guard.js'
 import { SelfProtection } from '../../policy/self-protection.js';
 import { redactSecrets } from '../../schemas/redact.js';
 import { actionDigest, approvalIdOf, ApprovalStore, type ApprovalGrant } from './approvals.js';
+import { SessionConfinements } from './session-confinement.js';
 import { SessionContexts } from './session-context.js';
 
 export interface SessionDecision {
@@ -41,6 +42,8 @@ export class SessionGuard {
     readonly approvals: ApprovalStore = new ApprovalStore(),
     /** In front of every policy; the default protects what every deployment has (ARCHITECTURE.md §8). */
     readonly protection: SelfProtection = new SelfProtection(),
+    /** The runtime's sandbox and approval policy per turn, read from its transcript (a hook's question). */
+    readonly confinements: SessionConfinements = new SessionConfinements(),
   ) {}
 
   /** `postHoc`: the action already ran (a runtime without a guard); the decision is recorded, enforces

@@ -20,6 +20,37 @@ const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTT
 
 /** Reads at most `limit` bytes of `path` as the user `agentUid` could; `too_large` past the limit. */
 export async function readAsAgent(path: string, agentUid: number, limit: number): Promise<AgentRead> {
+  return withAgentFile(path, agentUid, async (handle, size) =>
+    size > limit ? { kind: 'too_large' } : readCapped(handle, limit),
+  );
+}
+
+/** The bytes of `path` from `offset` on, at most `limit` of them, as `agentUid` could read them; `size` is the
+ * file's size when it was opened (a file that grows is read again from where this read stopped). */
+export async function readAsAgentFrom(
+  path: string,
+  agentUid: number,
+  offset: number,
+  limit: number,
+): Promise<AgentRead | { kind: 'part'; data: Buffer; size: number }> {
+  return withAgentFile(path, agentUid, async (handle, size) => {
+    const length = Math.max(0, Math.min(limit, size - offset));
+    const data = Buffer.alloc(length);
+    let read = 0;
+    while (read < length) {
+      const { bytesRead } = await handle.read(data, read, length - read, offset + read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+    return { kind: 'part', data: data.subarray(0, read), size };
+  });
+}
+
+async function withAgentFile<T>(
+  path: string,
+  agentUid: number,
+  use: (handle: FileHandle, size: number) => Promise<T | AgentRead>,
+): Promise<T | AgentRead> {
   let handle: FileHandle;
   try {
     handle = await open(path, OPEN_FLAGS);
@@ -32,8 +63,7 @@ export async function readAsAgent(path: string, agentUid: number, limit: number)
     if (info.isDirectory()) return { kind: 'directory' };
     if (!info.isFile()) return { kind: 'unreadable' };
     if (info.uid !== agentUid && (info.mode & 0o004) === 0) return { kind: 'unreadable' };
-    if (info.size > limit) return { kind: 'too_large' };
-    return await readCapped(handle, limit);
+    return await use(handle, info.size);
   } catch {
     return { kind: 'unreadable' };
   } finally {

@@ -60,8 +60,13 @@ export async function guardRoutes(app: FastifyInstance, deps: GuardRouteDeps): P
   registerDecideRoute(app, { ...deps, sessionGuard });
   const answerHookCall: AnswerHookCall = async (hook, context, request, reply, options) => {
     const event = hook.hook_event_name;
+    // The sandbox the call runs under, recorded with the decision (session-confinement.ts).
+    const confinement = GUARDED_EVENTS.has(event) ? await sessionGuard.confinements.read(hook) : undefined;
     const decided = GUARDED_EVENTS.has(event)
-      ? sessionGuard.decide(deps.guard(), guardRequestFromHook(hook))
+      ? sessionGuard.decide(deps.guard(), {
+          ...guardRequestFromHook(hook),
+          ...(confinement ? { confinement } : {}),
+        })
       : undefined;
     const decision = decided?.decision;
     const observations = normalizeHookCall(hook, {

@@ -16,7 +16,7 @@ import {
   TransportUnavailableError,
   type ObservationPublisher,
 } from '../../schemas/transport.js';
-import type { Config } from '../config.js';
+import { readTls, type Config } from '../config.js';
 import { decodeOtlp } from '../otlp/decode.js';
 import { OtlpDecodeError } from '../otlp/errors.js';
 import type { OtlpSignal } from '../otlp/model.js';
@@ -29,7 +29,10 @@ import { decodedBody, OTLP_MEDIA_TYPES, otlpEncodingOf } from './body.js';
 import { IngestHttpError } from './errors.js';
 import { errorResponse, exportResponse, type EncodedBody } from './responses.js';
 
-export type ReceiverOptions = Pick<Config, 'token' | 'maxBodyBytes' | 'storeContent'> & {
+export type ReceiverOptions = Pick<
+  Config,
+  'token' | 'maxBodyBytes' | 'storeContent' | 'tlsCertFile' | 'tlsKeyFile'
+> & {
   publisher: ObservationPublisher;
   /** Where every refused request is logged at warn (reason, never the payload); default: nowhere. */
   log?: FastifyBaseLogger;
@@ -49,7 +52,11 @@ const SIGNAL_ROUTES: readonly [string, OtlpSignal | undefined][] = [
 ];
 
 export async function createReceiver(options: ReceiverOptions): Promise<FastifyInstance> {
+  // HTTPS when a certificate is configured (`--tls-cert/--tls-key`); the files were checked by validate().
+  const tls =
+    options.tlsCertFile !== undefined || options.tlsKeyFile !== undefined ? readTls(options) : undefined;
   const app = Fastify({
+    ...(tls ? { https: tls } : {}),
     ...(options.log ? { loggerInstance: options.log } : { logger: false }),
     // The JSON routes (hooks, decide, approvals) take what the OTLP routes take.
     bodyLimit: options.maxBodyBytes,

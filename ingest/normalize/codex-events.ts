@@ -4,6 +4,7 @@ import { sha256Hex } from '../../schemas/digest.js';
 import type { AttrValue, ObservationKind } from '../../schemas/observation.js';
 import type { OtlpKeyValue } from '../otlp/model.js';
 import { stringAttribute, type FlatAttributes } from './attributes.js';
+import { readExecResult } from './codex-exec-result.js';
 import { argumentsDigest } from './input-digest.js';
 import { redactSecrets } from '../../schemas/redact.js';
 import { ATTR } from '../../schemas/attributes.js';
@@ -54,18 +55,36 @@ export function codexEventFacts(
       attrs[ATTR.enforceability] = 'runtime_enforced';
       break;
     case 'codex.tool_result': {
-      // Codex writes `success` as the string "true"/"false" in logs.
-      const success = raw.success === undefined ? undefined : raw.success === true || raw.success === 'true';
-      if (success !== undefined) attrs[ATTR.success] = success;
-      // Only a success proves the tool ran: Codex also logs a failed result for a call its approval
-      // refused before spawning anything (PermissionRequest deny), so a failure proves nothing either way.
-      if (success === true) attrs[ATTR.execution] = true;
+      // Codex's `success` is "true" for any command that ran, whatever its exit code: the outcome is the exit
+      // code from the output preview, and unknown without one (codex-exec-result.ts).
+      const result = readExecResult(raw.success, contents.output);
+      if (result.exitCode !== undefined) {
+        attrs[ATTR.exitCode] = result.exitCode;
+        attrs[ATTR.success] = result.exitCode === 0;
+      }
+      if (result.ran === true) attrs[ATTR.execution] = true;
+      // A call Codex refused is not a failed command: it closes as not executed (assembler/checkpoints.ts).
+      if (result.refused) attrs[ATTR.runtimeRefused] = true;
+      else if (result.ran === false) attrs[ATTR.success] = false;
       if (contents.output !== undefined) attrs[ATTR.outputDigest] = sha256Hex(contents.output);
-      if (contents.arguments !== undefined) attrs[ATTR.inputDigest] = argumentsDigest(contents.arguments);
+      if (contents.arguments !== undefined) {
+        attrs[ATTR.inputDigest] = argumentsDigest(contents.arguments);
+        if (asksEscalation(contents.arguments)) attrs[ATTR.escalated] = true;
+      }
       break;
     }
   }
   return { kind, attrs };
+}
+
+/** The model asked to run the command outside the sandbox (`sandbox_permissions: "require_escalated"`). */
+function asksEscalation(argumentsText: string): boolean {
+  try {
+    const parsed = JSON.parse(argumentsText) as { sandbox_permissions?: unknown } | null;
+    return parsed?.sandbox_permissions === 'require_escalated';
+  } catch {
+    return false;
+  }
 }
 
 function copyString(

@@ -29,7 +29,21 @@ export function decisionAttrs(
 }
 
 function decisionContextAttrs(context: DecisionContext): Record<string, AttrValue> {
+  const confinement = context.request.confinement;
   return {
+    // The runtime's sandbox and approval policy the decision was made under, when proofline could read them.
+    ...(confinement
+      ? {
+          [ATTR.sandboxPolicy]: redactSecrets(confinement.sandbox),
+          ...(confinement.network_access === null
+            ? {}
+            : { [ATTR.networkAccess]: confinement.network_access }),
+          ...(confinement.approval_policy === null
+            ? {}
+            : { [ATTR.approvalPolicy]: redactSecrets(confinement.approval_policy) }),
+          [ATTR.confinementReadFrom]: confinement.read_from,
+        }
+      : {}),
     [ATTR.sessionLabels]: canonicalize(context.session.labels),
     [ATTR.sessionDataClasses]: canonicalize(context.session.data_classes),
     [ATTR.obligations]: canonicalize(context.obligations),

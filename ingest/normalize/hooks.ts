@@ -89,7 +89,13 @@ export function normalizeHookCall(
                 'guard_decision',
                 {
                   ...toolAttrs,
-                  ...decisionAttrs(options.decision, 'runtime_enforced', options.decisionContext),
+                  // A guard that does not classify (the simple rule file) knows nothing a sandbox would stop:
+                  // Codex enforces its deny, and nothing but the guard's word what it lets through.
+                  ...decisionAttrs(
+                    options.decision,
+                    options.decision.verdict === 'deny' ? 'runtime_enforced' : 'advisory',
+                    options.decisionContext,
+                  ),
                   // The question the guard answered, so the verifier can replay the policy on it.
                   ...(options.decisionContext
                     ? contentJsonAttr(ATTR.guardRequest, options.decisionContext.request, content)

@@ -17,6 +17,7 @@ import {
   type ClassifierConfig,
   type CommandFacts,
 } from '../externality/classify.js';
+import { sandboxEnforceability } from '../externality/confinement.js';
 import { DEFAULT_CLASS_PATHS } from '../externality/secrets.js';
 import { ClassHierarchy } from './classes.js';
 import { compileConditions, Truth, type CompiledConditions, type DecisionInput } from './conditions.js';
@@ -115,9 +116,10 @@ export class CompiledPolicy implements Guard {
     const reason = `${decided?.reason() ?? `no rule matched; the policy default is ${route}`}${where}`;
     const deciding = decided?.deciding;
     const rewritten = route === 'simulate_first' ? rewriteInput(request, facts.dry_run_command) : undefined;
+    const verdict = route === 'allow' || route === 'warn' || rewritten !== undefined ? 'allow' : 'deny';
     return {
       route,
-      verdict: route === 'allow' || route === 'warn' || rewritten !== undefined ? 'allow' : 'deny',
+      verdict,
       reason,
       matched_rules: [...matched].sort((a, b) => a.order - b.order).map(({ rule }) => rule.id),
       ...(deciding ? { deciding_rule: deciding.rule.id } : {}),
@@ -127,10 +129,7 @@ export class CompiledPolicy implements Guard {
       externality: facts.externality,
       labels: facts.labels,
       data_classes: facts.data_classes,
-      enforceability:
-        route === 'approval_gate' && facts.externality.enforceability_class === 'runtime_enforced'
-          ? 'approval_orchestrated'
-          : enforceabilityOf(facts),
+      enforceability: enforceabilityOf(request, facts, route, verdict),
       obligations: route === 'block' ? [] : [...obligations.values()].map(duty),
       waived_rules: [...waived].sort(),
       ...(Object.keys(facts.tainted_writes).length > 0 ? { tainted_writes: facts.tainted_writes } : {}),
@@ -260,9 +259,24 @@ function duty(rule: PolicyRule): ObligationDuty {
   };
 }
 
-function enforceabilityOf(facts: ActionFacts): GuardDecision['enforceability'] {
+/** How the decision is enforced. A hook's deny is enforced by its runtime, and an approval_gate by the approval
+ * it waits for; what a hook lets through is enforced only by the runtime's sandbox, when that sandbox would stop
+ * whatever the action does beyond it (confinement.ts) — a PermissionRequest asks to run outside the sandbox,
+ * so what it lets through is never. */
+function enforceabilityOf(
+  request: GuardRequest,
+  facts: ActionFacts,
+  route: Route,
+  verdict: GuardDecision['verdict'],
+): GuardDecision['enforceability'] {
   const value = facts.externality.enforceability_class;
-  return value === 'unknown' ? undefined : value;
+  if (value === 'unknown') return undefined;
+  if (route === 'approval_gate' && value === 'runtime_enforced') return 'approval_orchestrated';
+  if (verdict === 'deny' || request.runtime_family !== 'tool_hook') return value;
+  return sandboxEnforceability(
+    facts,
+    request.event === 'PermissionRequest' ? undefined : request.confinement,
+  );
 }
 
 /** The tool input with its command replaced by the dry-run form; only for string commands we can rewrite. */

@@ -14,6 +14,9 @@ export interface ProtectedPath {
   dir: boolean;
   /** What it is, for the deny reason ("the signing key directory"). */
   what: string;
+  /** Only changing it is the harm (Codex's hook configuration): its content is no secret, so a search that
+   * merely reads through a directory holding it does not touch it. Absent: reading it is harm enough. */
+  changesOnly?: true;
 }
 
 export interface PathScope {

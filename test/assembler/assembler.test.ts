@@ -260,7 +260,7 @@ describe('finalization', () => {
   it('bundles an action once closed and quiet for settleMs, and never re-bundles it for late records', async () => {
     const r = await open();
     const all = withoutSessionEnd(allowScenario());
-    const late = all.find((o) => o.name === 'codex.tool_result')!;
+    const late = all.find((o) => o.name === 'codex.tool_decision')!;
     await r.assembler.handle(deliveries(all.filter((o) => o !== late)));
     expect((await r.assembler.tick()).bundled).toHaveLength(0);
     r.clock.advance(SETTLE_MS - 1);
@@ -276,7 +276,43 @@ describe('finalization', () => {
     const idle = await r.assembler.tick();
     expect(idle.bundled).toHaveLength(0);
     expect(idle.sealed.map((s) => s.seal!.reason)).toEqual(['idle_timeout']);
-    expect(idle.sealed[0]!.seal!).toMatchObject({ count: 1, observations: { count: all.length } });
+    expect(idle.sealed[0]!.seal!).toMatchObject({
+      count: 1,
+      observations: { count: all.length },
+      late_records: 1,
+    });
+  });
+
+  it("waits for Codex's own result record when its telemetry flows, so the exit code is not late", async () => {
+    const r = await open();
+    const all = withoutSessionEnd(allowScenario());
+    const result = all.find((o) => o.name === 'codex.tool_result')!;
+    // Closed by the hook's PostToolUse, while the session already has Codex's logs: not ready yet.
+    await r.assembler.handle(deliveries(all.filter((o) => o !== result)));
+    r.clock.advance(SETTLE_MS);
+    expect((await r.assembler.tick()).bundled).toHaveLength(0);
+    await r.assembler.handle(deliveries([result], 100));
+    r.clock.advance(SETTLE_MS);
+    const settled = await r.assembler.tick();
+    expect(settled.bundled).toHaveLength(1);
+    const { statement } = await proofAt(r, settled.bundled[0]!.location);
+    expect(statement.predicate.summary.outcome).toBe('succeeded');
+    expect(r.assembler.stats().late).toBe(0);
+    r.clock.advance(IDLE_MS);
+    const idle = await r.assembler.tick();
+    expect(idle.sealed[0]!.seal!.late_records).toBeUndefined();
+  });
+
+  it('bundles on the hook alone when the session has no Codex telemetry (hooks without [otel])', async () => {
+    const r = await open();
+    const hooksOnly = withoutSessionEnd(allowScenario()).filter((o) => o.source === 'hook');
+    await r.assembler.handle(deliveries(hooksOnly));
+    r.clock.advance(SETTLE_MS);
+    const settled = await r.assembler.tick();
+    expect(settled.bundled).toHaveLength(1);
+    const { statement } = await proofAt(r, settled.bundled[0]!.location);
+    // The hook's PostToolUse says the command ran, not how it ended.
+    expect(statement.predicate.summary.outcome).toBe('unknown');
   });
 
   it('waits for session_end before trusting a non-execution proof', async () => {

@@ -1,68 +1,11 @@
 // The real captures end to end: fixture bytes → ingest's normalizer (tests may cross stages) → assembler →
 // signed bundle. Guards the assumptions the assembler makes about what ingest produces.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { decodeOtlp } from '../../ingest/otlp/decode.js';
-import { normalizeHookCall } from '../../ingest/normalize/hooks.js';
-import { normalizeOtlpRequest } from '../../ingest/normalize/otlp-request.js';
 import type { ActionProof } from '../../schemas/bundle.js';
-import { sha256Hex } from '../../schemas/digest.js';
-import type { GuardDecision } from '../../schemas/guard.js';
-import type { Observation } from '../../schemas/observation.js';
+import { normalizeScenario } from './codex-captures.js';
 import { readEnvelope, rig, signatureVerifies, statementOf, type Rig } from './harness.js';
 import { CALL_ID, deliveries } from './scenarios.js';
-
-const SCENARIOS = join(import.meta.dirname, '../fixtures/codex-0.169.0/scenarios');
-const OTLP_FILE = /^\d+_(logs|traces|metrics)\.(pb|json)$/;
-
-function decision(route: 'allow' | 'block'): GuardDecision {
-  return {
-    route,
-    verdict: route === 'block' ? 'deny' : 'allow',
-    reason: route === 'block' ? 'fixture deny' : 'fixture allow',
-    matched_rules: route === 'block' ? ['fixture-deny'] : [],
-    ...(route === 'block' ? { deciding_rule: 'fixture-deny' } : {}),
-    policy_digest: sha256Hex('fixture policy'),
-  };
-}
-
-/** Hooks in the order they ran (with the decision proofline would have returned), then OTLP in arrival order. */
-function normalizeScenario(name: string, route?: 'allow' | 'block'): Observation[] {
-  const dir = join(SCENARIOS, name);
-  const observations: Observation[] = [];
-  const invocations = join(dir, 'hooks', 'invocations.jsonl');
-  const hooksRan = readdirSync(dir).includes('hooks');
-  if (hooksRan) {
-    for (const line of readFileSync(invocations, 'utf8').split('\n').filter(Boolean)) {
-      const stdin = (JSON.parse(line) as { stdin: Record<string, unknown> }).stdin;
-      const isPreToolUse = stdin['hook_event_name'] === 'PreToolUse';
-      observations.push(
-        ...normalizeHookCall(stdin, {
-          decision: isPreToolUse && route ? decision(route) : undefined,
-          storeContent: false,
-          observedUnixNano: '1',
-        }),
-      );
-    }
-  }
-  for (const file of readdirSync(join(dir, 'otlp'))
-    .filter((f) => OTLP_FILE.test(f))
-    .sort()) {
-    const [, signal, ext] = OTLP_FILE.exec(file)!;
-    const request = decodeOtlp(
-      readFileSync(join(dir, 'otlp', file)),
-      ext === 'pb' ? 'protobuf' : 'json',
-      signal as 'logs' | 'traces' | 'metrics',
-    );
-    observations.push(
-      ...normalizeOtlpRequest(request, { observedUnixNano: '1', storeContent: false }).observations,
-    );
-  }
-  return observations;
-}
 
 let current: Rig | undefined;
 afterEach(async () => {

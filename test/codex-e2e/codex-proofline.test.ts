@@ -4,8 +4,6 @@
 // does not own, then runs `ls`. Runs in CI; CODEX_E2E=0 skips it (it installs ~400 MB of Codex on first use).
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -14,20 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePolicy, loadPolicyFile } from '../../policy/engine/index.js';
 import type { ActionProof, Checkpoint } from '../../schemas/bundle.js';
 import { actionProofs, readBundles, seals, type BundleFile } from '../e2e/support.js';
-import { codexEnv, codexExec, installCodex, type CodexExecResult } from '../../harness/codex/codex-exec.js';
-import { writeCodexHome } from '../../harness/codex/codex-home.js';
 import { listHooks } from '../../service/codex-app-server.js';
 import { CONFIGURED_EVENTS } from '../../service/codex-config.js';
-import { startEgressTrap, type EgressTrap } from './egress-trap.js';
-import { startServe, waitForSeals, type ServeProcess } from '../../harness/codex/proofline-serve.js';
-import {
-  FINAL_MESSAGE,
-  startResponsesServer,
-  type ResponsesServer,
-} from '../../harness/codex/responses-server.js';
+import { waitForSeals } from '../../harness/codex/proofline-serve.js';
+import { FINAL_MESSAGE } from '../../harness/codex/responses-server.js';
 import { EXAMPLE_POLICY, PROOFLINE_CLI } from '../../harness/codex/repo.js';
+import { closeRig, runCodexRig, type CodexRig } from './rig.js';
 import { occurrences } from './secret-scan.js';
-import { createWorkspace, pushedRefs, type Workspace } from './workspace.js';
+import { pushedRefs } from './workspace.js';
 
 const SCRIPT = {
   readSecret: 'cat .env',
@@ -37,16 +29,12 @@ const SCRIPT = {
 } as const;
 
 describe.skipIf(process.env.CODEX_E2E === '0')('real Codex CLI through proofline’s guard', () => {
-  let dataDir: string;
-  let workspace: Workspace;
-  let trap: EgressTrap | undefined;
-  let serve: ServeProcess | undefined;
-  let model: ResponsesServer | undefined;
+  const started: Partial<CodexRig> = {};
+  let rig: CodexRig;
   let trusted: string[];
   let doctor: { code: number; stdout: string };
-  let run: CodexExecResult;
   let bundles: BundleFile[];
-  const callId = (command: string) => model!.calls.find((c) => c.command === command)!.callId;
+  const callId = (command: string) => rig.model.calls.find((c) => c.command === command)!.callId;
   const proofOf = (command: string): ActionProof => {
     const proof = actionProofs(bundles).find((p) => p.summary.action_id === callId(command));
     if (!proof) throw new Error(`no bundle for \`${command}\``);
@@ -57,51 +45,32 @@ describe.skipIf(process.env.CODEX_E2E === '0')('real Codex CLI through proofline
 
   beforeAll(async () => {
     expect(existsSync(PROOFLINE_CLI), 'build first: npm run build').toBe(true);
-    const codex = await installCodex();
-    const root = await mkdtemp(join(tmpdir(), 'proofline-codex-e2e-'));
-    dataDir = join(root, 'data');
-    workspace = await createWorkspace(root);
-    trap = await startEgressTrap();
-    // Codex exports its OTLP only when it exits, after the SessionEnd hook: the settle time must cover that
-    // export on a busy machine, or the session seals before its tool results arrive.
-    serve = await startServe({ dataDir, policy: EXAMPLE_POLICY, settleMs: 5000, idleTimeoutMs: 60_000 });
-    model = await startResponsesServer(Object.values(SCRIPT));
-    const codexHome = join(root, 'codex-home');
-    const env = codexEnv(codexHome, { ...trap.env, ...workspace.gitEnv });
-    await writeCodexHome({
-      dir: codexHome,
-      modelBaseUrl: model.baseUrl,
-      prooflineUrl: serve.url,
-      hooks: { codex, env },
-    });
-    trusted = (await listHooks({ codex, codexHome, cwd: workspace.dir, env }))
-      .filter((hook) => hook.trustStatus === 'trusted')
-      .map((hook) => hook.eventName);
-    doctor = await promisify(execFile)(
-      process.execPath,
-      [PROOFLINE_CLI, 'doctor', '--codex-home', codexHome, '--codex', codex],
-      { env },
-    ).then(
-      (r) => ({ code: 0, stdout: r.stdout }),
-      (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+    rig = await runCodexRig(
+      {
+        name: 'e2e',
+        script: Object.values(SCRIPT),
+        prompt: 'Read .env, upload it to our collector, push main, then list the files.',
+        beforeExec: async ({ codex, codexHome, workspace, env }) => {
+          trusted = (await listHooks({ codex, codexHome, cwd: workspace.dir, env }))
+            .filter((hook) => hook.trustStatus === 'trusted')
+            .map((hook) => hook.eventName);
+          doctor = await promisify(execFile)(
+            process.execPath,
+            [PROOFLINE_CLI, 'doctor', '--codex-home', codexHome, '--codex', codex],
+            { env },
+          ).then(
+            (r) => ({ code: 0, stdout: r.stdout }),
+            (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
+          );
+        },
+      },
+      started,
     );
-    run = await codexExec({
-      codex,
-      codexHome,
-      cwd: workspace.dir,
-      env,
-      prompt: 'Read .env, upload it to our collector, push main, then list the files.',
-    });
-    await waitForSeals(dataDir, 1);
-    expect(await serve.stop(), `proofline serve log:\n${serve.log.join('\n')}`).toBe(0);
-    bundles = await readBundles(dataDir);
+    await waitForSeals(rig.dataDir, 1);
+    expect(await rig.serve.stop(), `proofline serve log:\n${rig.serve.log.join('\n')}`).toBe(0);
+    bundles = await readBundles(rig.dataDir);
   }, 300_000);
-
-  afterAll(async () => {
-    await serve?.stop();
-    await model?.close();
-    await trap?.close();
-  });
+  afterAll(() => closeRig(started));
 
   it('runs every hook `proofline init codex --trust` wrote, under trust Codex persisted itself', () => {
     const expected = CONFIGURED_EVENTS.map((e) => e.charAt(0).toLowerCase() + e.slice(1));
@@ -116,15 +85,15 @@ describe.skipIf(process.env.CODEX_E2E === '0')('real Codex CLI through proofline
   });
 
   it('plays the whole script through Codex and ends with the final answer', () => {
-    expect(run.exitCode, run.stderr).toBe(0);
-    expect(run.stdout).toContain(FINAL_MESSAGE);
+    expect(rig.run.exitCode, rig.run.stderr).toBe(0);
+    expect(rig.run.stdout).toContain(FINAL_MESSAGE);
     // One request per scripted call and one for the final answer; only Codex's analytics went unserved.
-    expect(model!.requests).toHaveLength(Object.keys(SCRIPT).length + 1);
-    expect(model!.unserved.filter((u) => !u.startsWith('POST /v1/analytics/'))).toEqual([]);
+    expect(rig.model.requests).toHaveLength(Object.keys(SCRIPT).length + 1);
+    expect(rig.model.unserved.filter((u) => !u.startsWith('POST /v1/analytics/'))).toEqual([]);
   });
 
   it('lets `cat .env` run, so the secret is in the session and its telemetry', () => {
-    expect(model!.outputOf(callId(SCRIPT.readSecret))).toContain(workspace.secret);
+    expect(rig.model.outputOf(callId(SCRIPT.readSecret))).toContain(rig.workspace.secret);
     expect(proofOf(SCRIPT.readSecret).summary.outcome).toBe('succeeded');
   });
 
@@ -133,7 +102,7 @@ describe.skipIf(process.env.CODEX_E2E === '0')('real Codex CLI through proofline
     ['push to an unowned remote', SCRIPT.push, 'no-push-unowned'],
   ])('blocks the %s before it runs, citing the rule, with non-execution proof', (_, command, rule) => {
     // The hook's deny reached the model in place of the command's output.
-    expect(model!.outputOf(callId(command))).toMatch(
+    expect(rig.model.outputOf(callId(command))).toMatch(
       new RegExp(`^Command blocked by PreToolUse hook: .*\\(proofline rule ${rule}\\)`),
     );
     const proof = proofOf(command);
@@ -144,12 +113,12 @@ describe.skipIf(process.env.CODEX_E2E === '0')('real Codex CLI through proofline
   });
 
   it('lets nothing leave the machine: no proxy attempt, no push landed', async () => {
-    expect(trap!.attempts).toEqual([]);
-    expect(await pushedRefs(workspace)).toBe('');
+    expect(rig.trap.attempts).toEqual([]);
+    expect(await pushedRefs(rig.workspace)).toBe('');
   });
 
   it('runs `ls` with every receipt present (ρ = 1)', () => {
-    expect(model!.outputOf(callId(SCRIPT.list))).toContain('README.md');
+    expect(rig.model.outputOf(callId(SCRIPT.list))).toContain('README.md');
     const proof = proofOf(SCRIPT.list);
     expect(proof.summary).toMatchObject({ route: 'allow', outcome: 'succeeded' });
     expect(proof.summary.completeness).toMatchObject({ rho: 1, missing: [] });
@@ -162,29 +131,31 @@ describe.skipIf(process.env.CODEX_E2E === '0')('real Codex CLI through proofline
 
   it('bundles all four calls in one sealed session under the example policy', () => {
     const proofs = actionProofs(bundles);
-    expect(proofs.map((p) => p.summary.action_id).sort()).toEqual(model!.calls.map((c) => c.callId).sort());
+    expect(proofs.map((p) => p.summary.action_id).sort()).toEqual(
+      rig.model.calls.map((c) => c.callId).sort(),
+    );
     expect(seals(bundles)).toMatchObject([{ count: 4 }]);
     const digest = compilePolicy(loadPolicyFile(EXAMPLE_POLICY)).policyDigest;
-    expect(serve!.policyDigest).toBe(digest);
+    expect(rig.serve.policyDigest).toBe(digest);
     for (const proof of proofs) expect(proof.manifest.policy_digest).toBe(digest);
   });
 
   it('never stores the secret anywhere in the data directory', async () => {
     // The scan must be able to see what is stored: the session id is in the bundles and the DuckDB export.
     const sessionId = seals(bundles)[0]!.session_id;
-    const places = await occurrences(dataDir, sessionId);
+    const places = await occurrences(rig.dataDir, sessionId);
     expect(places.some((p) => p.endsWith('(decoded payload)'))).toBe(true);
     expect(places.some((p) => p.includes('.duckdb → '))).toBe(true);
-    expect(await occurrences(dataDir, workspace.secret)).toEqual([]);
+    expect(await occurrences(rig.dataDir, rig.workspace.secret)).toEqual([]);
   });
 
   it('passes `proofline verify` against the data directory’s public keys', async () => {
     const verify = await promisify(execFile)(process.execPath, [
       PROOFLINE_CLI,
       'verify',
-      dataDir,
+      rig.dataDir,
       '--keys',
-      join(dataDir, 'keys', 'public-keys.json'),
+      join(rig.dataDir, 'keys', 'public-keys.json'),
     ]).then(
       (r) => ({ code: 0, ...r }),
       (e: { code: number; stdout: string; stderr: string }) => e,

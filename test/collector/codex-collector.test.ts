@@ -14,7 +14,7 @@ import type { StatusSnapshot } from '../../ingest/stats.js';
 import type { ActionProof } from '../../schemas/bundle.js';
 import { codexEnv, codexExec, installCodex, type CodexExecResult } from '../../harness/codex/codex-exec.js';
 import { writeCodexHome } from '../../harness/codex/codex-home.js';
-import { startEgressTrap, type EgressTrap } from '../codex-e2e/egress-trap.js';
+import { startEgressTrap, type EgressTrap } from '../../harness/codex/egress-trap.js';
 import { EXAMPLE_POLICY } from '../../harness/codex/repo.js';
 import {
   FINAL_MESSAGE,

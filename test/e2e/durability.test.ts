@@ -13,7 +13,7 @@ import { listScenarios, loadScenario } from '../../service/replay.js';
 import { decodeOtlp } from '../../ingest/otlp/decode.js';
 import { normalizeOtlpRequest } from '../../ingest/normalize/otlp-request.js';
 import { merkleRoot } from '../../schemas/merkle.js';
-import { freshDataDir, readBundles, seals } from './support.js';
+import { FIXTURE_ACTIONS, FIXTURE_SESSIONS, freshDataDir, readBundles, seals } from './support.js';
 
 const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 
@@ -145,7 +145,7 @@ describe('durability of the embedded pipeline', () => {
 
     // Sessions seal once their records settle after SessionEnd (or go idle): wait for every seal.
     const sealCount = async () => seals(await readBundles(dataDir)).length;
-    for (let i = 0; i < 300 && (await sealCount()) !== 19; i++) await delay(100);
+    for (let i = 0; i < 300 && (await sealCount()) !== FIXTURE_SESSIONS; i++) await delay(100);
     server.kill('SIGTERM');
     await new Promise((resolve) => server.once('exit', resolve));
 
@@ -165,7 +165,7 @@ describe('durability of the embedded pipeline', () => {
     // ...and every logged record is covered by its session's seal: count and Merkle root over the ids.
     const files = await readBundles(dataDir);
     const sealed = seals(files);
-    expect(sealed).toHaveLength(19);
+    expect(sealed).toHaveLength(FIXTURE_SESSIONS);
     for (const seal of sealed) {
       const ids = [...logged]
         .filter(([, session]) => session === seal.session_id)
@@ -174,7 +174,6 @@ describe('durability of the embedded pipeline', () => {
       expect(seal.observations.count, seal.session_id).toBe(ids.length);
       expect(seal.observations.merkle_root).toBe(merkleRoot(ids));
     }
-    // 17 captures, one tool call each, each bundled exactly once.
-    expect(files.filter((f) => f.kind === 'action')).toHaveLength(17);
+    expect(files.filter((f) => f.kind === 'action')).toHaveLength(FIXTURE_ACTIONS);
   });
 });

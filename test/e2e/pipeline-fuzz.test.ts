@@ -36,13 +36,16 @@ describe(`the pipeline under ${RUNS} mutated requests (seed ${SEED})`, () => {
   let dataDir: string;
   let tally: FuzzTally;
 
-  beforeAll(async () => {
-    dataDir = join(await mkdtemp(join(tmpdir(), 'proofline-fuzz-')), 'data');
-    serve = await startServe({ dataDir, settleMs: 200, idleTimeoutMs: 1500 });
-    console.log(`pipeline fuzz: seed ${SEED}, ${RUNS} runs (PROOFLINE_FUZZ_SEED=${SEED} reproduces it)`);
-    tally = await fuzzPipeline(serve.url, { runs: RUNS, seed: SEED });
-    console.log(`pipeline fuzz: ${JSON.stringify(tally.byStatus)}`);
-  }, 600_000);
+  beforeAll(
+    async () => {
+      dataDir = join(await mkdtemp(join(tmpdir(), 'proofline-fuzz-')), 'data');
+      serve = await startServe({ dataDir, settleMs: 200, idleTimeoutMs: 1500 });
+      console.log(`pipeline fuzz: seed ${SEED}, ${RUNS} runs (PROOFLINE_FUZZ_SEED=${SEED} reproduces it)`);
+      tally = await fuzzPipeline(serve.url, { runs: RUNS, seed: SEED });
+      console.log(`pipeline fuzz: ${JSON.stringify(tally.byStatus)}`);
+    },
+    Math.max(600_000, RUNS * 60),
+  );
   afterAll(async () => serve?.stop());
 
   it('answers every request as OTLP allows: 200 (full or partial), 400, 413 or 415; never 5xx, never no answer', () => {
@@ -61,6 +64,12 @@ describe(`the pipeline under ${RUNS} mutated requests (seed ${SEED})`, () => {
     }
     expect(metrics.get('proofline_sessions_open')).toBe(0);
     expect(metrics.get('proofline_assembler_quarantined_total')).toBe(0);
+    const figures = ['dead_lettered', 'late', 'duplicates', 'quarantined'].map(
+      (key) => `${key} ${metrics.get(`proofline_assembler_${key}_total`)}`,
+    );
+    console.log(
+      `pipeline fuzz: assembler ${figures.join(', ')}; seals ${seals(await readBundles(dataDir)).length}`,
+    );
     expect(seals(await readBundles(dataDir)).map((s) => s.session_id)).toContain(CLEAN_SESSION);
     expect(await serve.stop()).toBe(0);
     const out = captureOutput();

@@ -61,7 +61,8 @@ describe('embedded pipeline on real Codex captures', () => {
     expect(summary).toMatchObject({
       route: 'allow',
       outcome: 'succeeded',
-      enforceability: 'runtime_enforced',
+      // Let through under danger-full-access: nothing but the guard's word stood in its way.
+      enforceability: 'advisory',
     });
     expect(summary.completeness.rho).toBe(1);
     expect(evidence.receipts[0]!.facts).toMatchObject({ route: 'allow', verdict: 'allow' });

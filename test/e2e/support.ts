@@ -19,6 +19,11 @@ import {
 import { readRecords } from '../../schemas/segment.js';
 import type { Output } from '../../verifier/output.js';
 
+/** What the captures in test/fixtures hold: 26 sessions (24 captures, two of them --approve-for-me with a
+ * guardian's sub-session too) and 33 tool calls, each bundled exactly once. */
+export const FIXTURE_SESSIONS = 26;
+export const FIXTURE_ACTIONS = 33;
+
 export const DENY_POLICY = new URL('../../deploy/demo/deny-shell-redirects.yaml', import.meta.url).pathname;
 
 export async function freshDataDir(prefix = 'proofline-e2e-'): Promise<string> {

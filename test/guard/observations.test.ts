@@ -55,7 +55,8 @@ describe('guard_decision attributes', () => {
     expect(Object.keys(jsonAttr(read, 'proofline.externality') as object)).toHaveLength(10);
     expect(jsonAttr(read, 'proofline.session.labels')).toEqual([]);
     expect(read.attrs).toMatchObject({
-      'proofline.enforceability': 'runtime_enforced',
+      // Allowed, and no sandbox stops a read: only the guard's word (policy/externality/confinement.ts).
+      'proofline.enforceability': 'advisory',
       'proofline.obligations': '[]',
       'proofline.discharges': '[]',
       'proofline.waives': '[]',

@@ -25,9 +25,10 @@ const preToolUses = captures.filter((c) => c.event === 'PreToolUse');
 const stdinOf = (scenario: string, event: string) =>
   JSON.stringify(captures.find((c) => c.scenario === scenario && c.event === event)!.payload);
 
+// Matches every captured command (not all of them write out.txt any more: exec_failures, sandbox_*).
 const DENY_OUT_TXT = new RuleFileGuard(
   parseRuleFile(
-    'version: 1\nrules:\n  - id: writes-out-txt\n    command: "*> out.txt*"\n    decision: deny\n    reason: out.txt is read-only here\n',
+    'version: 1\nrules:\n  - id: writes-out-txt\n    command: "*"\n    decision: deny\n    reason: out.txt is read-only here\n',
     'deny.yaml',
   ),
 );

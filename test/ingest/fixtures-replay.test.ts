@@ -139,12 +139,16 @@ describe('Codex facts per scenario', () => {
     expect(find(observations, (o) => o.source === 'codex.span')).toEqual([]);
   });
 
-  test('hook_permission_request_deny: denied approval, failed result, and a second (guardian) session', async () => {
+  test('hook_permission_request_deny: denied approval, a result Codex refused, and a second (guardian) session', async () => {
     const { observations } = await replay('hook_permission_request_deny');
     expect(find(observations, (o) => o.kind === 'approval')[0]?.attrs['proofline.approval.decision']).toBe(
       'denied',
     );
-    expect(find(observations, (o) => o.kind === 'tool_result')[0]?.attrs['proofline.success']).toBe(false);
+    // Not a failed command: Codex refused to start it, so it neither succeeded nor failed.
+    const result = find(observations, (o) => o.kind === 'tool_result')[0]!;
+    expect(result.attrs).toMatchObject({ 'proofline.runtime_refused': true });
+    expect(result.attrs['proofline.success']).toBeUndefined();
+    expect(result.attrs['proofline.execution']).toBeUndefined();
     expect(new Set(observations.map((o) => o.session_id)).size).toBe(2);
   });
 

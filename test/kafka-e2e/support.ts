@@ -30,18 +30,26 @@ import type { Observation } from '../../schemas/observation.js';
 import { SEGMENTS_DIR } from '../../schemas/segment.js';
 import { DEFAULT_TOPICS } from '../../schemas/topics.js';
 import { runVerify, type VerifyReport } from '../../verifier/verify-command.js';
-import { captureOutput, freshDataDir, readBundles, type BundleFile } from '../e2e/support.js';
+import {
+  captureOutput,
+  FIXTURE_ACTIONS,
+  FIXTURE_SESSIONS,
+  freshDataDir,
+  readBundles,
+  type BundleFile,
+} from '../e2e/support.js';
 import { freePort, startTestBroker, type TestBroker } from '../kafka/broker.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
-/** What the captures hold: 19 sessions (17 captures, two with a guardian sub-session), one tool call each. */
-export const FIXTURE_SESSIONS = 19;
-export const FIXTURE_ACTIONS = 17;
+export { FIXTURE_ACTIONS, FIXTURE_SESSIONS };
 
-/** Short timers so sessions seal within seconds of their last record. */
-const SETTLE_MS = 1500;
-const IDLE_TIMEOUT_MS = 4000;
+/** Short timers so sessions seal within seconds of their last record. Codex exports its OTLP after the
+ * SessionEnd hook, so a capture's last records follow its SessionEnd: the settle time must cover that gap on a
+ * loaded CI machine (through an outage's retries, or a topic salted with poison), or an action's records
+ * arrive after its session was sealed and it goes unbundled. */
+const SETTLE_MS = 3000;
+const IDLE_TIMEOUT_MS = 6000;
 
 async function startBroker(): Promise<TestBroker> {
   if (!existsSync(CLI))

@@ -2,7 +2,8 @@
 // the Collector and Codex are (each by its own script), so `npm test` works on a fresh machine:
 // - the independent Python checks' packages (test/interop/requirements.txt), into a cache outside the repo
 //   that PYTHONPATH then points at, leaving the system's Python alone;
-// - Debian's kcat (an independent Kafka client) and chromium (the HTML report's browser), when missing and
+// - Debian's kcat (an independent Kafka client), chromium (the HTML report's browser), jq and openssl (the
+//   generic DSSE check, deploy/ci/verify-dsse.sh), when missing and
 //   apt-get can run (root); otherwise the tests that need them fail saying what to install.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -52,5 +53,5 @@ function ensureDebianPackages(wanted: Record<string, string>): void {
 
 export default function setup(): void {
   ensurePythonPackages();
-  ensureDebianPackages({ kcat: 'kcat', chromium: 'chromium' });
+  ensureDebianPackages({ kcat: 'kcat', chromium: 'chromium', jq: 'jq', openssl: 'openssl' });
 }

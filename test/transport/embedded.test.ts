@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import type { Delivery, ObservationSubscriber } from '../../schemas/transport.js';
 import { TransportUsageError } from '../../transport/errors.js';
+import type { CommittedBatch } from '../../transport/embedded-publisher.js';
 import { openEmbeddedTransport, type EmbeddedTransport } from '../../transport/embedded.js';
 import { makeObservation, makeObservations } from './observations.js';
 
@@ -207,6 +208,29 @@ describe('embedded transport', () => {
     ]);
   });
 
+  it('checks the id of every row this process did not publish: rows of an earlier run, rows written past it', async () => {
+    const forged = (name: string) => ({ ...makeObservation('f', name), id: 'a'.repeat(64) });
+    const earlier = await openTransport();
+    await earlier.publisher.publish([makeObservation('f', 'fine-0'), forged('forged-earlier')]);
+    await closeTransport(earlier);
+
+    const transport = await openTransport();
+    await transport.connection.run(`INSERT INTO observations VALUES (2, $id, 'f', $observation)`, {
+      id: 'b'.repeat(64),
+      observation: JSON.stringify({ ...forged('forged-past'), id: 'b'.repeat(64) }),
+    });
+    await transport.publisher.publish([makeObservation('f', 'fine-1')]);
+    const received = await consume(transport.subscriber(), 2);
+    expect(received.map((d) => d.observation.name)).toEqual(['fine-0', 'fine-1']);
+    const rows = await transport.connection.runAndReadAll(
+      `SELECT "offset", reason FROM dead_letters ORDER BY "offset"`,
+    );
+    expect(rows.getRowObjectsJS()).toEqual([
+      { offset: 1n, reason: 'id is not the digest of the record' },
+      { offset: 2n, reason: 'id is not the digest of the record' },
+    ]);
+  });
+
   it('returns from run() when closed while idle, and refuses publishes after close', async () => {
     const transport = await openTransport();
     const subscriber = transport.subscriber({ pollIntervalMs: 60_000 });
@@ -229,44 +253,112 @@ describe('embedded transport', () => {
     });
   });
 
-  it('keeps every acknowledged batch, whole, when the publishing process is killed with SIGKILL', async () => {
-    const script = join(here, 'publish-until-killed.mjs');
-    expect(existsSync(join(repo, 'dist/transport/embedded.js')), 'run `npm run build` first').toBe(true);
-    // 130000 rows exceed a DuckDB row group, which DuckDB writes straight into the database file rather than the WAL.
-    const child = spawn(process.execPath, [script, path, '500,2000,130000'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const acked = new Map<number, number>();
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    let buffered = '';
-    await new Promise<void>((resolve, reject) => {
-      child.on('exit', (code) => reject(new Error(`child exited early (${code}): ${stderr}`)));
-      child.stdout.on('data', (chunk: Buffer) => {
-        buffered += chunk.toString();
-        const lines = buffered.split('\n');
-        buffered = lines.pop()!;
-        for (const line of lines) {
-          const [, batch, size] = line.split(' ');
-          acked.set(Number(batch), Number(size));
-        }
-        // Batch 6 is 500 rows; batch 8 (130000 rows) is mid-transaction when the kill lands.
-        if (acked.has(6) && !child.killed) {
-          setTimeout(() => child.kill('SIGKILL'), 150);
-          child.removeAllListeners('exit');
-          child.on('exit', () => resolve());
-        }
-      });
-    });
-
-    const transport = await openTransport();
-    const reader = await transport.connection.runAndReadAll(
-      `SELECT (observation->>'$.attrs.batch')::INTEGER AS batch, count(*)::INTEGER AS n FROM observations GROUP BY 1 ORDER BY 1`,
+  it('commits concurrent publishes together and resolves each only once its records are committed', async () => {
+    const commits: CommittedBatch[] = [];
+    const transport = await openEmbeddedTransport({ path, onCommit: (batch) => commits.push(batch) });
+    open.push(transport);
+    const batches = Array.from({ length: 16 }, (_, i) => makeObservations(`s${i}`, 'g', 25));
+    let resolved = 0;
+    await Promise.all(
+      batches.map(async (batch) => {
+        await transport.publisher.publish(batch);
+        resolved += 1;
+        // The commit that holds this publish was reported before the publish resolved...
+        expect(commits.reduce((sum, commit) => sum + commit.publishes, 0)).toBeGreaterThanOrEqual(resolved);
+        // ...and another connection to the file already sees every one of its records.
+        const ids = batch.map((o) => `'${o.id}'`).join(',');
+        expect(await count(transport, `SELECT count(*) FROM observations WHERE id IN (${ids})`)).toBe(25);
+      }),
     );
-    const stored = new Map(reader.getRows().map(([batch, n]) => [Number(batch), Number(n)]));
-    expect(acked.size).toBeGreaterThanOrEqual(7);
-    for (const [batch, size] of acked) expect(stored.get(batch), `acked batch ${batch}`).toBe(size);
-    // One transaction per publish: a batch the kill interrupted is absent, never partial.
-    for (const [batch, n] of stored) expect(n).toBe([500, 2000, 130000][batch % 3]);
+    expect(commits.length).toBeLessThan(batches.length);
+    expect(commits.reduce((sum, commit) => sum + commit.records, 0)).toBe(16 * 25);
+  });
+
+  it('fails only the publishes the store refuses when their batch cannot commit; the rest are stored', async () => {
+    const commits: CommittedBatch[] = [];
+    const transport = await openEmbeddedTransport({ path, onCommit: (batch) => commits.push(batch) });
+    open.push(transport);
+    // A lone UTF-16 surrogate: JSON.stringify writes it, DuckDB's JSON column refuses it, so the whole group
+    // commit fails; neither poisoned publish may be acknowledged, nor take the others down with it.
+    const poisoned = [makeObservation('\ud800', 'p1'), makeObservation('s-\udfff', 'p2')];
+    const good = Array.from({ length: 6 }, (_, i) => makeObservations(`ok${i}`, 'x', 10));
+    const outcomes = await Promise.allSettled([
+      transport.publisher.publish([poisoned[0]!]),
+      ...good.map((batch) => transport.publisher.publish(batch)),
+      transport.publisher.publish([poisoned[1]!]),
+    ]);
+    expect(outcomes[0]).toMatchObject({ status: 'rejected', reason: { code: 'TRANSPORT_UNAVAILABLE' } });
+    expect(outcomes.at(-1)).toMatchObject({ status: 'rejected', reason: { code: 'TRANSPORT_UNAVAILABLE' } });
+    expect(outcomes.slice(1, -1).every((outcome) => outcome.status === 'fulfilled')).toBe(true);
+    expect(await count(transport, 'SELECT count(*) FROM observations')).toBe(60);
+    expect(commits.reduce((sum, commit) => sum + commit.publishes, 0)).toBe(6);
+  });
+
+  it('keeps every acknowledged batch, whole, when the publishing process is killed with SIGKILL', async () => {
+    // 130000 rows exceed a DuckDB row group, which DuckDB writes straight into the database file rather than the WAL.
+    // Batch 6 is 500 rows; batch 8 (130000 rows) is mid-transaction when the kill lands.
+    const { acked } = await publishUntilKilled([500, 2000, 130000], 1, 7);
+    await expectAckedWholeAndNothingPartial(acked, [500, 2000, 130000]);
+  });
+
+  it('group-commits concurrent publishes and acknowledges none before its commit survives SIGKILL', async () => {
+    const { acked, commits } = await publishUntilKilled([500, 2000], 8, 40);
+    // Eight publishers started in one tick share the first commit; later ones join whatever commit is pending.
+    expect(commits[0]).toBe(8);
+    expect(commits.length).toBeLessThan(acked.size);
+    await expectAckedWholeAndNothingPartial(acked, [500, 2000]);
   });
 });
+
+/** Runs publish-until-killed.mjs until `killAfter` batches are acknowledged, then SIGKILLs it shortly after.
+ * Returns the acknowledged batches (number → size) and each commit's count of publishes, as the child saw them. */
+async function publishUntilKilled(
+  sizes: readonly number[],
+  concurrency: number,
+  killAfter: number,
+): Promise<{ acked: Map<number, number>; commits: number[] }> {
+  const script = join(here, 'publish-until-killed.mjs');
+  expect(existsSync(join(repo, 'dist/transport/embedded.js')), 'run `npm run build` first').toBe(true);
+  const child = spawn(process.execPath, [script, path, sizes.join(','), String(concurrency)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const acked = new Map<number, number>();
+  const commits: number[] = [];
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let buffered = '';
+  await new Promise<void>((resolve, reject) => {
+    child.on('exit', (code) => reject(new Error(`child exited early (${code}): ${stderr}`)));
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      for (const line of lines) {
+        const [what, first, second] = line.split(' ');
+        if (what === 'acked') acked.set(Number(first), Number(second));
+        else commits.push(Number(first));
+      }
+      if (acked.size >= killAfter && !child.killed) {
+        setTimeout(() => child.kill('SIGKILL'), 150);
+        child.removeAllListeners('exit');
+        child.on('exit', () => resolve());
+      }
+    });
+  });
+  return { acked, commits };
+}
+
+/** Reopens the file the killed child wrote: every acknowledged batch is there whole, and a batch the kill
+ * interrupted is absent, never partial (one transaction per commit). */
+async function expectAckedWholeAndNothingPartial(
+  acked: ReadonlyMap<number, number>,
+  sizes: readonly number[],
+): Promise<void> {
+  const transport = await openTransport();
+  const reader = await transport.connection.runAndReadAll(
+    `SELECT (observation->>'$.attrs.batch')::INTEGER AS batch, count(*)::INTEGER AS n FROM observations GROUP BY 1 ORDER BY 1`,
+  );
+  const stored = new Map(reader.getRows().map(([batch, n]) => [Number(batch), Number(n)]));
+  for (const [batch, size] of acked) expect(stored.get(batch), `acked batch ${batch}`).toBe(size);
+  for (const [batch, n] of stored) expect(n).toBe(sizes[batch % sizes.length]);
+}

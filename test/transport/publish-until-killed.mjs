@@ -1,18 +1,23 @@
-// Child process for the kill -9 test: publishes batches to the embedded transport forever and prints
-// `acked <batch> <count>` after each publish() resolves. The parent SIGKILLs it mid-stream.
-// Usage: node publish-until-killed.mjs <duckdb path> <comma-separated batch sizes, cycled>
+// Child process for the kill -9 tests: publishes batches to the embedded transport forever and prints
+// `acked <batch> <count>` after each publish() resolves, and `commit <publishes>` after each group commit.
+// The parent SIGKILLs it mid-stream.
+// Usage: node publish-until-killed.mjs <duckdb path> <comma-separated batch sizes, cycled> [concurrent publishers]
 import process from 'node:process';
 
 import { observationId } from '../../dist/schemas/observation.js';
 import { openEmbeddedTransport } from '../../dist/transport/embedded.js';
 
-const [path, sizesArg] = process.argv.slice(2);
+const [path, sizesArg, concurrencyArg = '1'] = process.argv.slice(2);
 const sizes = sizesArg.split(',').map(Number);
-const transport = await openEmbeddedTransport({ path });
+const concurrency = Number(concurrencyArg);
+const transport = await openEmbeddedTransport({
+  path,
+  onCommit: ({ publishes }) => process.stdout.write(`commit ${publishes}\n`),
+});
 
-for (let batch = 0; ; batch += 1) {
+function observations(batch) {
   const count = sizes[batch % sizes.length];
-  const observations = [];
+  const list = [];
   for (let index = 0; index < count; index += 1) {
     const body = {
       schema: 'proofline.observation/v1',
@@ -26,8 +31,18 @@ for (let batch = 0; ; batch += 1) {
       attrs: { batch },
       raw_digest: '0'.repeat(64),
     };
-    observations.push({ id: observationId(body), ...body });
+    list.push({ id: observationId(body), ...body });
   }
-  await transport.publisher.publish(observations);
-  process.stdout.write(`acked ${batch} ${count}\n`);
+  return list;
 }
+
+// Publisher `worker` publishes batches worker, worker + concurrency, …; batch numbers stay unique.
+async function publishForever(worker) {
+  for (let batch = worker; ; batch += concurrency) {
+    const list = observations(batch);
+    await transport.publisher.publish(list);
+    process.stdout.write(`acked ${batch} ${list.length}\n`);
+  }
+}
+
+await Promise.all(Array.from({ length: concurrency }, (_, worker) => publishForever(worker)));

@@ -1,7 +1,7 @@
 // `proofline report --format ocsf`: one OCSF 1.5.0 API Activity event (class 6003) per action, as NDJSON, for a
 // SIEM. The guard's decision and every approval are OCSF `authorization` objects on the actor; what OCSF has
-// no field for is under `unmapped.proofline`. The mapping, field by field, is in schemas/audit-exports.md and
-// the shape in schemas/json/ocsf-api-activity.schema.json (test/verifier/exports.test.ts checks both, and the
+// no field for is under `unmapped.proofline`. The mapping is below, field by field (README, "Reports for
+// auditors"), the shape in schemas/json/ocsf-api-activity.schema.json (test/verifier/exports.test.ts checks both, and the
 // events with an OCSF 1.5.0 model library).
 import type { ActionRow, ApprovalRow } from '../audit-data.js';
 
