@@ -58,20 +58,22 @@ FROM seals s
 WHERE s.bundle_count > (SELECT count(*) FROM bundles b WHERE b.session_id = s.session_id)
                      + (SELECT count(*) FROM window_excluded w WHERE w.session_id = s.session_id)`;
 
+/** The figures of a group of action_completeness rows (the rollup views and completenessReport). */
+const FIGURES = `count(*)::INTEGER AS actions,
+       coalesce(round(avg(rho), 6), 1.0) AS mean_rho,
+       count(*) FILTER (WHERE rho = 1)::INTEGER AS complete_actions,
+       coalesce(round(count(*) FILTER (WHERE rho = 1) / nullif(count(*), 0), 6), 1.0) AS complete_share,
+       count(*) FILTER (WHERE NOT verified)::INTEGER AS unverifiable`;
+
 function rollup(name: string, keys: string[]): string {
   const select = keys.map((k) => `${k}, `).join('');
   const group = keys.length > 0 ? `GROUP BY ${keys.join(', ')}` : '';
   return `
 CREATE OR REPLACE VIEW ${name} AS
-SELECT ${select}count(*)::INTEGER AS actions,
-       coalesce(round(avg(rho), 6), 1.0) AS mean_rho,
-       count(*) FILTER (WHERE rho = 1)::INTEGER AS complete_actions,
-       coalesce(round(count(*) FILTER (WHERE rho = 1) / nullif(count(*), 0), 6), 1.0) AS complete_share,
-       count(*) FILTER (WHERE NOT verified)::INTEGER AS unverifiable
+SELECT ${select}${FIGURES}
 FROM action_completeness ${group}`;
 }
 
-/** With no action bundles at all nothing was expected, so the overall figures are 1 (as for one such action). */
 export const COMPLETENESS_VIEWS = [
   ACTION_COMPLETENESS,
   rollup('completeness_by_session', ['session_id', 'runtime_family']),
@@ -94,11 +96,29 @@ export interface CompletenessReport {
   by_session: (CompletenessFigures & { session_id: string; runtime_family: string })[];
 }
 
+/** The three rollups in one pass over action_completeness (the view is computed once, not once a rollup):
+ * `level` 0 per session, 2 per family, 3 overall. The overall row is there even with no actions. */
 export async function completenessReport(db: Database): Promise<CompletenessReport> {
-  const [overall] = await db.rows<CompletenessFigures>('SELECT * FROM completeness_overall');
+  type Row = CompletenessFigures & { session_id: string; runtime_family: string; level: number };
+  const rows = await db.rows<Row>(`
+    SELECT session_id, runtime_family, grouping(session_id, runtime_family)::INTEGER AS level, ${FIGURES}
+    FROM action_completeness
+    GROUP BY GROUPING SETS ((session_id, runtime_family), (runtime_family), ())
+    ORDER BY level, session_id, runtime_family`);
+  const figures = ({ actions, mean_rho, complete_actions, complete_share, unverifiable }: Row) => ({
+    actions,
+    mean_rho,
+    complete_actions,
+    complete_share,
+    unverifiable,
+  });
   return {
-    overall: overall!,
-    by_family: await db.rows('SELECT * FROM completeness_by_family ORDER BY runtime_family'),
-    by_session: await db.rows('SELECT * FROM completeness_by_session ORDER BY session_id'),
+    overall: figures(rows.find((r) => r.level === 3)!),
+    by_family: rows
+      .filter((r) => r.level === 2)
+      .map((r) => ({ runtime_family: r.runtime_family, ...figures(r) })),
+    by_session: rows
+      .filter((r) => r.level === 0)
+      .map((r) => ({ session_id: r.session_id, runtime_family: r.runtime_family, ...figures(r) })),
   };
 }
