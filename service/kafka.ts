@@ -190,7 +190,23 @@ async function startKafkaAssembly(
   };
 }
 
-export async function runKafkaAssemble(config: AssembleServiceConfig): Promise<void> {
+/** What a process runs beside its assembler: the receiver (`serve`) or the status routes (`assemble`). */
+interface Front {
+  close(): Promise<void>;
+}
+
+/** An assembler on the brokers with `startFront` beside it, until a signal or the assembler ends; then
+ * everything closes in reverse. A dead assembler ends the process (non-zero), so nothing is acknowledged that
+ * nobody will bundle. */
+async function runWithAssembly(
+  config: { assembler: assemblerConfig.Config; transport: KafkaConfig },
+  startFront: (parts: {
+    transport: KafkaTransport;
+    health: Health;
+    metrics: Metrics;
+    logger: Logger;
+  }) => Promise<Front | undefined>,
+): Promise<void> {
   const logger = processLogger();
   const health = new Health();
   const metrics = new Metrics();
@@ -199,15 +215,11 @@ export async function runKafkaAssemble(config: AssembleServiceConfig): Promise<v
   try {
     const assembly = await startKafkaAssembly(transport, config, health, metrics, logger);
     try {
-      const status =
-        config.statusPort === undefined
-          ? undefined
-          : await startStatusServer({ host: DEFAULT_HOST, port: config.statusPort, health, metrics });
-      if (status) logger.info({ url: status.url }, 'status: /healthz /readyz /metrics');
+      const front = await startFront({ transport, health, metrics, logger });
       try {
         await Promise.race([untilStopped(logger), assembly.done]);
       } finally {
-        await status?.close();
+        await front?.close();
       }
     } finally {
       await assembly.close();
@@ -217,27 +229,20 @@ export async function runKafkaAssemble(config: AssembleServiceConfig): Promise<v
   }
 }
 
+export async function runKafkaAssemble(config: AssembleServiceConfig): Promise<void> {
+  const { statusPort } = config;
+  await runWithAssembly(config, async ({ health, metrics, logger }) => {
+    if (statusPort === undefined) return undefined;
+    const status = await startStatusServer({ host: DEFAULT_HOST, port: statusPort, health, metrics });
+    logger.info({ url: status.url }, 'status: /healthz /readyz /metrics');
+    return status;
+  });
+}
+
 export async function runKafkaServe(config: ServeConfig & { transport: KafkaConfig }): Promise<void> {
-  const logger = processLogger();
+  // Before the brokers: a policy that does not load fails the start at once.
   const guard = loadGuard(config.ingest.policyFile);
-  const health = new Health();
-  const metrics = new Metrics();
-  metrics.observeHealth(health);
-  const transport = await openReachableKafka(config.transport, logger);
-  try {
-    const assembly = await startKafkaAssembly(transport, config, health, metrics, logger);
-    try {
-      const ingest = await startKafkaReceiver(transport, config.ingest, guard, health, metrics, logger);
-      try {
-        // A dead assembler ends the process (non-zero), so nothing is acknowledged that nobody will bundle.
-        await Promise.race([untilStopped(logger), assembly.done]);
-      } finally {
-        await ingest.close();
-      }
-    } finally {
-      await assembly.close();
-    }
-  } finally {
-    await transport.close();
-  }
+  await runWithAssembly(config, ({ transport, health, metrics, logger }) =>
+    startKafkaReceiver(transport, config.ingest, guard, health, metrics, logger),
+  );
 }
