@@ -1,7 +1,6 @@
 // `proofline verify --attest`: the verdict as a signed in-toto statement (test-result v0.1), checked with tools
 // proofline did not write: deploy/ci/verify-dsse.sh (jq and openssl) on the attestation and on an exported
 // bundle, and Python's `cryptography` on the attestation's signature.
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
@@ -20,21 +19,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Statement } from '../../schemas/bundle.js';
 import type { TestResult } from '../../verifier/attest.js';
 import { CLI, ROOT } from '../hook/support.js';
+import { runProcess, type ProcessRun } from '../support/run-process.js';
 
 const VERIFY_DSSE = join(ROOT, 'deploy/ci/verify-dsse.sh');
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-const run = (command: string, args: string[], input?: string): Promise<Run> =>
-  new Promise((resolve) => {
-    const child = execFile(command, args, { maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-    if (input !== undefined) child.stdin!.end(input);
-  });
+const run = (command: string, args: string[]) => runProcess(command, args);
 const proofline = (...args: string[]) => run(process.execPath, [CLI, ...args]);
 
 let dir: string;
@@ -58,7 +47,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function attest(out: string, ...paths: string[]): Promise<Run> {
+async function attest(out: string, ...paths: string[]): Promise<ProcessRun> {
   return proofline('verify', ...paths, '--keys', keys, '--attest', out, '--attest-key', attestKey);
 }
 

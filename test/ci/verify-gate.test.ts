@@ -2,7 +2,6 @@
 // check, completeness below the threshold, usage) and its JUnit report; the GitHub Actions workflow checked by
 // actionlint (with ShellCheck on its scripts) and its verify step's command run as the runner would run it;
 // the gate script and the hook client pass ShellCheck.
-import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import {
   chmodSync,
@@ -23,31 +22,15 @@ import { parse as parseYaml } from 'yaml';
 
 import { publicKeyEntry, type PublicKeySet } from '../../schemas/keys.js';
 import { CLI, ROOT } from '../hook/support.js';
+import { runProcess } from '../support/run-process.js';
 import { actionlintBinary, shellcheckDir } from './tools.js';
 
 const GATE = join(ROOT, 'deploy/ci/verify-gate.sh');
 const WORKFLOW = join(ROOT, 'deploy/ci/github-actions.yml');
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(
-  command: string,
-  args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
-): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      command,
-      args,
-      { cwd: options.cwd ?? dir, env: options.env ?? env(), maxBuffer: 64 * 1024 * 1024 },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+/** In the test's directory and environment unless told otherwise. */
+const run = (command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
+  runProcess(command, args, { cwd: options.cwd ?? dir, env: options.env ?? env() });
 
 let dir: string;
 let data: string;

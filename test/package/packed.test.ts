@@ -3,7 +3,7 @@
 // and the shipped hook client (as hooks.json names it, and through `proofline hook`), and an application
 // imports proofline/sdk with @opentelemetry/api as a peer. The tarball ships what those need (the Codex
 // captures, the corpus, deploy/) and none of the tests, benchmarks, harness or corpus generator.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -23,28 +23,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { HooksFile } from '../../service/codex-config.js';
 import { ROOT } from '../hook/support.js';
+import { runProcess, type ProcessRun } from '../support/run-process.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(
+const run = (
   command: string,
   args: string[],
   options: { cwd: string; input?: string; env?: NodeJS.ProcessEnv },
-): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      command,
-      args,
-      { cwd: options.cwd, env: options.env ?? process.env, maxBuffer: 64 * 1024 * 1024, timeout: 280_000 },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(options.input ?? '');
-  });
-}
+) => runProcess(command, args, options);
 
 interface PackedFile {
   path: string;
@@ -55,7 +40,7 @@ let dir: string;
 let app: string;
 let installed: string;
 let files: PackedFile[];
-let install: Run;
+let install: ProcessRun;
 const proofline = (args: string[], input?: string) =>
   run(join(app, 'node_modules', '.bin', 'proofline'), args, {
     cwd: app,
