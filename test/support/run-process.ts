@@ -25,6 +25,8 @@ export function runProcess(
       },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
+    // A command that exits without reading its stdin closes the pipe: EPIPE then is its business, not a failure.
+    child.stdin?.on('error', () => {});
     child.stdin?.end(options.input ?? '');
   });
 }
