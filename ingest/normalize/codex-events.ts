@@ -9,20 +9,23 @@ import { argumentsDigest } from './input-digest.js';
 import { redactSecrets } from '../../schemas/redact.js';
 import { ATTR } from '../../schemas/attributes.js';
 
-const EVENT_KINDS: Readonly<Record<string, ObservationKind>> = {
-  'codex.conversation_starts': 'config',
-  'codex.startup_phase': 'config',
-  'codex.user_prompt': 'prompt',
-  'codex.api_request': 'model_request',
-  'codex.sse_event': 'model_request',
-  'codex.turn_ttft': 'model_request',
-  'codex.tool_decision': 'approval',
-  'codex.tool_result': 'tool_result',
-  'codex.agent_response': 'turn_end',
-  'codex.tool_call_received': 'tool_proposed',
-  // Dispatch finished: says nothing about whether the tool ran (a PreToolUse deny has one too).
-  'codex.tool_result_ready': 'tool_result',
-};
+// A Map, not an object: the names come off the wire, and `toString` or `constructor` must not find a kind.
+const EVENT_KINDS: ReadonlyMap<string, ObservationKind> = new Map(
+  Object.entries({
+    'codex.conversation_starts': 'config',
+    'codex.startup_phase': 'config',
+    'codex.user_prompt': 'prompt',
+    'codex.api_request': 'model_request',
+    'codex.sse_event': 'model_request',
+    'codex.turn_ttft': 'model_request',
+    'codex.tool_decision': 'approval',
+    'codex.tool_result': 'tool_result',
+    'codex.agent_response': 'turn_end',
+    'codex.tool_call_received': 'tool_proposed',
+    // Dispatch finished: says nothing about whether the tool ran (a PreToolUse deny has one too).
+    'codex.tool_result_ready': 'tool_result',
+  }),
+);
 
 const TOOL_KINDS = new Set<ObservationKind>(['tool_proposed', 'approval', 'tool_started', 'tool_result']);
 
@@ -37,7 +40,7 @@ export function codexEventFacts(
   attributes: readonly OtlpKeyValue[] | undefined,
   { raw, contents }: FlatAttributes,
 ): EventFacts {
-  const kind = EVENT_KINDS[eventName] ?? 'other';
+  const kind = EVENT_KINDS.get(eventName) ?? 'other';
   const attrs: Record<string, AttrValue> = {};
   const toolName = stringAttribute(attributes, 'tool_name');
   if (TOOL_KINDS.has(kind) && toolName) attrs[ATTR.toolName] = redactSecrets(toolName);

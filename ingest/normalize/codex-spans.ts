@@ -13,18 +13,21 @@ import { joinKeys, ownSessionId } from './session.js';
 import { spanDraft } from './span-draft.js';
 import { ATTR } from '../../schemas/attributes.js';
 
-const STORED_SPANS: Readonly<Record<string, ObservationKind>> = {
-  exec_command: 'tool_started',
-  'unified_exec.exec_command': 'tool_started',
-  'codex.hooks.command': 'other',
-  'endpoint_session.stream_encoded_json_with': 'model_request',
-  run_turn: 'other',
-  'session_task.turn': 'other',
-  dispatch_tool_call_with_state: 'other',
-  handle_output_item_done: 'other',
-  'codex.process.spawn': 'other',
-  session_loop: 'other',
-};
+// A Map, not an object: the names come off the wire, and `toString` or `constructor` must not find a kind.
+const STORED_SPANS: ReadonlyMap<string, ObservationKind> = new Map(
+  Object.entries({
+    exec_command: 'tool_started',
+    'unified_exec.exec_command': 'tool_started',
+    'codex.hooks.command': 'other',
+    'endpoint_session.stream_encoded_json_with': 'model_request',
+    run_turn: 'other',
+    'session_task.turn': 'other',
+    dispatch_tool_call_with_state: 'other',
+    handle_output_item_done: 'other',
+    'codex.process.spawn': 'other',
+    session_loop: 'other',
+  }),
+);
 
 export function normalizeCodexSpan(
   span: OtlpSpan,
@@ -34,7 +37,7 @@ export function normalizeCodexSpan(
 ): void {
   for (const event of span.events ?? []) normalizeCodexSpanEvent(event, span, resource, session, batch);
   const name = span.name ?? '';
-  const kind = STORED_SPANS[name];
+  const kind = STORED_SPANS.get(name);
   if (kind === undefined) return batch.spanNotKept(name);
   if (!session) return batch.reject('no_session');
   batch.add(

@@ -18,10 +18,13 @@ const MODEL_OPERATIONS = new Set(['chat', 'text_completion', 'generate_content',
 /** OTLP status code ERROR. */
 const STATUS_ERROR = 2;
 
-const EVENT_KINDS: Readonly<Record<string, ObservationKind>> = {
-  [SPAN.assumptionEvent]: 'assumption',
-  [SPAN.approvalEvent]: 'approval',
-};
+// A Map, not an object: the names come off the wire, and `toString` or `constructor` must not find a kind.
+const EVENT_KINDS: ReadonlyMap<string, ObservationKind> = new Map(
+  Object.entries({
+    [SPAN.assumptionEvent]: 'assumption',
+    [SPAN.approvalEvent]: 'approval',
+  }),
+);
 
 export function normalizeGenAiSpan(
   span: OtlpSpan,
@@ -101,7 +104,7 @@ function normalizeProoflineEvent(
   batch: NormalizedBatch,
 ): void {
   const name = event.name ?? '';
-  const kind = EVENT_KINDS[name];
+  const kind = EVENT_KINDS.get(name);
   const session = ownSessionId(event.attributes) ?? spanSession;
   if (kind === undefined || !session) return;
   const flat = flattenAttributes(event.attributes, batch.options);
