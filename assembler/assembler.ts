@@ -87,7 +87,8 @@ export interface AssemblerStats {
 
 export interface Assembler {
   handle(deliveries: readonly Delivery[]): Promise<StepReport>;
-  tick(): Promise<StepReport>;
+  /** Bundles and seals what the timers call for, except in sessions on a `lagging` partition. */
+  tick(lagging?: ReadonlySet<number>): Promise<StepReport>;
   flush(): Promise<StepReport>;
   /** Per partition, the offset to commit now (see the commit rule above). */
   committableOffsets(): Map<number, string>;
@@ -108,6 +109,7 @@ interface QuietSession {
   lastRecordAtMs: number;
   endedAtMs: number | null;
   readyChecked: boolean;
+  partition: number | undefined;
   records: number;
   lowest: ReadonlyMap<number, bigint>;
   ticket: SpillTicket;
@@ -219,6 +221,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       lastRecordAtMs: session.lastRecordAtMs,
       endedAtMs: session.endedAtMs,
       readyChecked: session.isReadyChecked(),
+      partition: session.partition,
       records: session.size,
       lowest: new Map(session.lowestOffsets()),
       ticket,
@@ -288,23 +291,28 @@ export function createAssembler(options: AssemblerOptions): Assembler {
   }
 
   function dueByTimers(
-    session: { lastRecordAtMs: number; endedAtMs: number | null },
+    session: { lastRecordAtMs: number; endedAtMs: number | null; partition: number | undefined },
     readyChecked: boolean,
     now: number,
+    lagging: ReadonlySet<number>,
   ): Due {
+    // Quiet by the clock is not quiet while the session's partition has a backlog: its next records (an
+    // output, a session_end) may be waiting there, and an agent that floods ingest could otherwise have its
+    // actions bundled, or its session sealed, before they are read.
+    if (session.partition !== undefined && lagging.has(session.partition)) return null;
     const quietFor = now - session.lastRecordAtMs;
     if (session.endedAtMs !== null && quietFor >= settleMs) return 'session_end';
     if (quietFor >= idleTimeoutMs) return 'idle_timeout';
     return quietFor >= settleMs && !readyChecked ? 'ready_check' : null;
   }
 
-  async function tick(): Promise<StepReport> {
+  async function tick(lagging: ReadonlySet<number> = new Set()): Promise<StepReport> {
     const now = clock.nowMs();
     // One group of spilled sessions per tick: what one step holds (and reports) stays bounded when thousands
     // of quiet sessions time out at once; the run loop ticks again after every batch and every interval.
     return finalizeDue(
-      (session) => dueByTimers(session, session.isReadyChecked(), now),
-      (spilled) => dueByTimers(spilled, spilled.readyChecked, now),
+      (session) => dueByTimers(session, session.isReadyChecked(), now, lagging),
+      (spilled) => dueByTimers(spilled, spilled.readyChecked, now, lagging),
       1,
     );
   }

@@ -80,15 +80,15 @@ export async function runAssembler(
 
   const timer = setInterval(() => {
     if (failure === undefined)
-      serialized(async () => settle([await retrying('bundling', () => assembler.tick())])).catch(
-        () => undefined,
-      );
+      serialized(async () =>
+        settle([await retrying('bundling', () => assembler.tick(subscriber.lagging()))]),
+      ).catch(() => undefined);
   }, options.tickIntervalMs ?? 1000);
   try {
     await subscriber.run((batch) =>
       serialized(async () => {
         const handled = await retrying('reading the store', () => assembler.handle(batch));
-        await settle([handled, await retrying('bundling', () => assembler.tick())]);
+        await settle([handled, await retrying('bundling', () => assembler.tick(subscriber.lagging()))]);
       }),
     );
     await queue.catch(() => undefined);

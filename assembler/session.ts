@@ -24,6 +24,8 @@ export class SessionState {
   lastRecordAtMs: number;
   /** Assembler clock (ms) at which a session_end record arrived; null while the session is running. */
   endedAtMs: number | null = null;
+  /** The transport partition its records come from (one per session: they are keyed by session id). */
+  partition: number | undefined;
   /** Actions with a bundle in the store (read from it when the session is opened, then kept up to date). */
   readonly bundledActions: Set<string>;
   /** Records that arrived for an action already bundled (the seal reports them: schemas/bundle.ts#SessionSeal). */
@@ -42,9 +44,15 @@ export class SessionState {
   static restore(
     sessionId: string,
     held: { records: readonly HeldRecord[]; bundledActions: Iterable<string> },
-    was: { lastRecordAtMs: number; endedAtMs: number | null; readyChecked: boolean },
+    was: {
+      lastRecordAtMs: number;
+      endedAtMs: number | null;
+      readyChecked: boolean;
+      partition: number | undefined;
+    },
   ): SessionState {
     const session = new SessionState(sessionId, held.bundledActions, was.lastRecordAtMs);
+    session.partition = was.partition;
     for (const record of held.records) {
       session.records.set(record.observation.id, record);
       session.noteOffset(record.partition, record.offset);
@@ -73,6 +81,7 @@ export class SessionState {
   add(delivery: Delivery, nowMs: number): boolean {
     const { observation } = delivery;
     this.lastRecordAtMs = nowMs;
+    this.partition = delivery.partition;
     if (this.records.has(observation.id)) return false;
     const offset = BigInt(delivery.offset);
     this.records.set(observation.id, { observation, partition: delivery.partition, offset });

@@ -51,5 +51,8 @@ export interface ObservationSubscriber {
   commit(nextOffsets: ReadonlyMap<number, string>): Promise<void>;
   /** Set aside a record that cannot be processed, with the reason; the pipeline goes on. */
   deadLetter(delivery: Delivery, reason: string): Promise<void>;
+  /** Partitions that held records not yet delivered when last read: a backlog. The assembler's timers do not
+   * run out for their sessions meanwhile, since what would end a quiet spell may be waiting in it. */
+  lagging(): ReadonlySet<number>;
   close(): Promise<void>;
 }

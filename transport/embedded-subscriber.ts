@@ -23,6 +23,9 @@ export interface EmbeddedSubscriberOptions {
 
 export const DEFAULT_CONSUMER = 'assembler';
 
+const ONLY_PARTITION: ReadonlySet<number> = new Set([EMBEDDED_PARTITION]);
+const NO_PARTITIONS: ReadonlySet<number> = new Set();
+
 const READ_BATCH = `SELECT seq, observation::VARCHAR AS observation FROM observations
   WHERE seq >= $from ORDER BY seq LIMIT $limit`;
 const READ_COMMITTED = `SELECT next_offset FROM consumer_offsets WHERE consumer = $consumer AND "partition" = $partition`;
@@ -36,6 +39,7 @@ const WRITE_DEAD_LETTER = `INSERT INTO dead_letters (consumer, "partition", "off
 export class EmbeddedSubscriber implements ObservationSubscriber {
   private readonly consumer: string;
   private readonly maxBatchSize: number;
+  private behind = false;
   private readonly pollIntervalMs: number;
   private closed = false;
   private running = false;
@@ -86,6 +90,10 @@ export class EmbeddedSubscriber implements ObservationSubscriber {
     }
   }
 
+  lagging(): ReadonlySet<number> {
+    return this.behind ? ONLY_PARTITION : NO_PARTITIONS;
+  }
+
   deadLetter(delivery: Delivery, reason: string): Promise<void> {
     assertPartition(delivery.partition);
     return this.track(
@@ -128,6 +136,8 @@ export class EmbeddedSubscriber implements ObservationSubscriber {
         await this.connect()
       ).runAndReadAll(READ_BATCH, { from, limit: this.maxBatchSize });
       const rows = reader.getRowObjectsJS() as { seq: bigint; observation: string }[];
+      // A full page may have more behind it; one short of full was the end of the log when read.
+      this.behind = rows.length === this.maxBatchSize;
       if (rows.length === 0) {
         await this.wakeup.wait(generation, this.pollIntervalMs);
         continue;

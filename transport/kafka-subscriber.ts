@@ -28,6 +28,8 @@ export const DEFAULT_GROUP_ID = 'proofline-assembler';
 
 export class KafkaObservationSubscriber implements ObservationSubscriber {
   private readonly loop: ConsumerLoop;
+  /** Partitions whose last fetched batch did not reach the end of the partition. */
+  private readonly behind = new Set<number>();
 
   /** `deadLetters` is owned by the subscriber and closed with it. */
   constructor(
@@ -67,6 +69,10 @@ export class KafkaObservationSubscriber implements ObservationSubscriber {
     }
   }
 
+  lagging(): ReadonlySet<number> {
+    return this.behind;
+  }
+
   deadLetter(delivery: Delivery, reason: string): Promise<void> {
     return this.sendDeadLetter(
       delivery.observation.session_id,
@@ -86,6 +92,9 @@ export class KafkaObservationSubscriber implements ObservationSubscriber {
     { batch, heartbeat }: EachBatchPayload,
     onBatch: (deliveries: readonly Delivery[]) => Promise<void>,
   ): Promise<void> {
+    // Before the handler runs: the step it starts must already know this partition has more to read.
+    if (batch.isEmpty() || BigInt(batch.offsetLag()) === 0n) this.behind.delete(batch.partition);
+    else this.behind.add(batch.partition);
     const deliveries: Delivery[] = [];
     for (const message of batch.messages) {
       try {

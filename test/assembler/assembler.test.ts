@@ -330,6 +330,28 @@ describe('finalization', () => {
     expect(done.sealed.map((s) => s.seal!.reason)).toEqual(['session_end']);
   });
 
+  it('lets no timer run out for a session while its partition has a backlog; other partitions go on', async () => {
+    const r = await open();
+    const all = withoutSessionEnd(allowScenario());
+    const result = all.find((o) => o.name === 'codex.tool_result')!;
+    const other = preToolUse({ session: SESSIONS.allow + '-other', turn: TURNS.allow }, 'allow');
+    await r.assembler.handle(deliveries(all.filter((o) => o !== result)));
+    await r.assembler.handle(deliveries(other, 0, 1));
+    r.clock.advance(IDLE_MS);
+    // An agent flooding ingest keeps partition 0 behind: its result may be in the backlog, so nothing of its
+    // session is bundled or sealed, while the session on partition 1 times out as usual.
+    const behind = await r.assembler.tick(new Set([0]));
+    expect(behind.sealed.map((s) => s.sessionId)).toEqual([SESSIONS.allow + '-other']);
+    expect(behind.bundled.every((b) => b.sessionId !== SESSIONS.allow)).toBe(true);
+    await r.assembler.handle(deliveries([result], 100));
+    r.clock.advance(SETTLE_MS);
+    const caughtUp = await r.assembler.tick(new Set());
+    expect(caughtUp.bundled).toHaveLength(1);
+    const { statement } = await proofAt(r, caughtUp.bundled[0]!.location);
+    expect(statement.predicate.summary.outcome).toBe('succeeded');
+    expect(r.assembler.stats().late).toBe(0);
+  });
+
   it('idle timeout closes open actions with outcome unknown and names their missing receipts', async () => {
     const r = await open();
     await r.assembler.handle(deliveries(preToolUse({ session: SESSIONS.allow, turn: TURNS.allow }, 'allow')));
@@ -557,6 +579,7 @@ describe('runAssembler', () => {
       deadLetter: async (delivery, reason) => {
         events.push(`dead ${delivery.offset} ${reason}`);
       },
+      lagging: () => new Set(),
       close: async () => closeSubscriber(),
     };
     await runAssembler(subscriber, r.assembler, { tickIntervalMs: 60_000 });

@@ -107,6 +107,24 @@ describe('Kafka transport (real broker)', () => {
     expect(again.map((d) => d.observation.id)).toEqual(batch.slice(6).map((o) => o.id));
   });
 
+  it('reports a partition lagging while fetched batches have records behind them, and not at its end', async () => {
+    const kafka = transport();
+    // ~4 MB on one partition: more than one fetch (kafkajs takes at most 1 MiB per partition per fetch).
+    const backlog = makeObservations('flooded', 'x'.repeat(2000), 2000);
+    for (let i = 0; i < backlog.length; i += 500) await kafka.publisher.publish(backlog.slice(i, i + 500));
+    const subscriber = kafka.subscriber({ groupId: 'lagging' });
+    const lagging: number[][] = [];
+    let received = 0;
+    await subscriber.run(async (batch) => {
+      lagging.push([...subscriber.lagging()]);
+      received += batch.length;
+      if (received >= backlog.length) await subscriber.close();
+    });
+    expect(lagging.length).toBeGreaterThan(1);
+    expect(lagging[0]).toHaveLength(1);
+    expect(lagging.at(-1)).toEqual([]);
+  });
+
   it('sends poison records straight to the DLQ with a reason header and goes on delivering', async () => {
     const kafka = transport();
     const [good1, good2] = makeObservations('s', 'good', 2);

@@ -86,6 +86,21 @@ describe('embedded transport', () => {
     expect(sizes).toEqual([3, 3, 3, 1]);
   });
 
+  it('reports its partition lagging while a batch may have more behind it, and not once it reached the end', async () => {
+    const transport = await openTransport();
+    await transport.publisher.publish(makeObservations('a', 'x', 7));
+    const subscriber = transport.subscriber({ maxBatchSize: 3 });
+    expect([...subscriber.lagging()]).toEqual([]);
+    const seen: number[][] = [];
+    let total = 0;
+    await subscriber.run(async (batch) => {
+      seen.push([...subscriber.lagging()]);
+      total += batch.length;
+      if (total === 7) await subscriber.close();
+    });
+    expect(seen).toEqual([[0], [0], []]);
+  });
+
   it('skips observations already stored or repeated within a batch, and still resolves', async () => {
     const transport = await openTransport();
     const batch = makeObservations('a', 'x', 5);
