@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 import { ProoflineError } from '../../schemas/errors.js';
-import { Language, Parser, type Node } from 'web-tree-sitter';
+import { Language, Parser, type Node, type Tree } from 'web-tree-sitter';
 
 import type { ParsedLine, RedirectKind, ShellRedirect, ShellWord, SimpleCommand } from './simple-command.js';
 import { programName, unwrapCommand } from './wrappers.js';
@@ -30,6 +30,15 @@ parser.setLanguage(BASH);
 const MAX_SCRIPT_DEPTH = 4;
 // Brace expansion beyond this many words is left unexpanded (and so not literal).
 const MAX_BRACE_WORDS = 32;
+// What the guard reads of one line is bounded, so that no command the agent writes can hold the server's one
+// thread for long or exhaust its memory: a line beyond these is too large to judge (ShellParseError, which
+// the guard treats as unknown facts, raising the route). Real command lines are far inside them; the
+// attacks they stop are measured in test/policy/shell-limits.test.ts.
+const MAX_LINE_LENGTH = 128 * 1024;
+const MAX_SYNTAX_NODES = 10_000;
+const MAX_SYNTAX_DEPTH = 200;
+// Text the line's own variables expand to, in all (`b=$a$a; c=$b$b; …` doubles it at every step).
+const MAX_EXPANDED_LENGTH = 1024 * 1024;
 
 const REDIRECT_OPERATORS: Record<string, RedirectKind> = {
   '>': 'write',
@@ -110,13 +119,18 @@ class LineBuilder {
   private readonly aliases = new Map<string, string>();
   /** Field separators when the line set IFS; undefined for the default blank, tab and newline. */
   private ifs: string | undefined;
+  /** Characters the line's variables have expanded to so far (MAX_EXPANDED_LENGTH). */
+  private expanded = 0;
 
   parseScript(text: string, context: Context): number[] {
+    if (text.length > MAX_LINE_LENGTH)
+      throw new ShellParseError(`longer than ${MAX_LINE_LENGTH} characters: too large to judge`);
     const tree = parser.parse(text);
     if (tree === null) throw new ShellParseError('the parser returned no tree');
     try {
       const root = tree.rootNode;
       if (root.hasError) throw new ShellParseError(describeError(root));
+      assertSyntaxBounded(tree);
       return this.sequence(root.namedChildren, context);
     } finally {
       tree.delete();
@@ -458,13 +472,14 @@ class LineBuilder {
     const words = value === null ? [] : this.word(value, context, sources);
     const word = value === null ? emptyWord(node.endIndex) : joinWords(words, value);
     if (context.sequential) {
-      this.vars.set(name, { value: word.literal ? word.text : undefined, sources });
+      // Unique: `b=$a$a` would otherwise double what every later expansion carries along.
+      this.vars.set(name, { value: word.literal ? word.text : undefined, sources: unique(sources) });
       if (name === 'IFS') this.ifs = word.literal ? word.text : '';
     } else {
       // Set in a branch, a loop or a subshell: from here on its value is not known.
       this.vars.set(name, {
         value: undefined,
-        sources: [...(this.vars.get(name)?.sources ?? []), ...sources],
+        sources: unique([...(this.vars.get(name)?.sources ?? []), ...sources]),
       });
       if (name === 'IFS') this.ifs = '';
     }
@@ -624,6 +639,9 @@ class LineBuilder {
     if (variable) sources.push(...variable.sources);
     if (bare && variable?.value !== undefined) {
       const value = variable.value;
+      this.expanded += value.length;
+      if (this.expanded > MAX_EXPANDED_LENGTH)
+        throw new ShellParseError(`its variables expand to more than ${MAX_EXPANDED_LENGTH} characters`);
       if (inDouble) return { text: value, literal: true, quoted: true };
       const fields = splitFields(value, this.ifs);
       return fields.length === 1
@@ -726,16 +744,47 @@ function splitFields(value: string, ifs: string | undefined): string[] {
   return value.split(new RegExp(`[${escaped}]+`)).filter((field) => field !== '');
 }
 
-/** `{a,b}.txt` → `a.txt b.txt`, one level per group, as bash does before anything else. */
+const BRACE_GROUP = /\{[^{}]*,[^{}]*\}/g;
+
+/** `{a,b}.txt` → `a.txt b.txt`, one level per group, as bash does before anything else. Words are made one
+ * at a time and the expansion given up at the first one over the limit: `{a,b}` thirty times over is 2^30
+ * words. */
 function expandBraces(text: string): string[] {
-  const match = /^(.*?)\{([^{}]*,[^{}]*)\}(.*)$/s.exec(text);
-  if (match === null) return [text];
-  const [, prefix = '', body = '', suffix = ''] = match;
-  const expanded = body
-    .split(',')
-    .flatMap((part) => expandBraces(`${prefix}${part}${suffix}`))
-    .slice(0, MAX_BRACE_WORDS + 1);
-  return expanded.length > MAX_BRACE_WORDS ? [text] : expanded;
+  // Each group makes at least two words: more groups than this cannot stay within the limit.
+  if ((text.match(BRACE_GROUP)?.length ?? 0) > Math.log2(MAX_BRACE_WORDS)) return [text];
+  const words: string[] = [];
+  const expand = (part: string): boolean => {
+    const match = /^(.*?)\{([^{}]*,[^{}]*)\}(.*)$/s.exec(part);
+    if (match === null) return words.push(part) <= MAX_BRACE_WORDS;
+    const [, prefix = '', body = '', suffix = ''] = match;
+    return body.split(',').every((choice) => expand(`${prefix}${choice}${suffix}`));
+  };
+  return expand(text) ? words : [text];
+}
+
+/** Walks the tree without recursion (a deep one is the attack) and refuses one too large or too deep. */
+function assertSyntaxBounded(tree: Tree): void {
+  const cursor = tree.walk();
+  try {
+    let nodes = 1;
+    let depth = 0;
+    for (;;) {
+      if (cursor.gotoFirstChild()) depth += 1;
+      else {
+        while (!cursor.gotoNextSibling()) {
+          if (!cursor.gotoParent()) return;
+          depth -= 1;
+        }
+      }
+      nodes += 1;
+      if (nodes > MAX_SYNTAX_NODES)
+        throw new ShellParseError(`more than ${MAX_SYNTAX_NODES} syntax nodes: too large to judge`);
+      if (depth > MAX_SYNTAX_DEPTH)
+        throw new ShellParseError(`nested more than ${MAX_SYNTAX_DEPTH} levels deep: too large to judge`);
+    }
+  } finally {
+    cursor.delete();
+  }
 }
 
 /** Backslash removal: outside quotes `\x` is `x`; inside double quotes only before `$ \` " \\` and newline. */
