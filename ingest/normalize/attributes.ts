@@ -102,30 +102,47 @@ export function flattenAttributes(
     values.forEach((value, index) => {
       const name = index === 0 ? key : `${key}#${index}`;
       const scalar = anyValueToScalar(value);
-      if (index === 0) raw[key] = scalar;
+      if (index === 0) put(raw, key, scalar);
       if (CONTENT_KEYS.has(key) && scalar !== null) {
         const text = String(scalar);
         contents[name] = text;
         Object.assign(attrs, contentAttrs(name, text, policy));
       } else {
-        attrs[name] = typeof scalar === 'string' ? redactSecrets(scalar) : scalar;
+        put(attrs, name, typeof scalar === 'string' ? redactSecrets(scalar) : scalar);
       }
     });
   }
   return { attrs, contents, raw };
 }
 
+/** An own property even for a wire key named `__proto__`, which plain assignment would take as the prototype
+ * (and so drop the attribute). */
+function put(target: Record<string, AttrValue>, key: string, value: AttrValue): void {
+  if (key === '__proto__')
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
 // Values per key in arrival order, noise removed, duplicates merged, a string value first (Codex sends
-// `thread.id` twice: the OS thread as int, the conversation as string).
+// `thread.id` twice: the OS thread as int, the conversation as string). Duplicates are found by their
+// canonical form in a set: comparing each value with every earlier one made a record repeating one key
+// thousands of times cost seconds of the server's thread.
 function groupByKey(kvs: readonly OtlpKeyValue[] | undefined): [string, OtlpAnyValue[]][] {
-  const groups = new Map<string, OtlpAnyValue[]>();
+  const groups = new Map<string, { values: OtlpAnyValue[]; seen?: Set<string> }>();
   for (const { key = '', value = {} } of kvs ?? []) {
     if (isNoise(key, value)) continue;
-    const values = groups.get(key);
-    if (values === undefined) groups.set(key, [value]);
-    else if (!values.some((seen) => canonicalize(seen) === canonicalize(value))) values.push(value);
+    const group = groups.get(key);
+    if (group === undefined) {
+      groups.set(key, { values: [value] });
+      continue;
+    }
+    group.seen ??= new Set(group.values.map((seen) => canonicalize(seen)));
+    const form = canonicalize(value);
+    if (group.seen.has(form)) continue;
+    group.seen.add(form);
+    group.values.push(value);
   }
-  return [...groups].map(([key, values]) => [
+  return [...groups].map(([key, { values }]) => [
     key,
     values.length === 1 ? values : [...values.filter(isString), ...values.filter((v) => !isString(v))],
   ]);

@@ -115,6 +115,25 @@ describe('malformed payloads', () => {
     expect(receiver.publisher.observations).toEqual([]);
   });
 
+  test('one key repeated 20,000 times and a key named __proto__ are taken whole', async () => {
+    receiver = await startReceiver();
+    const request = JSON.parse(goodLogs!.body.toString('utf8')) as {
+      resourceLogs: { scopeLogs: { logRecords: { attributes: unknown[] }[] }[] }[];
+    };
+    const record = request.resourceLogs[0]!.scopeLogs[0]!.logRecords[0]!;
+    // Duplicates were once found by comparing each value with every earlier one: seconds of the one thread.
+    for (let i = 0; i < 20_000; i++)
+      record.attributes.push({ key: 'dup', value: { stringValue: `v${i % 10_000}` } });
+    record.attributes.push({ key: '__proto__', value: { stringValue: 'not a prototype' } });
+    expect((await post(`${receiver.url}/v1/logs`, JSON.stringify(request), JSON_TYPE)).status).toBe(200);
+    const [observation] = receiver.publisher.observations;
+    expect(observation!.attrs.dup).toBe('v0');
+    expect(observation!.attrs['dup#9999']).toBe('v9999');
+    expect(observation!.attrs['dup#10000']).toBeUndefined();
+    expect(Object.getOwnPropertyDescriptor(observation!.attrs, '__proto__')?.value).toBe('not a prototype');
+    expect(Object.getPrototypeOf(observation!.attrs)).toBe(Object.prototype);
+  });
+
   test('a huge attribute value is taken, digested, and does not break anything', async () => {
     receiver = await startReceiver();
     const huge = 'x'.repeat(4 * 1024 * 1024);
