@@ -20,6 +20,8 @@
 // else under its name) is quarantined — its records dead-lettered with the reason, later ones too — and every
 // other session goes on. Failures that pass (a read-only or full disk, run.ts#isPassingFailure) are not the
 // session's fault: they propagate, and the run loop retries the step.
+import { setImmediate as yieldToRequests } from 'node:timers/promises';
+
 import pino, { type Logger } from 'pino';
 
 import type { SessionSeal, Verification } from '../schemas/bundle.js';
@@ -549,6 +551,9 @@ export function createAssembler(options: AssemblerOptions): Assembler {
         ),
       );
       session.bundledActions.add(cert.actionId);
+      // In `serve` the guard answers hooks on this thread: between one action's signing and the next, let
+      // waiting requests through, so a long session's bundling does not stall every agent's next tool call.
+      await yieldToRequests();
       if (created) {
         report.bundled.push({ ...bundle, sessionId: session.sessionId });
         logger.info(

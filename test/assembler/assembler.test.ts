@@ -6,7 +6,8 @@ import { DataDirLockedError } from '../../assembler/errors.js';
 import { loadSigner } from '../../assembler/keygen.js';
 
 import { actionSubjectDigest } from '../../assembler/bundle.js';
-import { createAssembler } from '../../assembler/assembler.js';
+import { createAssembler, type AssemblerLogger } from '../../assembler/assembler.js';
+import { pino } from 'pino';
 import { runAssembler } from '../../assembler/run.js';
 import { ProoflineError } from '../../schemas/errors.js';
 import { runVerify, type VerifyReport } from '../../verifier/verify-command.js';
@@ -350,6 +351,27 @@ describe('finalization', () => {
     const { statement } = await proofAt(r, caughtUp.bundled[0]!.location);
     expect(statement.predicate.summary.outcome).toBe('succeeded');
     expect(r.assembler.stats().late).toBe(0);
+  });
+
+  it('lets waiting requests through between the actions it bundles', async () => {
+    // In `serve` the guard shares this thread: a request waiting while a long session is bundled must get
+    // its turn between two actions, not after the last. A setImmediate stands for it.
+    let waitingRan = false;
+    const ranAtEachBundle: boolean[] = [];
+    const logger: AssemblerLogger = {
+      ...pino({ level: 'silent' }),
+      info: ((_fields: unknown, message?: string) => {
+        if (message === 'action bundled') ranAtEachBundle.push(waitingRan);
+      }) as AssemblerLogger['info'],
+    };
+    const r = await rig({ logger });
+    rigs.push(r);
+    await r.assembler.handle(deliveries([...allowScenario(), ...denyScenario(), ...untrustedScenario()]));
+    r.clock.advance(IDLE_MS);
+    setImmediate(() => (waitingRan = true));
+    await r.assembler.tick();
+    expect(ranAtEachBundle.length).toBeGreaterThan(1);
+    expect(ranAtEachBundle[0]).toBe(true);
   });
 
   it('idle timeout closes open actions with outcome unknown and names their missing receipts', async () => {

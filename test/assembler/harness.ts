@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
-import { createAssembler, type Assembler } from '../../assembler/assembler.js';
+import { createAssembler, type Assembler, type AssemblerLogger } from '../../assembler/assembler.js';
 import { BundleStore } from '../../assembler/bundle-store.js';
 import { loadSigner } from '../../assembler/keygen.js';
 import { SessionSpill } from '../../assembler/spill.js';
@@ -52,6 +52,7 @@ export interface RigOptions {
   /** Records the assembler holds in memory before it sets sessions aside on disk; `spill: false` holds all. */
   maxHeldRecords?: number;
   spill?: boolean;
+  logger?: AssemblerLogger;
 }
 
 /**
@@ -76,6 +77,7 @@ export async function rig(shared: RigOptions = {}): Promise<Rig> {
     assemblerVersion: 'test-0.0.0',
     ...(shared.spill === false ? {} : { spill: await SessionSpill.open(dataDir) }),
     ...(shared.maxHeldRecords === undefined ? {} : { maxHeldRecords: shared.maxHeldRecords }),
+    ...(shared.logger === undefined ? {} : { logger: shared.logger }),
   });
   return {
     dataDir,
