@@ -26,16 +26,30 @@ export function attributeSpanSessions(spans: readonly OtlpSpan[]): Map<OtlpSpan,
   const parentOf = (span: OtlpSpan) =>
     span.parentSpanId ? byId.get(`${span.traceId}/${span.parentSpanId}`) : undefined;
 
-  const sessions = new Map<OtlpSpan, string | undefined>();
+  // What each span inherits from its ancestors, found once per span: a walk up from every span separately
+  // made a request holding one long parent chain cost quadratic time on the server's thread. A path is walked
+  // until a span whose answer is known, its own session, the root or a cycle, and the answer given to it all.
+  const inherited = new Map<OtlpSpan, string | undefined>();
   for (const span of spans) {
-    let session = own.get(span);
-    const visited = new Set<OtlpSpan>([span]);
-    for (let parent = parentOf(span); !session && parent && !visited.has(parent); parent = parentOf(parent)) {
-      visited.add(parent);
-      session = own.get(parent);
+    const path = new Set<OtlpSpan>();
+    let found: string | undefined;
+    for (let at: OtlpSpan | undefined = span; at !== undefined; at = parentOf(at)) {
+      if (inherited.has(at)) {
+        found = inherited.get(at);
+        break;
+      }
+      found = own.get(at);
+      if (found || path.has(at)) break;
+      path.add(at);
     }
-    sessions.set(span, session ?? (span.traceId ? byTrace.get(span.traceId) : undefined));
+    for (const walked of path) inherited.set(walked, found);
   }
+  const sessions = new Map<OtlpSpan, string | undefined>();
+  for (const span of spans)
+    sessions.set(
+      span,
+      own.get(span) ?? inherited.get(span) ?? (span.traceId ? byTrace.get(span.traceId) : undefined),
+    );
   return sessions;
 }
 
