@@ -146,16 +146,20 @@ export class SessionState {
  */
 export function resolveActions(observations: readonly Observation[]): Map<string, string> {
   const actionOf = new Map<string, string>();
-  const candidates = new Map<string, string[]>();
+  // Per join key, the calls that carry it: a set (a turn can repeat one command thousands of times, and a
+  // list searched on every record made that quadratic), sorted once when an approval first asks for it, with
+  // a cursor past the calls already joined (which only ever grow).
+  const candidates = new Map<string, Set<string>>();
+  const sortedCandidates = new Map<string, { actions: string[]; next: number }>();
   const joined = new Set<string>();
   for (const obs of observations) {
     if (obs.action_id === undefined) continue;
     actionOf.set(obs.id, obs.action_id);
     const key = joinKey(obs);
     if (key === undefined) continue;
-    const list = candidates.get(key) ?? [];
-    if (!list.includes(obs.action_id)) list.push(obs.action_id);
-    candidates.set(key, list);
+    const set = candidates.get(key);
+    if (set === undefined) candidates.set(key, new Set([obs.action_id]));
+    else set.add(obs.action_id);
   }
   const byApprovalId = actionsByApprovalId(observations);
   for (const obs of observations) {
@@ -166,9 +170,16 @@ export function resolveActions(observations: readonly Observation[]): Map<string
       continue;
     }
     const key = joinKey(obs);
-    const matches = key === undefined ? [] : [...(candidates.get(key) ?? [])].sort();
-    const target = matches.find((a) => !joined.has(a)) ?? matches[0];
-    if (target === undefined) continue;
+    if (key === undefined || !candidates.has(key)) continue;
+    let matches = sortedCandidates.get(key);
+    if (matches === undefined) {
+      matches = { actions: [...candidates.get(key)!].sort(), next: 0 };
+      sortedCandidates.set(key, matches);
+    }
+    while (matches.next < matches.actions.length && joined.has(matches.actions[matches.next]!))
+      matches.next += 1;
+    // The first call not joined yet, else (all are) the first.
+    const target = matches.actions[matches.next] ?? matches.actions[0]!;
     actionOf.set(obs.id, target);
     joined.add(target);
   }
