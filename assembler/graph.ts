@@ -25,6 +25,8 @@ export class SessionGraph {
   private readonly byId = new Map<string, Observation>();
   private readonly position = new Map<string, number>();
   private readonly incoming = new Map<string, GraphEdge[]>();
+  /** Each edge's place in `edges`, the order slices list them in. */
+  private readonly edgeOrder = new Map<GraphEdge, number>();
   private readonly labels = new Map<string, FlowLabel[]>();
   /** `<trace>/<span>` → the observation that is that span (not one of its events or logs). */
   private readonly spanOwner = new Map<string, string>();
@@ -48,6 +50,7 @@ export class SessionGraph {
     this.addSpanEdges(edges);
     this.addExplicitEdges(edges);
     this.edges = edges.sorted();
+    this.edges.forEach((edge, index) => this.edgeOrder.set(edge, index));
     for (const edge of this.edges) {
       const list = this.incoming.get(edge.to);
       if (list) list.push(edge);
@@ -77,7 +80,11 @@ export class SessionGraph {
         const obs = this.byId.get(id)!;
         return { id, kind: obs.kind, name: obs.name, labels: [...this.labelsOf(id)] };
       });
-    const edges = this.edges.filter((e) => reached.has(e.from) && reached.has(e.to));
+    // Every edge into a reached node comes from one (the walk followed them all): those are the slice's edges,
+    // found without scanning the session's edges once per action.
+    const edges = [...reached]
+      .flatMap((id) => this.incoming.get(id) ?? [])
+      .sort((a, b) => this.edgeOrder.get(a)! - this.edgeOrder.get(b)!);
     roots.sort((a, b) => this.position.get(a)! - this.position.get(b)!);
     return { roots, nodes, edges };
   }
