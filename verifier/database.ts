@@ -67,11 +67,15 @@ export class Database {
 
   async query(sql: string, params?: Record<string, DuckDBValue>): Promise<QueryResult> {
     const reader = await this.connection.runAndReadAll(sql, params);
-    return {
-      columns: reader.columnNames(),
-      types: reader.columnTypes().map(String),
-      rows: reader.getRowObjectsJS().map((row) => plain(row) as Row),
-    };
+    const columns = reader.columnNames();
+    // Read a column at a time: half the cost of DuckDB's row objects for a result of many rows.
+    const values = reader.getColumnsJS();
+    const rows = Array.from({ length: reader.currentRowCount }, (_, index) => {
+      const row: Row = {};
+      columns.forEach((name, column) => (row[name] = plain(values[column]![index])));
+      return row;
+    });
+    return { columns, types: reader.columnTypes().map(String), rows };
   }
 
   async rows<T = Row>(sql: string, params?: Record<string, DuckDBValue>): Promise<T[]> {
