@@ -8,8 +8,8 @@ import { routeRederived, type PolicyInForce } from './checks/route-rederive.js';
 import { logChecks } from './checks/log-checks.js';
 import { sessionChain, sessionSeal } from './checks/session-checks.js';
 import type { TrustedKeys } from './checks/signature.js';
-import { backwardSlice, flowLabels } from './checks/slice-checks.js';
-import { toCheckResult, type TableCheck } from './checks/table-check.js';
+import { sliceChecks } from './checks/slice-checks.js';
+import type { TableCheck } from './checks/table-check.js';
 import type { Database } from './database.js';
 import type { Source } from './discover.js';
 import { checkRow, loadBundles } from './load.js';
@@ -19,8 +19,8 @@ const TABLE_CHECKS: Record<(typeof ACTION_CHECKS)[number] | (typeof SESSION_CHEC
   receipt_chain: receiptChain,
   completeness,
   route_consistency: routeConsistency,
-  backward_slice: backwardSlice,
-  flow_labels: flowLabels,
+  backward_slice: sliceChecks,
+  flow_labels: sliceChecks,
   session_chain: sessionChain,
   session_seal: sessionSeal,
 };
@@ -44,10 +44,9 @@ export async function verifyBundles(db: Database, inputs: VerifyInputs): Promise
   await createTables(db);
   await loadBundles(db, inputs.sources, inputs.keys);
   await db.append('checks', (inputs.layoutProblems ?? []).map(checkRow));
-  for (const name of [...ACTION_CHECKS, ...SESSION_CHECKS]) {
-    const results = (await TABLE_CHECKS[name].evaluate(db)).map((subject) => toCheckResult(name, subject));
-    await db.append('checks', results.map(checkRow));
-  }
+  // A check that computes several (the slice checks) runs once for all of them.
+  for (const check of new Set([...ACTION_CHECKS, ...SESSION_CHECKS].map((name) => TABLE_CHECKS[name])))
+    await check.record(db);
   await db.append('checks', (await approvalSignature(db, inputs.approvers)).map(checkRow));
   const policies = inputs.policies ?? new Map();
   if (policies.size > 0) await db.append('checks', (await routeRederived(db, policies)).map(checkRow));

@@ -74,6 +74,9 @@ export class CheckFailure extends ProoflineError<'CHECK_FAILED'> {
   }
 }
 
+/** What a session's subject starts with; SQL checks build it too. */
+export const SESSION_SUBJECT_PREFIX = 'session:';
+
 export function sessionSubject(sessionId: string): string {
-  return `session:${sessionId}`;
+  return `${SESSION_SUBJECT_PREFIX}${sessionId}`;
 }
