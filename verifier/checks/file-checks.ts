@@ -31,7 +31,7 @@ export function verifyBundleFile(file: string, text: string, keys: TrustedKeys):
   run.identify(statement);
   run.check('subject_digest', () => verifySubjectDigest(statement));
   if (statement.kind === 'action')
-    run.check('section_digests', () => verifySectionDigests(statement.statement.predicate));
+    run.check('section_digests', () => verifySectionDigests(statement.statement.predicate, envelope.payload));
   return run.finish({
     statement,
     digest: sha256Hex(envelope.payload),
