@@ -14,7 +14,7 @@ import {
   type Obligation,
   type SessionSeal,
 } from '../schemas/bundle.js';
-import { MAX_RECORD_BYTES, readSegment } from '../schemas/segment.js';
+import { MAX_RECORD_BYTES, readSegment, type SegmentEntry } from '../schemas/segment.js';
 import type { CheckResult } from './checks/check.js';
 import { verifyBundleFile, type VerifiedFile } from './checks/file-checks.js';
 import type { TrustedKeys } from './checks/signature.js';
@@ -29,6 +29,8 @@ type Loaded = NonNullable<VerifiedFile['loaded']>;
 
 /** Records of one segment that are not readable bundles, reported one by one before the rest is skipped. */
 const MAX_UNPARSED_PER_SEGMENT = 1000;
+/** Records of a segment being verified at once: enough to keep the thread pool's signature checks busy. */
+const IN_FLIGHT = 64;
 
 export async function loadBundles(
   db: Database,
@@ -58,30 +60,35 @@ export async function loadBundles(
   for (const source of sources) {
     if (source.kind === 'segment') {
       let unparsed = 0;
+      // Loaded in order, as the segment holds them; only the verifying of a window overlaps (signature.ts).
+      const loadInOrder = async (window: Promise<[string, VerifiedFile]>[]): Promise<boolean> => {
+        for (const [location, verified] of await Promise.all(window)) {
+          if (!verified.loaded && ++unparsed > MAX_UNPARSED_PER_SEGMENT) {
+            // A segment of millions of garbage lines must not make millions of rows: one says the rest.
+            load(
+              location,
+              unreadable(
+                location,
+                `more than ${MAX_UNPARSED_PER_SEGMENT} records that are not bundles: the rest of ${source.path} was not read`,
+              ),
+            );
+            return false;
+          }
+          load(location, verified);
+        }
+        return true;
+      };
+      let window: Promise<[string, VerifiedFile]>[] = [];
+      let more = true;
       for await (const entry of readSegment(source.path, source.segment)) {
         const location = `${source.path}:${entry.line}`;
-        const verified =
-          entry.kind === 'record'
-            ? verifyBundleFile(location, entry.text, keys)
-            : unreadable(
-                location,
-                entry.kind === 'torn'
-                  ? `the last record is cut short (${entry.bytes} bytes, no newline): a write a crash interrupted, or a truncation`
-                  : `a record of ${entry.bytes} bytes, over the ${MAX_RECORD_BYTES}-byte limit`,
-              );
-        if (!verified.loaded && ++unparsed > MAX_UNPARSED_PER_SEGMENT) {
-          // A segment of millions of garbage lines must not make millions of rows: one says the rest.
-          load(
-            location,
-            unreadable(
-              location,
-              `more than ${MAX_UNPARSED_PER_SEGMENT} records that are not bundles: the rest of ${source.path} was not read`,
-            ),
-          );
-          break;
-        }
-        load(location, verified);
+        window.push(verifyEntry(location, entry, keys).then((verified) => [location, verified]));
+        if (window.length < IN_FLIGHT) continue;
+        more = await loadInOrder(window);
+        window = [];
+        if (!more) break;
       }
+      if (more) await loadInOrder(window);
       continue;
     }
     const verified = await readAndVerify(source.path, keys);
@@ -89,6 +96,16 @@ export async function loadBundles(
     if (source.placed && verified.loaded) rows.checks.push(checkRow(placement(source.path, verified)));
   }
   for (const [table, tableRows] of Object.entries(rows)) await db.append(table, tableRows);
+}
+
+async function verifyEntry(location: string, entry: SegmentEntry, keys: TrustedKeys): Promise<VerifiedFile> {
+  if (entry.kind === 'record') return verifyBundleFile(location, entry.text, keys);
+  return unreadable(
+    location,
+    entry.kind === 'torn'
+      ? `the last record is cut short (${entry.bytes} bytes, no newline): a write a crash interrupted, or a truncation`
+      : `a record of ${entry.bytes} bytes, over the ${MAX_RECORD_BYTES}-byte limit`,
+  );
 }
 
 async function readAndVerify(file: string, keys: TrustedKeys): Promise<VerifiedFile> {
