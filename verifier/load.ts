@@ -16,6 +16,8 @@ import {
 } from '../schemas/bundle.js';
 import { MAX_RECORD_BYTES, readSegment, type SegmentEntry } from '../schemas/segment.js';
 import type { CheckResult } from './checks/check.js';
+import { SLICE_CHECKS, sliceGraph } from './checks/slice-checks.js';
+import { toCheckResult } from './checks/table-check.js';
 import { verifyBundleFile, type VerifiedFile } from './checks/file-checks.js';
 import type { TrustedKeys } from './checks/signature.js';
 import { nanosTimestamp, rfc3339Timestamp, type AppendCell, type Database } from './database.js';
@@ -228,6 +230,14 @@ function addAction(rows: Rows, file: string, loaded: Loaded, proof: ActionProof)
     rows.approvals.push([...owner, a.source, a.decision, a.approver, a.enforceability, a.observation]);
   }
   for (const o of evidence.obligations) rows.obligations.push([...owner, ...obligationCells(o)]);
+  const graph = sliceGraph(evidence);
+  for (const [name, problemsOf] of Object.entries(SLICE_CHECKS)) {
+    const subject = { file, session_id: summary.session_id, action_id: summary.action_id };
+    const problems = problemsOf(graph);
+    rows.checks.push(
+      checkRow(toCheckResult(name as keyof typeof SLICE_CHECKS, { subject: file, ...subject, problems })),
+    );
+  }
 }
 
 function obligationCells(o: Obligation): AppendCell[] {

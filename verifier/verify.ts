@@ -1,5 +1,6 @@
-// Verification end to end, in the order a reviewer would go: read and check each file, load what it says,
-// recompute each claim from the tables, then check each session as a whole. Results land in `checks`.
+// Verification end to end, in the order a reviewer would go: read and check each file (and walk its slice), load
+// what it says, recompute each claim from the tables, then check each session as a whole. Results land in
+// `checks`.
 import type { ApproverSet } from '../schemas/approvers.js';
 import { approvalSignature } from './checks/approval-signature.js';
 import { ACTION_CHECKS, ALL_CHECKS, SESSION_CHECKS, type CheckResult } from './checks/check.js';
@@ -8,19 +9,21 @@ import { routeRederived, type PolicyInForce } from './checks/route-rederive.js';
 import { logChecks } from './checks/log-checks.js';
 import { sessionChain, sessionSeal } from './checks/session-checks.js';
 import type { TrustedKeys } from './checks/signature.js';
-import { sliceChecks } from './checks/slice-checks.js';
+import type { SLICE_CHECKS } from './checks/slice-checks.js';
 import type { TableCheck } from './checks/table-check.js';
 import type { Database } from './database.js';
 import type { Source } from './discover.js';
 import { checkRow, loadBundles } from './load.js';
 import { createTables } from './tables.js';
 
-const TABLE_CHECKS: Record<(typeof ACTION_CHECKS)[number] | (typeof SESSION_CHECKS)[number], TableCheck> = {
+/** The action and session checks run over the loaded tables; the slice checks run as each bundle loads. */
+const TABLE_CHECKS: Record<
+  Exclude<(typeof ACTION_CHECKS)[number] | (typeof SESSION_CHECKS)[number], keyof typeof SLICE_CHECKS>,
+  TableCheck
+> = {
   receipt_chain: receiptChain,
   completeness,
   route_consistency: routeConsistency,
-  backward_slice: sliceChecks,
-  flow_labels: sliceChecks,
   session_chain: sessionChain,
   session_seal: sessionSeal,
 };
@@ -44,9 +47,7 @@ export async function verifyBundles(db: Database, inputs: VerifyInputs): Promise
   await createTables(db);
   await loadBundles(db, inputs.sources, inputs.keys);
   await db.append('checks', (inputs.layoutProblems ?? []).map(checkRow));
-  // A check that computes several (the slice checks) runs once for all of them.
-  for (const check of new Set([...ACTION_CHECKS, ...SESSION_CHECKS].map((name) => TABLE_CHECKS[name])))
-    await check.record(db);
+  for (const check of Object.values(TABLE_CHECKS)) await check.record(db);
   await db.append('checks', (await approvalSignature(db, inputs.approvers)).map(checkRow));
   const policies = inputs.policies ?? new Map();
   if (policies.size > 0) await db.append('checks', (await routeRederived(db, policies)).map(checkRow));

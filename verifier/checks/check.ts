@@ -11,7 +11,8 @@ export const FILE_CHECKS = [
   'section_digests',
 ] as const;
 
-/** Checks on one action bundle's contents, recomputed in SQL over the loaded tables. */
+/** Checks on one action bundle's contents, recomputed: in SQL over the loaded tables, and the slice's graph
+ * walks (slice-checks.ts) as each bundle is loaded. */
 export const ACTION_CHECKS = [
   'receipt_chain',
   'completeness',

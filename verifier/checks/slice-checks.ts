@@ -1,50 +1,24 @@
-// The action's backward slice and its flow labels, recomputed over the stored nodes and edges (ARCHITECTURE.md
-// §6). An edge from → to means `to` depends on `from`; labels flow from a dependency to its dependents. Both
+// The action's backward slice and its flow labels, recomputed over its nodes and edges as each bundle is loaded
+// (ARCHITECTURE.md §6). An edge from → to means `to` depends on `from`; labels flow from a dependency to its dependents. Both
 // are graph walks in linear time (each node and edge visited once per label), done here rather than as
 // recursive SQL: a recursive CTE deduplicates against everything found so far at each step, so one forged
 // bundle whose slice is a long chain would take quadratic time, and a verifier must not hang on hostile input.
-import type { Database } from '../database.js';
+import type { ActionProof } from '../../schemas/bundle.js';
 import type { CheckName } from './check.js';
-import { recordProblems, type TableCheck } from './table-check.js';
 
-interface SliceGraph {
-  file: string;
-  session_id: string;
-  action_id: string;
+export interface SliceGraph {
   nodes: { id: string; name: string; labels: string[] }[];
   edges: { from: string; to: string; type: string }[];
   roots: string[];
+  /** The observations the action's receipts cite. */
   cited: string[];
 }
 
-/** Every action bundle's slice, from one flat read of each table (lists of structs per bundle cost more to
- * hand to JavaScript than the walks cost). Bundles that share a `file` share its rows, as a join on it would. */
-async function sliceGraphs(db: Database): Promise<SliceGraph[]> {
-  type Parts = Pick<SliceGraph, 'nodes' | 'edges' | 'roots' | 'cited'>;
-  const parts = new Map<string, Parts>();
-  const of = (file: string): Parts => {
-    let found = parts.get(file);
-    if (!found) parts.set(file, (found = { nodes: [], edges: [], roots: [], cited: [] }));
-    return found;
-  };
-  const bundles = await db.rows<Pick<SliceGraph, 'file' | 'session_id' | 'action_id'>>(
-    'SELECT file, session_id, action_id FROM bundles ORDER BY file',
-  );
-  for (const n of await db.rows<{ file: string; id: string; name: string; labels: string[] }>(
-    'SELECT file, node_id AS id, name, labels FROM slice_nodes',
-  ))
-    of(n.file).nodes.push({ id: n.id, name: n.name, labels: n.labels });
-  for (const e of await db.rows<{ file: string; from: string; to: string; type: string }>(
-    'SELECT file, from_id AS "from", to_id AS "to", edge_type AS type FROM slice_edges',
-  ))
-    of(e.file).edges.push({ from: e.from, to: e.to, type: e.type });
-  for (const r of await db.rows<{ file: string; id: string }>('SELECT file, node_id AS id FROM slice_roots'))
-    of(r.file).roots.push(r.id);
-  for (const c of await db.rows<{ file: string; id: string }>(
-    'SELECT DISTINCT file, unnest(observation_ids) AS id FROM receipts',
-  ))
-    of(c.file).cited.push(c.id);
-  return bundles.map((b) => ({ ...b, ...of(b.file) }));
+/** An action bundle's slice as its evidence states it: the rows the slice tables get, read before they are
+ * appended rather than read back (handing them back to JavaScript cost more than the walks do). */
+export function sliceGraph({ slice, receipts }: ActionProof['evidence']): SliceGraph {
+  const cited = new Set(receipts.flatMap((receipt) => receipt.observations.map((o) => o.id)));
+  return { nodes: slice.nodes, edges: slice.edges, roots: slice.roots, cited: [...cited] };
 }
 
 /** `to` → what it depends on, or `from` → what depends on it. */
@@ -126,26 +100,11 @@ function flowLabels({ nodes, edges }: SliceGraph): string[] {
   return problems;
 }
 
-const SLICE_CHECKS: Record<'backward_slice' | 'flow_labels', (graph: SliceGraph) => string[]> = {
-  backward_slice: backwardSlice,
-  flow_labels: flowLabels,
-};
-
-/** backward_slice and flow_labels, over one read of the slice tables. */
-export const sliceChecks: TableCheck = {
-  async record(db) {
-    const graphs = await sliceGraphs(db);
-    for (const [name, problemsOf] of Object.entries(SLICE_CHECKS))
-      await recordProblems(
-        db,
-        name as CheckName,
-        graphs.map((graph) => ({
-          subject: graph.file,
-          file: graph.file,
-          session_id: graph.session_id,
-          action_id: graph.action_id,
-          problems: problemsOf(graph).sort(),
-        })),
-      );
-  },
+/** backward_slice and flow_labels: each one's problems with a slice, sorted. */
+export const SLICE_CHECKS: Record<
+  Extract<CheckName, 'backward_slice' | 'flow_labels'>,
+  (graph: SliceGraph) => string[]
+> = {
+  backward_slice: (graph) => backwardSlice(graph).sort(),
+  flow_labels: (graph) => flowLabels(graph).sort(),
 };

@@ -13,9 +13,8 @@ export interface SubjectProblems {
   problems: string[];
 }
 
-/** One check, or several computed from one read of the tables. */
 export interface TableCheck {
-  /** Adds a result per subject of each of its checks to the `checks` table. */
+  /** Adds a result per subject to the `checks` table. */
   record(db: Database): Promise<void>;
 }
 
@@ -24,18 +23,13 @@ export function computedCheck(
   name: CheckName,
   evaluate: (db: Database) => Promise<SubjectProblems[]>,
 ): TableCheck {
-  return { record: async (db) => recordProblems(db, name, await evaluate(db)) };
-}
-
-export async function recordProblems(
-  db: Database,
-  name: CheckName,
-  subjects: SubjectProblems[],
-): Promise<void> {
-  await db.append(
-    'checks',
-    subjects.map((subject) => checkRow(toCheckResult(name, subject))),
-  );
+  return {
+    record: async (db) =>
+      db.append(
+        'checks',
+        (await evaluate(db)).map((subject) => checkRow(toCheckResult(name, subject))),
+      ),
+  };
 }
 
 /** `problemsSql` yields `(file, problem)` rows; every action bundle gets a result. */
