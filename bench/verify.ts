@@ -45,10 +45,10 @@ async function completenessSeconds(actions: number): Promise<number> {
   const db = await Database.open();
   try {
     await createTables(db);
-    await db.run(`INSERT INTO bundles (file, session_id, action_id, runtime_family, outcome, route, rho_claimed)
-      SELECT 'f' || i, 's' || (i // 5), 'a' || i, 'tool_hook', 'succeeded', 'allow', 0.8 FROM range(${actions}) t(i)`);
-    await db.run(`INSERT INTO receipts (file, session_id, action_id, checkpoint, status)
-      SELECT b.file, b.session_id, b.action_id, c.checkpoint, 'present'
+    await db.run(`INSERT INTO bundles (file, session_id, action_id, runtime_family, outcome, route, rho_claimed, record)
+      SELECT 'f' || i, 's' || (i // 5), 'a' || i, 'tool_hook', 'succeeded', 'allow', 0.8, i + 1 FROM range(${actions}) t(i)`);
+    await db.run(`INSERT INTO receipts (file, session_id, action_id, checkpoint, status, record)
+      SELECT b.file, b.session_id, b.action_id, c.checkpoint, 'present', b.record
       FROM bundles b, (VALUES ('admissibility'), ('open'), ('assumption'), ('closure')) c(checkpoint)`);
     const started = performance.now();
     const report = await completenessReport(db);

@@ -9,8 +9,9 @@ import type { Database } from './database.js';
 
 // ρ is rounded to 6 decimals exactly like schemas/completeness.ts, so equal inputs give equal numbers.
 // Checkpoints are bits: an action's expected ones are a mask per (family, refused, gated), its present ones a
-// mask per file, and the count it scores is the bits of both. Joining every expected checkpoint of every
-// action against every receipt on text keys was most of the time (1M actions: 5M rows against 4M receipts).
+// mask per bundle (its `record`, tables.ts), and the count it scores is the bits of both. Joining every
+// expected checkpoint of every action against every receipt on text keys was most of the time (1M actions:
+// 5M rows against 4M receipts).
 // Only checkpoints some action is expected to show get a bit; no other receipt can count.
 const ACTION_COMPLETENESS = `
 CREATE OR REPLACE VIEW action_completeness AS
@@ -31,9 +32,9 @@ WITH bits AS (
   FROM expected e, (SELECT range::UBIGINT AS present FROM range(1 << (SELECT count(*) FROM bits))) m
   WHERE m.present & e.mask = m.present
 ), observed AS (
-  SELECT r.file, bit_or(x.mask) AS mask
+  SELECT r.record, bit_or(x.mask) AS mask
   FROM receipts r JOIN bits x ON x.checkpoint = r.checkpoint
-  WHERE r.status = 'present' GROUP BY r.file
+  WHERE r.status = 'present' GROUP BY r.record
 ), failed AS (
   SELECT DISTINCT file, session_id, file IS NULL AS of_session FROM checks WHERE status = 'fail'
 ), per_action AS (
@@ -45,7 +46,7 @@ WITH bits AS (
   FROM bundles b
   LEFT JOIN expected e ON e.runtime_family = b.runtime_family AND e.refused = (b.outcome = 'blocked')
                       AND e.gated = (coalesce(b.route, '') = 'approval_gate')
-  LEFT JOIN observed o ON o.file = b.file
+  LEFT JOIN observed o ON o.record = b.record
   LEFT JOIN missing_by_mask m ON m.runtime_family = e.runtime_family AND m.refused = e.refused
                              AND m.gated = e.gated AND m.present = coalesce(o.mask, 0::UBIGINT) & e.mask
   LEFT JOIN (SELECT DISTINCT file FROM failed WHERE file IS NOT NULL) ff ON ff.file = b.file

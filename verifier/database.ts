@@ -70,11 +70,13 @@ export class Database {
     const columns = reader.columnNames();
     // Read a column at a time: half the cost of DuckDB's row objects for a result of many rows.
     const values = reader.getColumnsJS();
-    const rows = Array.from({ length: reader.currentRowCount }, (_, index) => {
+    const rows: Row[] = new Array<Row>(reader.currentRowCount);
+    for (let index = 0; index < rows.length; index++) {
       const row: Row = {};
-      columns.forEach((name, column) => (row[name] = plain(values[column]![index])));
-      return row;
-    });
+      for (let column = 0; column < columns.length; column++)
+        row[columns[column]!] = plain(values[column]![index]);
+      rows[index] = row;
+    }
     return { columns, types: reader.columnTypes().map(String), rows };
   }
 

@@ -182,6 +182,7 @@ export function checkRow(r: CheckResult): AppendCell[] {
 function addAction(rows: Rows, file: string, loaded: Loaded, proof: ActionProof): void {
   const { summary, evidence, verification, manifest } = proof;
   const owner = [file, summary.session_id, summary.action_id];
+  const record = rows.bundles.length + 1;
   rows.bundles.push([
     ...owner,
     summary.turn_id,
@@ -206,6 +207,7 @@ function addAction(rows: Rows, file: string, loaded: Loaded, proof: ActionProof)
     rfc3339Timestamp(summary.ended_at),
     manifest.policy_digest,
     manifest.assembler_version,
+    record,
   ]);
   evidence.receipts.forEach((receipt, position) => {
     const { digest } = receipt;
@@ -220,6 +222,7 @@ function addAction(rows: Rows, file: string, loaded: Loaded, proof: ActionProof)
       receipt.previous,
       digest,
       receiptDigest(receipt),
+      record,
     ]);
   });
   for (const root of evidence.slice.roots) rows.slice_roots.push([...owner, root]);

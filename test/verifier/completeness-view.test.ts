@@ -82,15 +82,23 @@ describe('action_completeness', () => {
           await insert(
             db,
             'bundles',
-            ['file', 'session_id', 'action_id', 'runtime_family', 'outcome', 'route'],
-            actions.map((a, i) => [`f${i}`, session(i), `a${i}`, a.family, a.outcome, a.route]),
+            ['file', 'session_id', 'action_id', 'runtime_family', 'outcome', 'route', 'record'],
+            actions.map((a, i) => [
+              `f${i}`,
+              session(i),
+              `a${i}`,
+              a.family,
+              a.outcome,
+              a.route,
+              String(i + 1),
+            ]),
           );
           await insert(
             db,
             'receipts',
-            ['file', 'session_id', 'action_id', 'checkpoint', 'status'],
+            ['file', 'session_id', 'action_id', 'checkpoint', 'status', 'record'],
             actions.flatMap((a, i) =>
-              a.receipts.map((r) => [`f${i}`, session(i), `a${i}`, r.checkpoint, r.status]),
+              a.receipts.map((r) => [`f${i}`, session(i), `a${i}`, r.checkpoint, r.status, String(i + 1)]),
             ),
           );
           await db.append('checks', [
