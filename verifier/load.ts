@@ -15,9 +15,8 @@ import {
   type SessionSeal,
 } from '../schemas/bundle.js';
 import { MAX_RECORD_BYTES, readSegment, type SegmentEntry } from '../schemas/segment.js';
-import type { CheckResult } from './checks/check.js';
+import { toCheckResult, type CheckResult } from './checks/check.js';
 import { SLICE_CHECKS, sliceGraph } from './checks/slice-checks.js';
-import { toCheckResult } from './checks/table-check.js';
 import { verifyBundleFile, type VerifiedFile } from './checks/file-checks.js';
 import type { TrustedKeys } from './checks/signature.js';
 import { nanosTimestamp, rfc3339Timestamp, type AppendCell, type Database } from './database.js';

@@ -81,3 +81,23 @@ export const SESSION_SUBJECT_PREFIX = 'session:';
 export function sessionSubject(sessionId: string): string {
   return `${SESSION_SUBJECT_PREFIX}${sessionId}`;
 }
+
+/** What a check found wrong with one subject (a bundle file, or a session); none: it passes. */
+export interface SubjectProblems {
+  subject: string;
+  file: string | null;
+  session_id: string | null;
+  action_id: string | null;
+  problems: string[];
+}
+
+/** Long lists are cut so one broken bundle does not bury the report; the count says what was left out. */
+export const SHOWN_PROBLEMS = 5;
+
+export function toCheckResult(name: CheckName, { problems, ...subject }: SubjectProblems): CheckResult {
+  const shown = problems.slice(0, SHOWN_PROBLEMS).join('; ');
+  const more = problems.length > SHOWN_PROBLEMS ? `; … and ${problems.length - SHOWN_PROBLEMS} more` : '';
+  return problems.length === 0
+    ? { ...subject, check_name: name, status: 'pass', code: null, detail: '' }
+    : { ...subject, check_name: name, status: 'fail', code: name, detail: shown + more };
+}

@@ -3,15 +3,14 @@
 // check written in SQL records its results with one INSERT: they never travel through JavaScript.
 import type { Database } from '../database.js';
 import { checkRow } from '../load.js';
-import { SESSION_SUBJECT_PREFIX, sessionSubject, type CheckName, type CheckResult } from './check.js';
-
-export interface SubjectProblems {
-  subject: string;
-  file: string | null;
-  session_id: string | null;
-  action_id: string | null;
-  problems: string[];
-}
+import {
+  SESSION_SUBJECT_PREFIX,
+  SHOWN_PROBLEMS,
+  sessionSubject,
+  toCheckResult,
+  type CheckName,
+  type SubjectProblems,
+} from './check.js';
 
 export interface TableCheck {
   /** Adds a result per subject to the `checks` table. */
@@ -79,15 +78,4 @@ function sqlCheck(name: CheckName, subjectsSql: string): TableCheck {
 
 export function sessionProblems(sessionId: string, problems: string[]): SubjectProblems {
   return { subject: sessionSubject(sessionId), file: null, session_id: sessionId, action_id: null, problems };
-}
-
-/** Long lists are cut so one broken bundle does not bury the report; the count says what was left out. */
-const SHOWN_PROBLEMS = 5;
-
-export function toCheckResult(name: CheckName, { problems, ...subject }: SubjectProblems): CheckResult {
-  const shown = problems.slice(0, SHOWN_PROBLEMS).join('; ');
-  const more = problems.length > SHOWN_PROBLEMS ? `; … and ${problems.length - SHOWN_PROBLEMS} more` : '';
-  return problems.length === 0
-    ? { ...subject, check_name: name, status: 'pass', code: null, detail: '' }
-    : { ...subject, check_name: name, status: 'fail', code: name, detail: shown + more };
 }
