@@ -61,35 +61,32 @@ export async function loadBundles(
   for (const source of sources) {
     if (source.kind === 'segment') {
       let unparsed = 0;
-      // Loaded in order, as the segment holds them; only the verifying of a window overlaps (signature.ts).
-      const loadInOrder = async (window: Promise<[string, VerifiedFile]>[]): Promise<boolean> => {
-        for (const [location, verified] of await Promise.all(window)) {
-          if (!verified.loaded && ++unparsed > MAX_UNPARSED_PER_SEGMENT) {
-            // A segment of millions of garbage lines must not make millions of rows: one says the rest.
-            load(
+      /** Loads one record; false once the segment has shown too many that are not bundles. */
+      const loadNext = ([location, verified]: [string, VerifiedFile]): boolean => {
+        if (!verified.loaded && ++unparsed > MAX_UNPARSED_PER_SEGMENT) {
+          // A segment of millions of garbage lines must not make millions of rows: one says the rest.
+          load(
+            location,
+            unreadable(
               location,
-              unreadable(
-                location,
-                `more than ${MAX_UNPARSED_PER_SEGMENT} records that are not bundles: the rest of ${source.path} was not read`,
-              ),
-            );
-            return false;
-          }
-          load(location, verified);
+              `more than ${MAX_UNPARSED_PER_SEGMENT} records that are not bundles: the rest of ${source.path} was not read`,
+            ),
+          );
+          return false;
         }
+        load(location, verified);
         return true;
       };
-      let window: Promise<[string, VerifiedFile]>[] = [];
+      // Records are loaded in the segment's order; up to IN_FLIGHT of them are being verified meanwhile, so
+      // their signatures are checked in the thread pool while the next ones are parsed (signature.ts).
+      const pending: Promise<[string, VerifiedFile]>[] = [];
       let more = true;
       for await (const entry of readSegment(source.path, source.segment)) {
         const location = `${source.path}:${entry.line}`;
-        window.push(verifyEntry(location, entry, keys).then((verified) => [location, verified]));
-        if (window.length < IN_FLIGHT) continue;
-        more = await loadInOrder(window);
-        window = [];
-        if (!more) break;
+        pending.push(verifyEntry(location, entry, keys).then((verified) => [location, verified]));
+        if (pending.length > IN_FLIGHT && !(more = loadNext(await pending.shift()!))) break;
       }
-      if (more) await loadInOrder(window);
+      while (more && pending.length > 0) more = loadNext(await pending.shift()!);
       continue;
     }
     const verified = await readAndVerify(source.path, keys);
