@@ -1,5 +1,6 @@
 // A thin handle on DuckDB: open (in memory or a file), run SQL, append rows, read rows as plain JSON values.
 import {
+  DuckDBDataChunk,
   DuckDBInstance,
   DuckDBTimestampValue,
   listValue,
@@ -41,6 +42,13 @@ export function nanosTimestamp(nanos: string | null | undefined): DuckDBTimestam
     : new DuckDBTimestampValue(BigInt(nanos) / 1000n);
 }
 
+/** DuckDB's vector size: the most rows one data chunk holds. */
+const CHUNK_ROWS = 2048;
+
+function cellValue(cell: AppendCell): DuckDBValue {
+  return Array.isArray(cell) ? listValue([...(cell as string[])]) : (cell as DuckDBValue);
+}
+
 export class Database {
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -59,29 +67,36 @@ export class Database {
 
   async query(sql: string, params?: Record<string, DuckDBValue>): Promise<QueryResult> {
     const reader = await this.connection.runAndReadAll(sql, params);
-    return {
-      columns: reader.columnNames(),
-      types: reader.columnTypes().map(String),
-      rows: reader.getRowObjectsJS().map((row) => plain(row) as Row),
-    };
+    const columns = reader.columnNames();
+    // Read a column at a time: half the cost of DuckDB's row objects for a result of many rows.
+    const values = reader.getColumnsJS();
+    const rows: Row[] = new Array<Row>(reader.currentRowCount);
+    for (let index = 0; index < rows.length; index++) {
+      const row: Row = {};
+      for (let column = 0; column < columns.length; column++)
+        row[columns[column]!] = plain(values[column]![index]);
+      rows[index] = row;
+    }
+    return { columns, types: reader.columnTypes().map(String), rows };
   }
 
   async rows<T = Row>(sql: string, params?: Record<string, DuckDBValue>): Promise<T[]> {
     return (await this.query(sql, params)).rows as T[];
   }
 
-  /** Appends rows in column order; the appender is told each column's type so lists and JSON need no casts. */
+  /** Appends rows in column order, a column at a time into data chunks of the table's own column types: one
+   * native call per string rather than a DuckDB value made and appended per cell, which cost more than
+   * verifying the bundles did. */
   async append(table: string, rows: readonly (readonly AppendCell[])[]): Promise<void> {
+    if (rows.length === 0) return;
     const appender = await this.connection.createAppender(table);
     try {
-      for (const row of rows) {
-        row.forEach((cell, column) => {
-          const value: DuckDBValue = Array.isArray(cell)
-            ? listValue([...(cell as string[])])
-            : (cell as DuckDBValue);
-          appender.appendValue(value, appender.columnType(column));
-        });
-        appender.endRow();
+      const types = Array.from({ length: appender.columnCount }, (_, column) => appender.columnType(column));
+      for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
+        const slice = rows.slice(start, start + CHUNK_ROWS);
+        const chunk = DuckDBDataChunk.create(types, slice.length);
+        chunk.setColumns(types.map((_, column) => slice.map((row) => cellValue(row[column]!))));
+        appender.appendDataChunk(chunk);
       }
       appender.flushSync();
     } finally {

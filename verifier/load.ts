@@ -14,8 +14,9 @@ import {
   type Obligation,
   type SessionSeal,
 } from '../schemas/bundle.js';
-import { MAX_RECORD_BYTES, readSegment } from '../schemas/segment.js';
-import type { CheckResult } from './checks/check.js';
+import { MAX_RECORD_BYTES, readSegment, type SegmentEntry } from '../schemas/segment.js';
+import { toCheckResult, type CheckResult } from './checks/check.js';
+import { SLICE_CHECKS, sliceGraph } from './checks/slice-checks.js';
 import { verifyBundleFile, type VerifiedFile } from './checks/file-checks.js';
 import type { TrustedKeys } from './checks/signature.js';
 import { nanosTimestamp, rfc3339Timestamp, type AppendCell, type Database } from './database.js';
@@ -29,6 +30,8 @@ type Loaded = NonNullable<VerifiedFile['loaded']>;
 
 /** Records of one segment that are not readable bundles, reported one by one before the rest is skipped. */
 const MAX_UNPARSED_PER_SEGMENT = 1000;
+/** Records of a segment being verified at once: enough to keep the thread pool's signature checks busy. */
+const IN_FLIGHT = 64;
 
 export async function loadBundles(
   db: Database,
@@ -58,17 +61,8 @@ export async function loadBundles(
   for (const source of sources) {
     if (source.kind === 'segment') {
       let unparsed = 0;
-      for await (const entry of readSegment(source.path, source.segment)) {
-        const location = `${source.path}:${entry.line}`;
-        const verified =
-          entry.kind === 'record'
-            ? verifyBundleFile(location, entry.text, keys)
-            : unreadable(
-                location,
-                entry.kind === 'torn'
-                  ? `the last record is cut short (${entry.bytes} bytes, no newline): a write a crash interrupted, or a truncation`
-                  : `a record of ${entry.bytes} bytes, over the ${MAX_RECORD_BYTES}-byte limit`,
-              );
+      /** Loads one record; false once the segment has shown too many that are not bundles. */
+      const loadNext = ([location, verified]: [string, VerifiedFile]): boolean => {
         if (!verified.loaded && ++unparsed > MAX_UNPARSED_PER_SEGMENT) {
           // A segment of millions of garbage lines must not make millions of rows: one says the rest.
           load(
@@ -78,10 +72,21 @@ export async function loadBundles(
               `more than ${MAX_UNPARSED_PER_SEGMENT} records that are not bundles: the rest of ${source.path} was not read`,
             ),
           );
-          break;
+          return false;
         }
         load(location, verified);
+        return true;
+      };
+      // Records are loaded in the segment's order; up to IN_FLIGHT of them are being verified meanwhile, so
+      // their signatures are checked in the thread pool while the next ones are parsed (signature.ts).
+      const pending: Promise<[string, VerifiedFile]>[] = [];
+      let more = true;
+      for await (const entry of readSegment(source.path, source.segment)) {
+        const location = `${source.path}:${entry.line}`;
+        pending.push(verifyEntry(location, entry, keys).then((verified) => [location, verified]));
+        if (pending.length > IN_FLIGHT && !(more = loadNext(await pending.shift()!))) break;
       }
+      while (more && pending.length > 0) more = loadNext(await pending.shift()!);
       continue;
     }
     const verified = await readAndVerify(source.path, keys);
@@ -89,6 +94,16 @@ export async function loadBundles(
     if (source.placed && verified.loaded) rows.checks.push(checkRow(placement(source.path, verified)));
   }
   for (const [table, tableRows] of Object.entries(rows)) await db.append(table, tableRows);
+}
+
+async function verifyEntry(location: string, entry: SegmentEntry, keys: TrustedKeys): Promise<VerifiedFile> {
+  if (entry.kind === 'record') return verifyBundleFile(location, entry.text, keys);
+  return unreadable(
+    location,
+    entry.kind === 'torn'
+      ? `the last record is cut short (${entry.bytes} bytes, no newline): a write a crash interrupted, or a truncation`
+      : `a record of ${entry.bytes} bytes, over the ${MAX_RECORD_BYTES}-byte limit`,
+  );
 }
 
 async function readAndVerify(file: string, keys: TrustedKeys): Promise<VerifiedFile> {
@@ -163,6 +178,7 @@ export function checkRow(r: CheckResult): AppendCell[] {
 function addAction(rows: Rows, file: string, loaded: Loaded, proof: ActionProof): void {
   const { summary, evidence, verification, manifest } = proof;
   const owner = [file, summary.session_id, summary.action_id];
+  const record = rows.bundles.length + 1;
   rows.bundles.push([
     ...owner,
     summary.turn_id,
@@ -187,6 +203,7 @@ function addAction(rows: Rows, file: string, loaded: Loaded, proof: ActionProof)
     rfc3339Timestamp(summary.ended_at),
     manifest.policy_digest,
     manifest.assembler_version,
+    record,
   ]);
   evidence.receipts.forEach((receipt, position) => {
     const { digest } = receipt;
@@ -201,6 +218,7 @@ function addAction(rows: Rows, file: string, loaded: Loaded, proof: ActionProof)
       receipt.previous,
       digest,
       receiptDigest(receipt),
+      record,
     ]);
   });
   for (const root of evidence.slice.roots) rows.slice_roots.push([...owner, root]);
@@ -211,6 +229,14 @@ function addAction(rows: Rows, file: string, loaded: Loaded, proof: ActionProof)
     rows.approvals.push([...owner, a.source, a.decision, a.approver, a.enforceability, a.observation]);
   }
   for (const o of evidence.obligations) rows.obligations.push([...owner, ...obligationCells(o)]);
+  const graph = sliceGraph(evidence);
+  for (const [name, problemsOf] of Object.entries(SLICE_CHECKS)) {
+    const subject = { file, session_id: summary.session_id, action_id: summary.action_id };
+    const problems = problemsOf(graph);
+    rows.checks.push(
+      checkRow(toCheckResult(name as keyof typeof SLICE_CHECKS, { subject: file, ...subject, problems })),
+    );
+  }
 }
 
 function obligationCells(o: Obligation): AppendCell[] {

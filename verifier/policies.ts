@@ -2,12 +2,14 @@
 // same loader the receiver uses, keyed by the digest bundles pin. A file that does not load is a usage error:
 // replaying under a policy the verifier could not read would prove nothing.
 import { PolicyError } from '../policy/errors.js';
-import { loadGuard } from '../policy/load.js';
 import type { PolicyInForce } from './checks/route-rederive.js';
 import { VerifierError } from './errors.js';
 
-export function loadPoliciesInForce(files: readonly string[]): Map<string, PolicyInForce> {
+export async function loadPoliciesInForce(files: readonly string[]): Promise<Map<string, PolicyInForce>> {
   const policies = new Map<string, PolicyInForce>();
+  if (files.length === 0) return policies;
+  // The policy loader compiles its schemas as it is imported: a run that replays no policy does not pay it.
+  const { loadGuard } = await import('../policy/load.js');
   for (const file of files) {
     let guard;
     try {

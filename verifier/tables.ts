@@ -7,6 +7,8 @@ import { COMPLETENESS_VIEWS } from './completeness.js';
 import type { Database } from './database.js';
 
 export const TABLES = {
+  /** `record` numbers the action bundles loaded in this run (1, 2, …); a bundle's receipts carry its number.
+   * It joins them as `file` does, on an integer: completeness over a million actions joins on it. */
   bundles: `
     file VARCHAR, session_id VARCHAR, action_id VARCHAR, turn_id VARCHAR,
     sequence INTEGER, file_sequence INTEGER, digest VARCHAR, previous_bundle VARCHAR,
@@ -14,11 +16,11 @@ export const TABLES = {
     runtime_family VARCHAR, tool_name VARCHAR, input_digest VARCHAR, route VARCHAR, enforceability VARCHAR,
     outcome VARCHAR, rho_claimed DOUBLE, expected_claimed VARCHAR[], observed_claimed VARCHAR[],
     completeness_verdict VARCHAR, started_at TIMESTAMP, ended_at TIMESTAMP,
-    policy_digest VARCHAR, assembler_version VARCHAR`,
+    policy_digest VARCHAR, assembler_version VARCHAR, record INTEGER`,
   receipts: `
     file VARCHAR, session_id VARCHAR, action_id VARCHAR, checkpoint VARCHAR, receipt_index INTEGER,
     position INTEGER, status VARCHAR, observation_ids VARCHAR[], facts JSON,
-    previous VARCHAR, digest VARCHAR, digest_recomputed VARCHAR`,
+    previous VARCHAR, digest VARCHAR, digest_recomputed VARCHAR, record INTEGER`,
   slice_roots: `file VARCHAR, session_id VARCHAR, action_id VARCHAR, node_id VARCHAR`,
   slice_nodes: `file VARCHAR, session_id VARCHAR, action_id VARCHAR, node_id VARCHAR, kind VARCHAR, name VARCHAR, labels VARCHAR[]`,
   slice_edges: `file VARCHAR, session_id VARCHAR, action_id VARCHAR, from_id VARCHAR, to_id VARCHAR, edge_type VARCHAR`,

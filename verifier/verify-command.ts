@@ -35,7 +35,7 @@ export interface VerifyOptions {
 
 export async function runVerify(options: VerifyOptions, output: Output = processOutput): Promise<ExitCode> {
   // Before the database: a policy that does not load is the operator's mistake, reported before any work.
-  const policies = loadPoliciesInForce(options.policy ?? []);
+  const policies = await loadPoliciesInForce(options.policy ?? []);
   if ((options.attest === undefined) !== (options.attestKey === undefined))
     throw new VerifierError('ATTEST_KEY_INVALID', '--attest and --attest-key go together');
   const attestKey = options.attestKey === undefined ? undefined : await readAttestKey(options.attestKey);

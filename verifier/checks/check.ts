@@ -11,7 +11,8 @@ export const FILE_CHECKS = [
   'section_digests',
 ] as const;
 
-/** Checks on one action bundle's contents, recomputed in SQL over the loaded tables. */
+/** Checks on one action bundle's contents, recomputed: in SQL over the loaded tables, and the slice's graph
+ * walks (slice-checks.ts) as each bundle is loaded. */
 export const ACTION_CHECKS = [
   'receipt_chain',
   'completeness',
@@ -74,6 +75,29 @@ export class CheckFailure extends ProoflineError<'CHECK_FAILED'> {
   }
 }
 
+/** What a session's subject starts with; SQL checks build it too. */
+export const SESSION_SUBJECT_PREFIX = 'session:';
+
 export function sessionSubject(sessionId: string): string {
-  return `session:${sessionId}`;
+  return `${SESSION_SUBJECT_PREFIX}${sessionId}`;
+}
+
+/** What a check found wrong with one subject (a bundle file, or a session); none: it passes. */
+export interface SubjectProblems {
+  subject: string;
+  file: string | null;
+  session_id: string | null;
+  action_id: string | null;
+  problems: string[];
+}
+
+/** Long lists are cut so one broken bundle does not bury the report; the count says what was left out. */
+export const SHOWN_PROBLEMS = 5;
+
+export function toCheckResult(name: CheckName, { problems, ...subject }: SubjectProblems): CheckResult {
+  const shown = problems.slice(0, SHOWN_PROBLEMS).join('; ');
+  const more = problems.length > SHOWN_PROBLEMS ? `; … and ${problems.length - SHOWN_PROBLEMS} more` : '';
+  return problems.length === 0
+    ? { ...subject, check_name: name, status: 'pass', code: null, detail: '' }
+    : { ...subject, check_name: name, status: 'fail', code: name, detail: shown + more };
 }

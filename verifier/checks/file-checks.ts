@@ -21,17 +21,23 @@ export interface VerifiedFile {
   };
 }
 
-export function verifyBundleFile(file: string, text: string, keys: TrustedKeys): VerifiedFile {
+/** The file checks of one record. Its signature is verified while the checks after it run (signature.ts). */
+export async function verifyBundleFile(file: string, text: string, keys: TrustedKeys): Promise<VerifiedFile> {
   const run = new CheckRun(file);
   const envelope = run.check('envelope_format', () => parseEnvelope(text));
   if (!envelope) return run.finish();
-  const signer = run.check('signature', () => verifySignature(envelope, keys));
+  const signing = run.checkLater('signature', verifySignature(envelope, keys));
   const statement = run.check('statement_format', () => parseStatement(envelope.payload));
+  if (statement) {
+    run.identify(statement);
+    run.check('subject_digest', () => verifySubjectDigest(statement));
+    if (statement.kind === 'action')
+      run.check('section_digests', () =>
+        verifySectionDigests(statement.statement.predicate, envelope.payload),
+      );
+  }
+  const signer = await signing;
   if (!statement) return run.finish();
-  run.identify(statement);
-  run.check('subject_digest', () => verifySubjectDigest(statement));
-  if (statement.kind === 'action')
-    run.check('section_digests', () => verifySectionDigests(statement.statement.predicate));
   return run.finish({
     statement,
     digest: sha256Hex(envelope.payload),
@@ -49,15 +55,32 @@ class CheckRun {
 
   /** Runs one check; a CheckFailure becomes a failed result and `undefined`, anything else is a bug and propagates. */
   check<T>(name: CheckName, body: () => T): T | undefined {
+    const slot = this.reserve(name);
     try {
       const value = body();
-      this.record(name, 'pass', null, '');
+      this.fill(slot, 'pass', null, '');
       return value;
     } catch (error) {
-      if (!(error instanceof CheckFailure)) throw error;
-      this.record(name, 'fail', error.checkCode, error.message);
-      return undefined;
+      return this.failed(slot, error);
     }
+  }
+
+  /** A check whose outcome arrives later; its result keeps its place among the others. */
+  async checkLater<T>(name: CheckName, outcome: Promise<T>): Promise<T | undefined> {
+    const slot = this.reserve(name);
+    try {
+      const value = await outcome;
+      this.fill(slot, 'pass', null, '');
+      return value;
+    } catch (error) {
+      return this.failed(slot, error);
+    }
+  }
+
+  private failed(slot: number, error: unknown): undefined {
+    if (!(error instanceof CheckFailure)) throw error;
+    this.fill(slot, 'fail', error.checkCode, error.message);
+    return undefined;
   }
 
   identify(parsed: ParsedStatement): void {
@@ -81,13 +104,30 @@ class CheckRun {
     return loaded ? { results, loaded } : { results };
   }
 
+  private reserve(check_name: CheckName): number {
+    return this.results.push(this.result(check_name, 'skip', null, '')) - 1;
+  }
+
+  private fill(slot: number, status: CheckResult['status'], code: CheckResult['code'], detail: string): void {
+    this.results[slot] = this.result(this.results[slot]!.check_name, status, code, detail);
+  }
+
   private record(
     check_name: CheckName,
     status: CheckResult['status'],
     code: CheckResult['code'],
     detail: string,
   ): void {
-    this.results.push({
+    this.results.push(this.result(check_name, status, code, detail));
+  }
+
+  private result(
+    check_name: CheckName,
+    status: CheckResult['status'],
+    code: CheckResult['code'],
+    detail: string,
+  ): CheckResult {
+    return {
       subject: this.file,
       file: this.file,
       session_id: null,
@@ -96,6 +136,6 @@ class CheckRun {
       status,
       code,
       detail,
-    });
+    };
   }
 }

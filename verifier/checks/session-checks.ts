@@ -1,7 +1,7 @@
 // Checks across a session's bundles: the chain of previous_bundle links, and the seal that pins its length
 // and content. Together they detect removed, reordered, duplicated and truncated bundles.
 import { merkleRoot } from '../../schemas/merkle.js';
-import { SESSIONS_SQL, perSessionCheck, sessionProblems, type TableCheck } from './table-check.js';
+import { SESSIONS_SQL, computedCheck, perSessionCheck, sessionProblems } from './table-check.js';
 
 /** Sequences 0..n-1, once each, each linking to its predecessor's digest, in files named for their position. */
 export const sessionChain = perSessionCheck(
@@ -54,25 +54,21 @@ interface SealedSession {
 }
 
 /** One trustworthy seal whose count, Merkle root and last bundle match the bundles that are actually here. */
-export const sessionSeal: TableCheck = {
-  name: 'session_seal',
-  async evaluate(db) {
-    const sessions = await db.rows<SealedSession>(`
-      WITH chain AS (
-        SELECT session_id, count(*)::INTEGER AS bundle_count, list(digest ORDER BY sequence, file) AS digests,
-               arg_max(digest, sequence) AS last_digest
-        FROM bundles GROUP BY session_id
-      )
-      SELECT s.session_id, coalesce(c.bundle_count, 0) AS bundle_count, coalesce(c.digests, []) AS digests, c.last_digest,
-             coalesce((SELECT list({'file': x.file, 'signature_ok': x.signature_ok, 'bundle_count': x.bundle_count,
-                                    'merkle_root': x.merkle_root, 'last_bundle': x.last_bundle,
-                                    'quarantine_reason': x.quarantine_reason} ORDER BY x.file)
-                       FROM seals x WHERE x.session_id = s.session_id), []) AS seals
-      FROM (${SESSIONS_SQL}) s LEFT JOIN chain c ON c.session_id = s.session_id
-      ORDER BY s.session_id`);
-    return sessions.map((session) => sessionProblems(session.session_id, sealProblems(session)));
-  },
-};
+export const sessionSeal = computedCheck('session_seal', async (db) => {
+  const sessions = await db.rows<SealedSession>(`
+    WITH chain AS (
+      SELECT session_id, count(*)::INTEGER AS bundle_count, list(digest ORDER BY sequence, file) AS digests,
+             arg_max(digest, sequence) AS last_digest
+      FROM bundles GROUP BY session_id
+    )
+    SELECT s.session_id, coalesce(c.bundle_count, 0) AS bundle_count, coalesce(c.digests, []) AS digests, c.last_digest,
+           coalesce((SELECT list({'file': x.file, 'signature_ok': x.signature_ok, 'bundle_count': x.bundle_count,
+                                  'merkle_root': x.merkle_root, 'last_bundle': x.last_bundle,
+                                  'quarantine_reason': x.quarantine_reason} ORDER BY x.file)
+                     FROM seals x WHERE x.session_id = s.session_id), []) AS seals
+    FROM (${SESSIONS_SQL}) s LEFT JOIN chain c ON c.session_id = s.session_id`);
+  return sessions.map((session) => sessionProblems(session.session_id, sealProblems(session)));
+});
 
 function sealProblems({ bundle_count, digests, last_digest, seals }: SealedSession): string[] {
   if (seals.length === 0) return ['the session has no seal: its length cannot be proven'];

@@ -11,29 +11,37 @@ export type TrustedKeys = ReadonlyMap<string, KeyObject>;
 /**
  * Every signature made with a trusted keyid must verify, and there must be at least one. Signatures by keys
  * the operator does not know are ignored beside a valid trusted one: they prove nothing either way.
- * Returns the keyid that vouches for the payload.
+ * Resolves to the keyid that vouches for the payload. The Ed25519 verifications run in libuv's thread pool,
+ * so a caller with many bundles in flight verifies them on another core while it parses the next ones.
  */
-export function verifySignature({ envelope, payload }: ParsedEnvelope, keys: TrustedKeys): string {
+export async function verifySignature(
+  { envelope, payload }: ParsedEnvelope,
+  keys: TrustedKeys,
+): Promise<string> {
   const trusted = envelope.signatures.filter((s) => keys.has(s.keyid));
   if (trusted.length === 0) {
     const keyids = envelope.signatures.map((s) => s.keyid).join(', ');
     throw new CheckFailure('unknown_key', `signed only by keys that are not trusted: ${keyids}`);
   }
   const signedBytes = preAuthEncoding(envelope.payloadType, payload);
-  for (const { keyid, sig } of trusted) {
-    const signature = decodeStrictBase64(sig);
-    if (!signature || !verifyEd25519(signedBytes, keys.get(keyid)!, signature)) {
-      throw new CheckFailure('signature', `signature by ${keyid} does not verify`);
-    }
-  }
+  const verified = await Promise.all(
+    trusted.map(({ keyid, sig }) => {
+      const signature = decodeStrictBase64(sig);
+      return signature ? verifyEd25519(signedBytes, keys.get(keyid)!, signature) : false;
+    }),
+  );
+  const failed = trusted.find((_, i) => !verified[i]);
+  if (failed) throw new CheckFailure('signature', `signature by ${failed.keyid} does not verify`);
   return trusted[0]!.keyid;
 }
 
-function verifyEd25519(data: Buffer, key: KeyObject, signature: Buffer): boolean {
-  try {
-    return verify(null, data, key, signature);
-  } catch {
-    // A signature of the wrong length makes node throw rather than return false; it is just as invalid.
-    return false;
-  }
+function verifyEd25519(data: Buffer, key: KeyObject, signature: Buffer): Promise<boolean> {
+  return new Promise((resolve) => {
+    try {
+      verify(null, data, key, signature, (error, ok) => resolve(error === null && ok));
+    } catch {
+      // A signature of the wrong length makes node throw rather than return false; it is just as invalid.
+      resolve(false);
+    }
+  });
 }

@@ -1,29 +1,24 @@
-// The action's backward slice and its flow labels, recomputed over the stored nodes and edges (ARCHITECTURE.md
-// §6). An edge from → to means `to` depends on `from`; labels flow from a dependency to its dependents. Both
+// The action's backward slice and its flow labels, recomputed over its nodes and edges as each bundle is loaded
+// (ARCHITECTURE.md §6). An edge from → to means `to` depends on `from`; labels flow from a dependency to its dependents. Both
 // are graph walks in linear time (each node and edge visited once per label), done here rather than as
 // recursive SQL: a recursive CTE deduplicates against everything found so far at each step, so one forged
 // bundle whose slice is a long chain would take quadratic time, and a verifier must not hang on hostile input.
-import type { Database } from '../database.js';
-import type { SubjectProblems, TableCheck } from './table-check.js';
+import type { ActionProof } from '../../schemas/bundle.js';
+import type { CheckName } from './check.js';
 
-interface SliceGraph {
-  file: string;
-  session_id: string;
-  action_id: string;
+export interface SliceGraph {
   nodes: { id: string; name: string; labels: string[] }[];
   edges: { from: string; to: string; type: string }[];
   roots: string[];
+  /** The observations the action's receipts cite. */
   cited: string[];
 }
 
-async function sliceGraphs(db: Database): Promise<SliceGraph[]> {
-  return db.rows<SliceGraph>(`
-    SELECT b.file, b.session_id, b.action_id,
-           coalesce((SELECT list({'id': n.node_id, 'name': n.name, 'labels': n.labels}) FROM slice_nodes n WHERE n.file = b.file), []) AS nodes,
-           coalesce((SELECT list({'from': e.from_id, 'to': e.to_id, 'type': e.edge_type}) FROM slice_edges e WHERE e.file = b.file), []) AS edges,
-           coalesce((SELECT list(r.node_id) FROM slice_roots r WHERE r.file = b.file), []) AS roots,
-           coalesce((SELECT list(DISTINCT c.id) FROM (SELECT unnest(observation_ids) AS id FROM receipts x WHERE x.file = b.file) c), []) AS cited
-    FROM bundles b ORDER BY b.file`);
+/** An action bundle's slice as its evidence states it: the rows the slice tables get, read before they are
+ * appended rather than read back (handing them back to JavaScript cost more than the walks do). */
+export function sliceGraph({ slice, receipts }: ActionProof['evidence']): SliceGraph {
+  const cited = new Set(receipts.flatMap((receipt) => receipt.observations.map((o) => o.id)));
+  return { nodes: slice.nodes, edges: slice.edges, roots: slice.roots, cited: [...cited] };
 }
 
 /** `to` → what it depends on, or `from` → what depends on it. */
@@ -38,28 +33,13 @@ function adjacency(edges: SliceGraph['edges'], key: 'from' | 'to'): Map<string, 
   return map;
 }
 
-function perBundle(name: TableCheck['name'], problemsOf: (graph: SliceGraph) => string[]): TableCheck {
-  return {
-    name,
-    async evaluate(db) {
-      return (await sliceGraphs(db)).map((graph): SubjectProblems => ({
-        subject: graph.file,
-        file: graph.file,
-        session_id: graph.session_id,
-        action_id: graph.action_id,
-        problems: problemsOf(graph).sort(),
-      }));
-    },
-  };
-}
-
 /**
  * backward_slice: walking edges backwards from the action's own observations (the slice's roots, which must
  * include everything its receipts cite) reaches every node the bundle lists, and no edge leaves the listed
  * nodes. A node nothing of the action depends on, or a dependency cut off, means the slice is not what the
  * graph says.
  */
-export const backwardSlice = perBundle('backward_slice', ({ nodes, edges, roots, cited }) => {
+function backwardSlice({ nodes, edges, roots, cited }: SliceGraph): string[] {
   const problems: string[] = [];
   const listed = new Set(nodes.map((n) => n.id));
   const rootSet = new Set(roots);
@@ -85,10 +65,10 @@ export const backwardSlice = perBundle('backward_slice', ({ nodes, edges, roots,
     if (!listed.has(from) || !listed.has(to))
       problems.push(`edge ${from} → ${to} (${type}) has an end outside the slice`);
   return problems;
-});
+}
 
 /** flow_labels: every node carries every label of everything it transitively depends on. */
-export const flowLabels = perBundle('flow_labels', ({ nodes, edges }) => {
+function flowLabels({ nodes, edges }: SliceGraph): string[] {
   const own = new Map<string, Set<string>>();
   const names = new Map<string, string>();
   for (const { id, name, labels } of nodes) {
@@ -118,4 +98,13 @@ export const flowLabels = perBundle('flow_labels', ({ nodes, edges }) => {
       problems.push(`node ${id} (${names.get(id)}) lacks ${lacking.join(', ')} from what it depends on`);
   }
   return problems;
-});
+}
+
+/** backward_slice and flow_labels: each one's problems with a slice, sorted. */
+export const SLICE_CHECKS: Record<
+  Extract<CheckName, 'backward_slice' | 'flow_labels'>,
+  (graph: SliceGraph) => string[]
+> = {
+  backward_slice: (graph) => backwardSlice(graph).sort(),
+  flow_labels: (graph) => flowLabels(graph).sort(),
+};
