@@ -25,7 +25,7 @@ import pino, { type Logger } from 'pino';
 import type { SessionSeal, Verification } from '../schemas/bundle.js';
 import { readDecisionObligations } from '../schemas/decision.js';
 import type { Observation } from '../schemas/observation.js';
-import type { Delivery } from '../schemas/transport.js';
+import type { Delivery, PartitionHandover, SessionHandoverState } from '../schemas/transport.js';
 import { authorityByAction } from './authority.js';
 import { actionStatement, buildActionProof } from './bundle.js';
 import type { BundleStore, StoredBundle, StoredSeal } from './bundle-store.js';
@@ -56,6 +56,9 @@ export interface AssemblerOptions {
   maxHeldRecords?: number;
   clock?: Clock;
   logger?: AssemblerLogger;
+  /** What the previous owners of a partition left for its sessions (Kafka, schemas/handover.ts); with it each
+   * step reports the sessions whose chain it changed, for the next owner. */
+  handover?: Pick<PartitionHandover, 'session'>;
 }
 
 export interface DeadLetter {
@@ -70,6 +73,8 @@ export interface StepReport {
   deadLetters: DeadLetter[];
   /** The transparency log's new signed checkpoint, when the step sealed a session (to publish to witnesses). */
   checkpoint: string | null;
+  /** With a handover: the sessions whose chain grew or that were sealed, as they are now. */
+  handover: SessionHandoverState[];
 }
 
 export interface AssemblerStats {
@@ -93,6 +98,9 @@ export interface Assembler {
   committableOffsets(): Map<number, string>;
   /** Per partition, the offset after the highest one delivered so far (how far the assembler has read). */
   readOffsets(): Map<number, string>;
+  /** Lets go of the partitions (they went to another assembler): their sessions leave memory unsealed. Only
+   * between steps. */
+  release(partitions: readonly number[]): void;
   stats(): AssemblerStats;
 }
 
@@ -152,24 +160,32 @@ export function createAssembler(options: AssemblerOptions): Assembler {
   /** Quarantined sessions whose `quarantined` seal is not written yet. */
   const quarantineSeals = new Map<string, { reason: string; observations: Observation[] }>();
 
-  const emptyReport = (): StepReport => ({ bundled: [], sealed: [], deadLetters: [], checkpoint: null });
+  const emptyReport = (): StepReport => ({
+    bundled: [],
+    sealed: [],
+    deadLetters: [],
+    checkpoint: null,
+    handover: [],
+  });
 
-  async function sessionFor(sessionId: string): Promise<SessionState | null> {
+  async function sessionFor(sessionId: string, partition: number): Promise<SessionState | null> {
     if (sealedSessions.has(sessionId) || quarantined.has(sessionId)) return null;
     const open = sessions.get(sessionId);
     if (open) return open;
     const spilled = quiet.get(sessionId);
     if (spilled) return restore(spilled);
-    if (await store.seal(sessionId)) {
+    const handed = options.handover?.session(partition, sessionId);
+    if ((await store.seal(sessionId)) || (handed !== undefined && handed.sealed !== null)) {
       sealedSessions.add(sessionId);
       return null;
     }
-    const chain = await store.chain(sessionId);
+    const chain = handed ? await store.adoptChain(sessionId, handed.chain) : await store.chain(sessionId);
     const state = new SessionState(
       sessionId,
       chain.map((b) => b.actionId),
       clock.nowMs(),
     );
+    if (handed) state.lateRecords = handed.lateRecords;
     sessions.set(sessionId, state);
     return state;
   }
@@ -245,9 +261,12 @@ export function createAssembler(options: AssemblerOptions): Assembler {
         deadLetter(report, delivery, unreadable);
         continue;
       }
+      // Read before (by this assembler before a restart, or the partition's previous owner): counted then.
+      const seenBefore =
+        offset < (options.handover?.session(delivery.partition, obs.session_id)?.readOffset ?? 0n);
       let session: SessionState | null;
       try {
-        session = await sessionFor(obs.session_id);
+        session = await sessionFor(obs.session_id, delivery.partition);
       } catch (error) {
         if (isPassingFailure(error) || isStoreFailure(error)) throw error;
         quarantine(obs.session_id, undefined, error, report, [obs]);
@@ -255,6 +274,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
         continue;
       }
       if (session === null) {
+        if (seenBefore) continue;
         stats.late += 1;
         logger.warn(
           { session_id: obs.session_id, observation: obs.id },
@@ -266,7 +286,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       sessions.set(obs.session_id, session);
       if (!session.add(delivery, clock.nowMs())) {
         stats.duplicates += 1;
-      } else if (obs.action_id !== undefined && session.bundledActions.has(obs.action_id)) {
+      } else if (!seenBefore && obs.action_id !== undefined && session.bundledActions.has(obs.action_id)) {
         // Kept for the seal's observation count, never re-bundled: a bundle, once signed, is final.
         stats.late += 1;
         session.lateRecords += 1;
@@ -330,6 +350,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       report.bundled.push(...step.bundled);
       report.sealed.push(...step.sealed);
       report.deadLetters.push(...step.deadLetters);
+      report.handover.push(...step.handover);
     };
     merge(await finalizeGroup([...sessions.values()], inMemory));
     await spillQuiet();
@@ -401,7 +422,34 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       if (reason !== undefined) await isolated(session, () => seal(session, reason, report));
     }
     await sealQuarantined(report);
+    if (options.handover) report.handover = await handoverStates(ordered, report);
     return report;
+  }
+
+  /** The state of each of `sessions` the step bundled or sealed something for, for the partition's next owner. */
+  async function handoverStates(
+    sessions: readonly SessionState[],
+    report: StepReport,
+  ): Promise<SessionHandoverState[]> {
+    const bundled = new Set(report.bundled.map((b) => b.sessionId));
+    const sealed = new Map(report.sealed.map((s) => [s.sessionId, s.digest]));
+    const states: SessionHandoverState[] = [];
+    for (const session of sessions) {
+      const { sessionId } = session;
+      const partition = session.lowestOffsets().keys().next().value;
+      if (partition === undefined || !(bundled.has(sessionId) || sealed.has(sessionId))) continue;
+      const seal = sealed.get(sessionId) ?? null;
+      const chain = seal === null ? await store.chain(sessionId) : [];
+      states.push({
+        sessionId,
+        partition,
+        chain: chain.map((b) => ({ actionId: b.actionId, digest: b.digest })),
+        sealed: seal,
+        lateRecords: session.lateRecords,
+        readOffset: (seen.get(partition) ?? -1n) + 1n,
+      });
+    }
+    return states;
   }
 
   /** Sets a session aside: its held records (and any that arrive later) go to the dead letters with the reason;
@@ -583,6 +631,23 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     return new Map([...seen].map(([partition, highest]) => [partition, (highest + 1n).toString()]));
   }
 
+  function release(partitions: readonly number[]): void {
+    const lost = new Set(partitions);
+    const onLost = (lowest: ReadonlyMap<number, bigint>) => [...lowest.keys()].some((p) => lost.has(p));
+    for (const session of [...sessions.values()]) {
+      if (!onLost(session.lowestOffsets())) continue;
+      sessions.delete(session.sessionId);
+      store.drop(session.sessionId);
+    }
+    for (const session of [...quiet.values()]) {
+      if (!onLost(session.lowest)) continue;
+      quiet.delete(session.sessionId);
+      store.drop(session.sessionId);
+      void spill!.drop(session.ticket).catch(() => undefined);
+    }
+    for (const partition of partitions) seen.delete(partition);
+  }
+
   function committableOffsets(): Map<number, string> {
     const commit = readOffsets();
     const needed = new Map<number, bigint>();
@@ -617,6 +682,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     flush: exclusive(flush),
     committableOffsets,
     readOffsets,
+    release,
     stats: () => ({ openSessions: sessions.size + quiet.size, spilledSessions: quiet.size, ...stats }),
   };
 }

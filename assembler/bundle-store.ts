@@ -69,6 +69,8 @@ interface Chain {
 }
 
 const LOCK_TIMEOUT_MS = 10_000;
+/** The location of a bundle in another assembler's data directory. */
+const HANDED_OVER = 'handed-over';
 
 export class BundleStore {
   /** The chains of sessions touched since they were loaded (unsealed ones; dropped when sealed). */
@@ -79,6 +81,8 @@ export class BundleStore {
   private readonly forgetting = new Set<string>();
   /** Sessions the index said were unsealed, until this writer seals them: sealing asks the index nothing. */
   private readonly unsealed = new Set<string>();
+  /** Chains begun by another assembler (handed over with their partition): the bundles before this writer's. */
+  private readonly handedOver = new Map<string, StoredBundle[]>();
   private closed = false;
 
   private constructor(
@@ -203,8 +207,30 @@ export class BundleStore {
     };
     this.newSeals.set(sessionId, sealed);
     this.chains.delete(sessionId);
+    this.handedOver.delete(sessionId);
     this.unsealed.delete(sessionId);
     return sealed;
+  }
+
+  /** Continues the chain another assembler began (schemas/handover.ts): its bundles, in chain order, are in
+   * that assembler's data directory; this writer's own for the session, if any, follow them. */
+  async adoptChain(
+    sessionId: string,
+    links: readonly { actionId: string; digest: string }[],
+  ): Promise<StoredBundle[]> {
+    this.handedOver.set(
+      sessionId,
+      links.map((link, sequence) => ({ sequence, ...link, location: HANDED_OVER })),
+    );
+    this.chains.delete(sessionId);
+    return this.chain(sessionId);
+  }
+
+  /** Drops what is held for the session (its partition went to another assembler). */
+  drop(sessionId: string): void {
+    this.chains.delete(sessionId);
+    this.handedOver.delete(sessionId);
+    this.unsealed.delete(sessionId);
   }
 
   /** The session is out of memory for now: its chain is read from the index again when next needed. Dropped
@@ -235,11 +261,28 @@ export class BundleStore {
     this.forgetting.delete(sessionId);
     let chain = this.chains.get(sessionId);
     if (!chain) {
-      const bundles: StoredBundle[] = await this.index.chainOf(sessionId);
+      const bundles = this.afterHandedOver(sessionId, await this.index.chainOf(sessionId));
       chain = { bundles, byAction: new Map(bundles.map((b) => [b.actionId, b])) };
       this.chains.set(sessionId, chain);
     }
     return chain;
+  }
+
+  /** This writer's own bundles of the session after the handed-over ones (a writer that owned the partition
+   * before holds some of them itself; one that disagrees with the handed-over chain is logged, not used). */
+  private afterHandedOver(sessionId: string, own: readonly StoredBundle[]): StoredBundle[] {
+    const prefix = this.handedOver.get(sessionId);
+    if (prefix === undefined) return [...own];
+    const bundles = [...prefix];
+    for (const bundle of own) {
+      if (bundle.sequence === bundles.length) bundles.push(bundle);
+      else if (bundle.sequence > bundles.length || bundles[bundle.sequence]!.digest !== bundle.digest)
+        this.logger.error(
+          { session_id: sessionId, sequence: bundle.sequence, digest: bundle.digest },
+          'a bundle of this data directory disagrees with the chain handed over: left out of the chain',
+        );
+    }
+    return bundles;
   }
 
   /** Indexes what the segments hold past what the index has read, and gives the log the leaves of seals a

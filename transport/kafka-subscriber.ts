@@ -7,6 +7,7 @@ import {
   TransportUnavailableError,
   type Delivery,
   type ObservationSubscriber,
+  type PartitionListener,
 } from '../schemas/transport.js';
 
 import { ConsumerLoop } from './kafka-consumer-loop.js';
@@ -28,6 +29,7 @@ export const DEFAULT_GROUP_ID = 'proofline-assembler';
 
 export class KafkaObservationSubscriber implements ObservationSubscriber {
   private readonly loop: ConsumerLoop;
+  private listener: PartitionListener | undefined;
 
   /** `deadLetters` is owned by the subscriber and closed with it. */
   constructor(
@@ -41,7 +43,15 @@ export class KafkaObservationSubscriber implements ObservationSubscriber {
       groupId: options.groupId ?? DEFAULT_GROUP_ID,
       topics: [observationsTopic],
       sessionTimeoutMs: options.sessionTimeoutMs,
+      onRebalancing: () => this.listener?.revoking(),
+      onAssignment: (member, assignment) =>
+        this.listener?.assigned(member, assignment[topics.observations] ?? []),
+      beforeLeave: async () => this.listener?.leaving(),
     });
+  }
+
+  onPartitions(listener: PartitionListener): void {
+    this.listener = listener;
   }
 
   run(onBatch: (deliveries: readonly Delivery[]) => Promise<void>): Promise<void> {

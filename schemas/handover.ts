@@ -1,0 +1,134 @@
+// The handover topic's records (a compacted Kafka topic beside the observations, one partition per
+// observations partition): what an assembler that takes over a partition needs to go on with the sessions on
+// it where the previous owner stopped, and who owns the partition. The records themselves (observations) are
+// not in it: they stay on the observations topic, redelivered from the committed offset (assembler.ts, commit
+// rule).
+//
+// Keys: `session/<session id>` → SessionHandover (the latest per session survives compaction);
+// `owner` → OwnerMarker (who last claimed or released the partition).
+//
+// The topic is input from the network, inside the same trust boundary as the observations topic (who can write
+// one can write the other): a record that does not validate is skipped, never trusted. What a forged record can
+// do is what a forged observation can do, and the verifier finds it: a chain prefix that no data directory
+// holds breaks `session_chain`, a forged "sealed" leaves the session without a seal anywhere (reported unsealed).
+import { Ajv } from 'ajv';
+
+import { ProoflineError } from './errors.js';
+import { identifierProblem } from './observation.js';
+
+export const HANDOVER_SCHEMA = 'proofline.handover/v1';
+export const OWNER_KEY = 'owner';
+const SESSION_KEY_PREFIX = 'session/';
+
+/** An open session's chain so far (or that it is sealed), as its last owner left it. */
+export interface SessionHandover {
+  schema: typeof HANDOVER_SCHEMA;
+  type: 'session';
+  session_id: string;
+  /** The session's action bundles in chain order (sequence = index). Empty once sealed. */
+  chain: { action_id: string; digest: string }[];
+  /** The seal's digest once the session is sealed, else null. */
+  sealed: string | null;
+  late_records: number;
+  /** The writer's read position on the partition: records before it were seen (and counted) by the writer. */
+  read_offset: string;
+}
+
+/** Who owns the partition: `claimed` by a member while it works on it, `released` once it has stopped. */
+export interface OwnerMarker {
+  schema: typeof HANDOVER_SCHEMA;
+  type: 'owner';
+  member: string;
+  state: 'claimed' | 'released';
+}
+
+export type HandoverRecord = SessionHandover | OwnerMarker;
+
+export class InvalidHandoverError extends ProoflineError<'INVALID_HANDOVER'> {
+  constructor(reason: string) {
+    super('INVALID_HANDOVER', reason);
+  }
+}
+
+/** Bounds a hostile record cannot push the reader past (one record is read whole into memory). */
+const MAX_CHAIN = 100_000;
+const MAX_ID = 1024;
+const sha256 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
+const id = { type: 'string', minLength: 1, maxLength: MAX_ID } as const;
+
+const ajv = new Ajv({ allErrors: false, allowUnionTypes: true });
+const validateSession = ajv.compile<SessionHandover>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['schema', 'type', 'session_id', 'chain', 'sealed', 'late_records', 'read_offset'],
+  properties: {
+    schema: { const: HANDOVER_SCHEMA },
+    type: { const: 'session' },
+    session_id: id,
+    chain: {
+      type: 'array',
+      maxItems: MAX_CHAIN,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['action_id', 'digest'],
+        properties: { action_id: id, digest: sha256 },
+      },
+    },
+    sealed: { anyOf: [sha256, { type: 'null' }] },
+    late_records: { type: 'integer', minimum: 0 },
+    read_offset: { type: 'string', pattern: '^[0-9]{1,19}$' },
+  },
+});
+const validateOwner = ajv.compile<OwnerMarker>({
+  type: 'object',
+  additionalProperties: false,
+  required: ['schema', 'type', 'member', 'state'],
+  properties: {
+    schema: { const: HANDOVER_SCHEMA },
+    type: { const: 'owner' },
+    member: id,
+    state: { enum: ['claimed', 'released'] },
+  },
+});
+
+export function sessionKey(sessionId: string): string {
+  return `${SESSION_KEY_PREFIX}${sessionId}`;
+}
+
+/** Reads one record of the handover topic; throws InvalidHandoverError naming the first problem. The key must
+ * name what the value is about, so one session's record cannot stand in for (and compact away) another's. */
+export function parseHandoverRecord(key: string | null, value: Buffer | null): HandoverRecord {
+  if (key === null || value === null) throw new InvalidHandoverError('record without key or value');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value.toString('utf8'));
+  } catch (error) {
+    throw new InvalidHandoverError(`value is not JSON: ${(error as Error).message}`);
+  }
+  if (key === OWNER_KEY) {
+    if (!validateOwner(parsed)) throw schemaProblem(validateOwner.errors);
+    return parsed;
+  }
+  if (!key.startsWith(SESSION_KEY_PREFIX))
+    throw new InvalidHandoverError(`unknown key ${JSON.stringify(key)}`);
+  if (!validateSession(parsed)) throw schemaProblem(validateSession.errors);
+  if (sessionKey(parsed.session_id) !== key)
+    throw new InvalidHandoverError('key and value name different sessions');
+  const problem =
+    identifierProblem(parsed.session_id) ??
+    parsed.chain.map((link) => identifierProblem(link.action_id)).find((p) => p !== undefined);
+  if (problem !== undefined) throw new InvalidHandoverError(`an identifier ${problem}`);
+  if (parsed.sealed !== null && parsed.chain.length > 0)
+    throw new InvalidHandoverError('a sealed session carries no chain');
+  if (new Set(parsed.chain.map((link) => link.action_id)).size !== parsed.chain.length)
+    throw new InvalidHandoverError('an action appears twice in the chain');
+  return parsed;
+}
+
+function schemaProblem(errors: typeof validateSession.errors): InvalidHandoverError {
+  const first = errors?.[0];
+  return new InvalidHandoverError(
+    first ? `${first.instancePath || '/'} ${first.message ?? 'is invalid'}` : 'is invalid',
+  );
+}
