@@ -158,7 +158,10 @@ export function createAssembler(options: AssemblerOptions): Assembler {
   /** Why each quarantined session was set aside (most recent only, like sealedSessions). */
   const quarantined = new Map<string, string>();
   /** Quarantined sessions whose `quarantined` seal is not written yet. */
-  const quarantineSeals = new Map<string, { reason: string; observations: Observation[] }>();
+  const quarantineSeals = new Map<
+    string,
+    { reason: string; observations: Observation[]; partition: number | undefined }
+  >();
 
   const emptyReport = (): StepReport => ({
     bundled: [],
@@ -269,7 +272,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
         session = await sessionFor(obs.session_id, delivery.partition);
       } catch (error) {
         if (isPassingFailure(error) || isStoreFailure(error)) throw error;
-        quarantine(obs.session_id, undefined, error, report, [obs]);
+        quarantine(obs.session_id, undefined, error, report, [obs], delivery.partition);
         deadLetter(report, delivery, quarantined.get(obs.session_id)!);
         continue;
       }
@@ -365,7 +368,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
           group.push(await restore(next));
         } catch (error) {
           if (isPassingFailure(error) || isStoreFailure(error)) throw error;
-          quarantine(next.sessionId, undefined, error, report);
+          quarantine(next.sessionId, undefined, error, report, [], next.lowest.keys().next().value);
         }
       }
       merge(await finalizeGroup(group, inMemory));
@@ -422,7 +425,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       if (reason !== undefined) await isolated(session, () => seal(session, reason, report));
     }
     await sealQuarantined(report);
-    if (options.handover) report.handover = await handoverStates(ordered, report);
+    if (options.handover) report.handover.push(...(await handoverStates(ordered, report)));
     return report;
   }
 
@@ -437,7 +440,8 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     for (const session of sessions) {
       const { sessionId } = session;
       const partition = session.lowestOffsets().keys().next().value;
-      if (partition === undefined || !(bundled.has(sessionId) || sealed.has(sessionId))) continue;
+      if (partition === undefined || quarantined.has(sessionId)) continue;
+      if (!(bundled.has(sessionId) || sealed.has(sessionId))) continue;
       const seal = sealed.get(sessionId) ?? null;
       const chain = seal === null ? await store.chain(sessionId) : [];
       states.push({
@@ -460,6 +464,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     error: unknown,
     report: StepReport,
     also: readonly Observation[] = [],
+    partition: number | undefined = session?.lowestOffsets().keys().next().value,
   ): void {
     const reason = `session ${sessionId} quarantined: ${(error as Error).message}`;
     stats.quarantined += 1;
@@ -467,7 +472,11 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     quiet.delete(sessionId);
     if (quarantined.size > SEALED_SESSIONS_REMEMBERED) quarantined.delete(quarantined.keys().next().value!);
     logger.error({ session_id: sessionId, err: error }, 'session quarantined');
-    quarantineSeals.set(sessionId, { reason, observations: [...(session?.observations() ?? []), ...also] });
+    quarantineSeals.set(sessionId, {
+      reason,
+      observations: [...(session?.observations() ?? []), ...also],
+      partition,
+    });
     if (session === undefined) return;
     sessions.delete(sessionId);
     for (const record of session.remove(session.observations().map((o) => o.id))) {
@@ -526,6 +535,16 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     for (const [sessionId, set] of quarantineSeals) {
       try {
         await writeSeal(sessionId, set.observations, 'quarantined', report, { quarantineReason: set.reason });
+        const seal = report.sealed.at(-1);
+        if (options.handover && set.partition !== undefined && seal?.sessionId === sessionId)
+          report.handover.push({
+            sessionId,
+            partition: set.partition,
+            chain: [],
+            sealed: seal.digest,
+            lateRecords: 0,
+            readOffset: (seen.get(set.partition) ?? -1n) + 1n,
+          });
       } catch (error) {
         if (isPassingFailure(error) || isStoreFailure(error)) throw error;
         logger.error({ session_id: sessionId, err: error }, 'quarantined session could not be sealed');

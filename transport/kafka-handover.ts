@@ -29,7 +29,7 @@ const MEMBERSHIP_POLL_MS = 500;
 
 export interface KafkaHandoverOptions {
   spec: TopicSpec;
-  observationsTopic: string;
+  observations: TopicSpec;
   /** The assemblers' consumer group (whose members own the partitions). */
   groupId: string;
   /** Owned by the handover log and closed with it. */
@@ -66,9 +66,10 @@ export class KafkaHandover implements PartitionHandover {
   /** Creates the topic if missing, checks it has a partition for every observations partition, and starts
    * reading it. */
   async start(): Promise<void> {
-    const { spec, observationsTopic } = this.options;
+    const { spec, observations } = this.options;
+    const observationsTopic = observations.topic;
     await this.admin.connect();
-    await ensureTopics(this.kafka, [spec]);
+    await ensureTopics(this.kafka, [observations, spec]);
     const metadata = await this.admin.fetchTopicMetadata({ topics: [observationsTopic, spec.topic] });
     const count = (topic: string) => metadata.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
     if (count(spec.topic) < count(observationsTopic))
@@ -164,7 +165,7 @@ export class KafkaHandover implements PartitionHandover {
         }
       } catch (error) {
         this.options.logger.error(
-          { topic: batch.topic, partition, offset: message.offset, err: error },
+          { topic: batch.topic, partition, offset: message.offset, reason: (error as Error).message },
           'handover record skipped: it does not validate',
         );
       }

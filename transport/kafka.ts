@@ -80,7 +80,7 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
       track(
         new KafkaHandover(kafka, {
           spec: specs.find((spec) => spec.topic === topics.handover)!,
-          observationsTopic: topics.observations,
+          observations: observationsSpec,
           groupId,
           producer: producer(),
           logger: options.logger ?? pino({ level: 'warn' }, pino.destination(2)),

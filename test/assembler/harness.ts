@@ -22,6 +22,7 @@ import {
 import { decodeRecord, readRecords, readSegment, type DecodedRecord } from '../../schemas/segment.js';
 import { preAuthEncoding } from '../../schemas/dsse.js';
 import { PUBLIC_KEY_SET_FILE, type PublicKeySet } from '../../schemas/keys.js';
+import type { PartitionHandover } from '../../schemas/transport.js';
 
 export class ManualClock {
   constructor(public ms = 1_000_000) {}
@@ -52,6 +53,8 @@ export interface RigOptions {
   /** Records the assembler holds in memory before it sets sessions aside on disk; `spill: false` holds all. */
   maxHeldRecords?: number;
   spill?: boolean;
+  /** Where the previous owners of a partition left its sessions (test/assembler/handover.test.ts). */
+  handover?: Pick<PartitionHandover, 'session'>;
 }
 
 /**
@@ -76,6 +79,7 @@ export async function rig(shared: RigOptions = {}): Promise<Rig> {
     assemblerVersion: 'test-0.0.0',
     ...(shared.spill === false ? {} : { spill: await SessionSpill.open(dataDir) }),
     ...(shared.maxHeldRecords === undefined ? {} : { maxHeldRecords: shared.maxHeldRecords }),
+    ...(shared.handover === undefined ? {} : { handover: shared.handover }),
   });
   return {
     dataDir,

@@ -1,0 +1,107 @@
+// A session handed over between two assemblers with their own data directories and keys (what the Kafka
+// handover topic carries, kept here in a Map: transport/kafka-handover.ts is tested against a real broker in
+// test/kafka and test/kafka-e2e). The second goes on with the chain the first began, the records redelivered
+// to it are not "late", a session the first sealed is not sealed again, and `verify` over both directories
+// passes.
+import { afterEach, describe, expect, it } from 'vitest';
+
+import type { SessionHandoverState } from '../../schemas/transport.js';
+import { runVerify, type VerifyReport } from '../../verifier/verify-command.js';
+import { captureOutput } from '../e2e/support.js';
+import { GuardedSession } from './guarded-session.js';
+import { IDLE_MS, rig, SETTLE_MS, type Rig } from './harness.js';
+import { deliveries } from './scenarios.js';
+
+/** The handover topic's latest record per session, as a Map. */
+class Board {
+  readonly states = new Map<string, SessionHandoverState>();
+  record(states: readonly SessionHandoverState[]): void {
+    for (const state of states) this.states.set(state.sessionId, state);
+  }
+  session(partition: number, sessionId: string) {
+    const state = this.states.get(sessionId);
+    return state?.partition === partition ? state : undefined;
+  }
+}
+
+const rigs: Rig[] = [];
+async function open(board: Board): Promise<Rig> {
+  const made = await rig({ handover: board, spill: false });
+  rigs.push(made);
+  return made;
+}
+afterEach(async () => {
+  await Promise.all(rigs.splice(0).map((r) => r.close()));
+});
+
+async function verify(dirs: string[]): Promise<{ exitCode: number; failed: string[] }> {
+  const output = captureOutput();
+  const exitCode = await runVerify({ paths: dirs, minCompleteness: 0, format: 'json' }, output.out);
+  const report = JSON.parse(output.stdout()) as VerifyReport;
+  return {
+    exitCode,
+    failed: report.checks.filter((c) => c.status !== 'pass').map((c) => `${c.check_name}: ${c.detail}`),
+  };
+}
+
+describe('handing a session over', () => {
+  it('the next owner continues the chain, counts nothing redelivered as late, and seals once', async () => {
+    const board = new Board();
+    const session = new GuardedSession('handed-over', '2026-01-01T00:00:00Z').call('a', 1).call('b', 2);
+    const first = await open(board);
+    const early = deliveries(session.records, 0, 3);
+    await first.assembler.handle(early);
+    first.clock.advance(SETTLE_MS);
+    const step = await first.assembler.tick();
+    expect(step.bundled.map((b) => b.actionId)).toEqual(['a', 'b']);
+    expect(step.handover).toEqual([
+      {
+        sessionId: 'handed-over',
+        partition: 3,
+        chain: step.bundled.map((b) => ({ actionId: b.actionId, digest: b.digest })),
+        sealed: null,
+        lateRecords: 0,
+        readOffset: BigInt(early.length),
+      },
+    ]);
+    board.record(step.handover);
+    first.assembler.release([3]);
+    expect(first.assembler.stats().openSessions).toBe(0);
+    expect(first.assembler.committableOffsets().has(3)).toBe(false);
+
+    // The next owner reads the partition again from the committed offset (0), then what came since.
+    const second = await open(board);
+    session.call('c', 3).end(4);
+    await second.assembler.handle(deliveries(session.records, 0, 3));
+    second.clock.advance(SETTLE_MS);
+    const last = await second.assembler.tick();
+    expect(last.bundled.map((b) => [b.sequence, b.actionId])).toEqual([[2, 'c']]);
+    expect(last.sealed.map((s) => s.count)).toEqual([3]);
+    expect(second.assembler.stats().late).toBe(0);
+    expect(last.handover.map((s) => [s.sealed, s.chain])).toEqual([[last.sealed[0]!.digest, []]]);
+    board.record(last.handover);
+
+    // A third owner that gets the records again seals nothing: the board says sealed.
+    const third = await open(board);
+    await third.assembler.handle(deliveries(session.records, 0, 3));
+    third.clock.advance(IDLE_MS);
+    const none = await third.assembler.tick();
+    expect([none.bundled, none.sealed]).toEqual([[], []]);
+    expect(third.assembler.stats()).toMatchObject({ openSessions: 0, late: 0 });
+
+    expect(await verify([first.dataDir, second.dataDir])).toEqual({ exitCode: 0, failed: [] });
+    // Either directory alone is half a chain, and says so.
+    expect((await verify([second.dataDir])).failed.join('\n')).toMatch(/session_chain/);
+  });
+
+  it('a session whose partition was lost is neither bundled nor sealed by the old owner any more', async () => {
+    const board = new Board();
+    const session = new GuardedSession('moved', '2026-01-01T00:00:00Z').call('a', 1).end(2);
+    const owner = await open(board);
+    await owner.assembler.handle(deliveries(session.records, 0, 1));
+    owner.assembler.release([1]);
+    owner.clock.advance(IDLE_MS);
+    const step = await owner.assembler.flush();
+    expect([step.bundled, step.sealed, step.handover]).toEqual([[], [], []]);
+  });
+});
