@@ -4,8 +4,9 @@
 // not in it: they stay on the observations topic, redelivered from the committed offset (assembler.ts, commit
 // rule).
 //
-// Keys: `session/<session id>` → SessionHandover (the latest per session survives compaction);
-// `owner` → OwnerMarker (who last claimed or released the partition).
+// Keys (JSON arrays, one topic for every consumer group of assemblers on the same observations):
+// `[group, "session", session id]` → SessionHandover (the latest per session survives compaction);
+// `[group, "owner"]` → OwnerMarker (who last claimed or released the partition in that group).
 //
 // The topic is input from the network, inside the same trust boundary as the observations topic (who can write
 // one can write the other): a record that does not validate is skipped, never trusted. What a forged record can
@@ -17,13 +18,13 @@ import { ProoflineError } from './errors.js';
 import { identifierProblem } from './observation.js';
 
 export const HANDOVER_SCHEMA = 'proofline.handover/v1';
-export const OWNER_KEY = 'owner';
-const SESSION_KEY_PREFIX = 'session/';
 
 /** An open session's chain so far (or that it is sealed), as its last owner left it. */
 export interface SessionHandover {
   schema: typeof HANDOVER_SCHEMA;
   type: 'session';
+  /** The consumer group of the assemblers that share the sessions. */
+  group: string;
   session_id: string;
   /** The session's action bundles in chain order (sequence = index). Empty once sealed. */
   chain: { action_id: string; digest: string }[];
@@ -38,6 +39,7 @@ export interface SessionHandover {
 export interface OwnerMarker {
   schema: typeof HANDOVER_SCHEMA;
   type: 'owner';
+  group: string;
   member: string;
   state: 'claimed' | 'released';
 }
@@ -60,10 +62,11 @@ const ajv = new Ajv({ allErrors: false, allowUnionTypes: true });
 const validateSession = ajv.compile<SessionHandover>({
   type: 'object',
   additionalProperties: false,
-  required: ['schema', 'type', 'session_id', 'chain', 'sealed', 'late_records', 'read_offset'],
+  required: ['schema', 'type', 'group', 'session_id', 'chain', 'sealed', 'late_records', 'read_offset'],
   properties: {
     schema: { const: HANDOVER_SCHEMA },
     type: { const: 'session' },
+    group: id,
     session_id: id,
     chain: {
       type: 'array',
@@ -83,21 +86,26 @@ const validateSession = ajv.compile<SessionHandover>({
 const validateOwner = ajv.compile<OwnerMarker>({
   type: 'object',
   additionalProperties: false,
-  required: ['schema', 'type', 'member', 'state'],
+  required: ['schema', 'type', 'group', 'member', 'state'],
   properties: {
     schema: { const: HANDOVER_SCHEMA },
     type: { const: 'owner' },
+    group: id,
     member: id,
     state: { enum: ['claimed', 'released'] },
   },
 });
 
-export function sessionKey(sessionId: string): string {
-  return `${SESSION_KEY_PREFIX}${sessionId}`;
+export function sessionKey(group: string, sessionId: string): string {
+  return JSON.stringify([group, 'session', sessionId]);
+}
+
+export function ownerKey(group: string): string {
+  return JSON.stringify([group, 'owner']);
 }
 
 /** Reads one record of the handover topic; throws InvalidHandoverError naming the first problem. The key must
- * name what the value is about, so one session's record cannot stand in for (and compact away) another's. */
+ * be the one the value calls for, so one session's record cannot stand in for (and compact away) another's. */
 export function parseHandoverRecord(key: string | null, value: Buffer | null): HandoverRecord {
   if (key === null || value === null) throw new InvalidHandoverError('record without key or value');
   let parsed: unknown;
@@ -106,15 +114,17 @@ export function parseHandoverRecord(key: string | null, value: Buffer | null): H
   } catch (error) {
     throw new InvalidHandoverError(`value is not JSON: ${(error as Error).message}`);
   }
-  if (key === OWNER_KEY) {
+  const type = (parsed as { type?: unknown } | null)?.type;
+  if (type === 'owner') {
     if (!validateOwner(parsed)) throw schemaProblem(validateOwner.errors);
+    if (ownerKey(parsed.group) !== key)
+      throw new InvalidHandoverError('the key is not the owner key of its group');
     return parsed;
   }
-  if (!key.startsWith(SESSION_KEY_PREFIX))
-    throw new InvalidHandoverError(`unknown key ${JSON.stringify(key)}`);
+  if (type !== 'session') throw new InvalidHandoverError(`unknown record type ${JSON.stringify(type)}`);
   if (!validateSession(parsed)) throw schemaProblem(validateSession.errors);
-  if (sessionKey(parsed.session_id) !== key)
-    throw new InvalidHandoverError('key and value name different sessions');
+  if (sessionKey(parsed.group, parsed.session_id) !== key)
+    throw new InvalidHandoverError('the key is not the key of the session the value names');
   const problem =
     identifierProblem(parsed.session_id) ??
     parsed.chain.map((link) => identifierProblem(link.action_id)).find((p) => p !== undefined);

@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 
 import {
   HANDOVER_SCHEMA,
-  OWNER_KEY,
+  ownerKey,
   parseHandoverRecord,
   sessionKey,
   type OwnerMarker,
@@ -100,13 +100,18 @@ export class KafkaHandover implements PartitionHandover {
         const value: SessionHandover = {
           schema: HANDOVER_SCHEMA,
           type: 'session',
+          group: this.options.groupId,
           session_id: state.sessionId,
           chain: state.chain.map((link) => ({ action_id: link.actionId, digest: link.digest })),
           sealed: state.sealed,
           late_records: state.lateRecords,
           read_offset: state.readOffset.toString(),
         };
-        return { partition: state.partition, key: sessionKey(state.sessionId), value: JSON.stringify(value) };
+        return {
+          partition: state.partition,
+          key: sessionKey(this.options.groupId, state.sessionId),
+          value: JSON.stringify(value),
+        };
       }),
     );
   }
@@ -146,9 +151,10 @@ export class KafkaHandover implements PartitionHandover {
   }
 
   private async mark(partition: number, member: string, state: OwnerMarker['state']): Promise<void> {
-    const marker: OwnerMarker = { schema: HANDOVER_SCHEMA, type: 'owner', member, state };
-    await this.options.producer.send(this.options.spec.topic, [
-      { partition, key: OWNER_KEY, value: JSON.stringify(marker) },
+    const { groupId: group, spec } = this.options;
+    const marker: OwnerMarker = { schema: HANDOVER_SCHEMA, type: 'owner', group, member, state };
+    await this.options.producer.send(spec.topic, [
+      { partition, key: ownerKey(group), value: JSON.stringify(marker) },
     ]);
   }
 
@@ -157,6 +163,8 @@ export class KafkaHandover implements PartitionHandover {
     for (const message of batch.messages) {
       try {
         const record = parseHandoverRecord(message.key?.toString('utf8') ?? null, message.value);
+        // Another group's assemblers (reading the same observations for themselves) share the topic.
+        if (record.group !== this.options.groupId) continue;
         if (record.type === 'owner') this.owners.set(partition, record);
         else {
           let sessions = this.sessions.get(partition);

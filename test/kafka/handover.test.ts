@@ -4,7 +4,7 @@
 import { Kafka, logLevel, type Producer, type ProducerRecord } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { OWNER_KEY, parseHandoverRecord, sessionKey } from '../../schemas/handover.js';
+import { HANDOVER_SCHEMA, ownerKey, parseHandoverRecord, sessionKey } from '../../schemas/handover.js';
 import type { SessionHandoverState } from '../../schemas/transport.js';
 import { createKafkaTransport, type KafkaTransport } from '../../transport/kafka.js';
 import { startTestBroker, type TestBroker } from './broker.js';
@@ -42,7 +42,7 @@ async function memberOf(group: string, topic: string): Promise<string> {
 }
 
 /** The owner markers on a partition of the handover topic, in order. */
-async function ownerMarkers(topic: string, partition: number): Promise<string[]> {
+async function ownerMarkers(topic: string, group: string, partition: number): Promise<string[]> {
   const kafka = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
@@ -56,9 +56,9 @@ async function ownerMarkers(topic: string, partition: number): Promise<string[]>
     void consumer.run({
       eachMessage: async ({ partition: p, message }) => {
         if (p !== partition) return;
-        if (message.key?.toString() === OWNER_KEY) {
+        if (message.key?.toString() === ownerKey(group)) {
           try {
-            const marker = parseHandoverRecord(OWNER_KEY, message.value);
+            const marker = parseHandoverRecord(ownerKey(group), message.value);
             if (marker.type === 'owner') markers.push(`${marker.state} ${marker.member}`);
           } catch {
             markers.push('invalid');
@@ -117,7 +117,7 @@ describe('handover topic (real broker)', () => {
       readOffset: 7n,
     });
     expect(next.session(1, 's-2')).toBeUndefined();
-    expect(await ownerMarkers(topics.handover, 2)).toEqual([
+    expect(await ownerMarkers(topics.handover, group, 2)).toEqual([
       `claimed ${oldMember}`,
       `released ${oldMember}`,
       'claimed next-member',
@@ -139,10 +139,25 @@ describe('handover topic (real broker)', () => {
     await sendWithRetries(producer, {
       topic: topics.handover,
       messages: [
-        { partition: 0, key: sessionKey('s-0'), value: '{"not":"a handover record"}' },
-        { partition: 0, key: OWNER_KEY, value: 'garbage' },
-        { partition: 0, key: sessionKey('s-1'), value: JSON.stringify({ session_id: 's-0' }) },
-        { partition: 0, key: sessionKey('s-3'), value: null },
+        { partition: 0, key: sessionKey(group, 's-0'), value: '{"not":"a handover record"}' },
+        { partition: 0, key: ownerKey(group), value: 'garbage' },
+        { partition: 0, key: sessionKey(group, 's-1'), value: JSON.stringify({ session_id: 's-0' }) },
+        { partition: 0, key: sessionKey(group, 's-3'), value: null },
+        // Valid records of another group on the same topic: not this group's business.
+        {
+          partition: 0,
+          key: sessionKey('another-group', 's-0'),
+          value: JSON.stringify({
+            schema: HANDOVER_SCHEMA,
+            type: 'session',
+            group: 'another-group',
+            session_id: 's-0',
+            chain: [],
+            sealed: 'c'.repeat(64),
+            late_records: 99,
+            read_offset: '1',
+          }),
+        },
       ],
     });
     await producer.disconnect();
@@ -150,9 +165,9 @@ describe('handover topic (real broker)', () => {
     const next = transportOn(topics).handover(group);
     await next.start();
     await next.adopt([0], 'survivor');
-    expect(next.session(0, 's-0')?.lateRecords).toBe(1);
+    expect(next.session(0, 's-0')).toMatchObject({ sealed: null, lateRecords: 1 });
     expect(next.session(0, 's-1')).toBeUndefined();
-    expect(await ownerMarkers(topics.handover, 0)).toEqual([
+    expect(await ownerMarkers(topics.handover, group, 0)).toEqual([
       'claimed a-member-that-died',
       'invalid',
       'claimed survivor',

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   HANDOVER_SCHEMA,
   InvalidHandoverError,
-  OWNER_KEY,
+  ownerKey,
   parseHandoverRecord,
   sessionKey,
 } from '../../schemas/handover.js';
@@ -14,6 +14,7 @@ const DIGEST = 'a'.repeat(64);
 const valid = {
   schema: HANDOVER_SCHEMA,
   type: 'session',
+  group: 'g',
   session_id: 's1',
   chain: [{ action_id: 'call-1', digest: DIGEST }],
   sealed: null,
@@ -28,38 +29,55 @@ const parse = (key: string | null, value: unknown) =>
 
 describe('handover records', () => {
   it('reads a session state and an owner marker', () => {
-    expect(parse(sessionKey('s1'), valid)).toEqual(valid);
-    const owner = { schema: HANDOVER_SCHEMA, type: 'owner', member: 'm-1', state: 'released' };
-    expect(parse(OWNER_KEY, owner)).toEqual(owner);
+    expect(parse(sessionKey('g', 's1'), valid)).toEqual(valid);
+    const owner = { schema: HANDOVER_SCHEMA, type: 'owner', group: 'g', member: 'm-1', state: 'released' };
+    expect(parse(ownerKey('g'), owner)).toEqual(owner);
   });
 
   it.each([
-    ['no value (a tombstone)', sessionKey('s1'), null, /without key or value/],
-    ['not JSON', sessionKey('s1'), '{', /not JSON/],
-    ['another session under this key', sessionKey('s2'), valid, /different sessions/],
-    ['an unknown key', 'other', valid, /unknown key/],
-    ['a session under the owner key', OWNER_KEY, valid, /required property 'member'/],
+    ['no value (a tombstone)', sessionKey('g', 's1'), null, /without key or value/],
+    ['not JSON', sessionKey('g', 's1'), '{', /not JSON/],
+    ['another session under this key', sessionKey('g', 's2'), valid, /not the key of the session/],
+    ["another group's key", sessionKey('h', 's1'), valid, /not the key of the session/],
+    ['a session under the owner key', ownerKey('g'), valid, /not the key of the session/],
+    [
+      "an owner marker under another group's key",
+      ownerKey('h'),
+      { schema: HANDOVER_SCHEMA, type: 'owner', group: 'g', member: 'm', state: 'claimed' },
+      /not the owner key/,
+    ],
+    ['an unknown type', sessionKey('g', 's1'), { ...valid, type: 'admin' }, /unknown record type/],
     [
       'a digest that is not sha256 hex',
-      sessionKey('s1'),
+      sessionKey('g', 's1'),
       { ...valid, chain: [{ action_id: 'a', digest: 'x' }] },
       /pattern/,
     ],
-    ['a sealed session with a chain', sessionKey('s1'), { ...valid, sealed: DIGEST }, /no chain/],
-    ['an action twice', sessionKey('s1'), { ...valid, chain: [valid.chain[0], valid.chain[0]] }, /twice/],
-    ['an extra field', sessionKey('s1'), { ...valid, trusted: true }, /additional properties/],
-    ['a negative late count', sessionKey('s1'), { ...valid, late_records: -1 }, />= 0/],
-    ['an offset beyond int64 digits', sessionKey('s1'), { ...valid, read_offset: '9'.repeat(20) }, /pattern/],
+    ['a sealed session with a chain', sessionKey('g', 's1'), { ...valid, sealed: DIGEST }, /no chain/],
+    [
+      'an action twice',
+      sessionKey('g', 's1'),
+      { ...valid, chain: [valid.chain[0], valid.chain[0]] },
+      /twice/,
+    ],
+    ['an extra field', sessionKey('g', 's1'), { ...valid, trusted: true }, /additional properties/],
+    ['a negative late count', sessionKey('g', 's1'), { ...valid, late_records: -1 }, />= 0/],
+    [
+      'an offset beyond int64 digits',
+      sessionKey('g', 's1'),
+      { ...valid, read_offset: '9'.repeat(20) },
+      /pattern/,
+    ],
     [
       'a control character in an id',
-      sessionKey('s\u0001'),
+      sessionKey('g', 's\u0001'),
       { ...valid, session_id: 's\u0001' },
       /control character/,
     ],
     [
       'an unknown owner state',
-      OWNER_KEY,
-      { schema: HANDOVER_SCHEMA, type: 'owner', member: 'm', state: 'mine' },
+      ownerKey('g'),
+      { schema: HANDOVER_SCHEMA, type: 'owner', group: 'g', member: 'm', state: 'mine' },
       /allowed values/,
     ],
   ])('refuses %s', (_what, key, value, reason) => {
