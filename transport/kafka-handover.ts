@@ -20,6 +20,7 @@ import {
 } from '../schemas/handover.js';
 import type { HandedOverSession, PartitionHandover, SessionHandoverState } from '../schemas/transport.js';
 import { ConfigError } from '../schemas/errors.js';
+import { TransportUnavailableError } from '../schemas/transport.js';
 
 import type { ReliableProducer } from './kafka-producer.js';
 import { ensureTopics, type TopicSpec } from './kafka-topics.js';
@@ -184,7 +185,9 @@ export class KafkaHandover implements PartitionHandover {
 
   /** Until the reader has read every partition up to where it ended when this was called. */
   private async readToEnd(): Promise<void> {
-    const ends = await this.admin.fetchTopicOffsets(this.options.spec.topic);
+    const ends = await away('reading the handover topic offsets', () =>
+      this.admin.fetchTopicOffsets(this.options.spec.topic),
+    );
     for (;;) {
       if (this.readerFailed !== undefined) throw this.readerFailed;
       const behind = ends.some(({ partition, high, low }) => {
@@ -197,7 +200,9 @@ export class KafkaHandover implements PartitionHandover {
   }
 
   private async inGroup(member: string): Promise<boolean> {
-    const { groups } = await this.admin.describeGroups([this.options.groupId]);
+    const { groups } = await away('describing the consumer group', () =>
+      this.admin.describeGroups([this.options.groupId]),
+    );
     return groups.some((group) => group.members.some((m) => m.memberId === member));
   }
 
@@ -216,5 +221,16 @@ export class KafkaHandover implements PartitionHandover {
 
   private wake(): void {
     for (const done of [...this.waiting]) done();
+  }
+}
+
+/** A broker that does not answer now is a passing failure: the run loop retries the handover step. */
+async function away<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (cause) {
+    throw new TransportUnavailableError(`kafka: ${what} failed: ${(cause as Error).message}`, undefined, {
+      cause,
+    });
   }
 }

@@ -26,6 +26,7 @@ export interface KafkaSubscriberOptions {
 }
 
 export const DEFAULT_GROUP_ID = 'proofline-assembler';
+const HEARTBEAT_WHILE_WAITING_MS = 1000;
 
 export class KafkaObservationSubscriber implements ObservationSubscriber {
   private readonly loop: ConsumerLoop;
@@ -107,7 +108,7 @@ export class KafkaObservationSubscriber implements ObservationSubscriber {
         await this.sendDeadLetter(message.key, message.value, batch.partition, message.offset, error.message);
       }
     }
-    if (deliveries.length > 0) await onBatch(deliveries);
+    if (deliveries.length > 0) await whileHeartbeating(onBatch(deliveries), heartbeat);
     await heartbeat();
   }
 
@@ -123,5 +124,17 @@ export class KafkaObservationSubscriber implements ObservationSubscriber {
       [DLQ_SOURCE_HEADER]: `${this.topics.observations}/${partition}/${offset}`,
     };
     return this.deadLetters.send(this.topics.deadLetters, [{ key, value, headers }]);
+  }
+}
+
+/** kafkajs heartbeats only between batches: a batch held up longer than the session timeout (the first one
+ * after a rebalance waits until the previous owners released their partitions) would get this member expelled.
+ * A rebalance a heartbeat reports is left for kafkajs to find again once the batch is done. */
+async function whileHeartbeating<T>(work: Promise<T>, heartbeat: () => Promise<void>): Promise<T> {
+  const timer = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_WHILE_WAITING_MS);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
   }
 }
