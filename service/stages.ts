@@ -208,10 +208,14 @@ export async function startAssembly(
     // Before a step returns: its bundles to the sink (through the outbox) and its checkpoint to the witnesses,
     // so the run loop commits offsets only once the bundles are in the data directory and with the sink.
     const assembler = afterEachStep(core, async (report) => {
-      // The next owner's state first: what a kill -9 after the bundles' write and before it loses is the work
-      // the next owner does again.
-      await handover?.publish(report.handover);
-      await outbox?.send([...report.bundled, ...report.sealed]);
+      // The next owner's state beside the bundles, both before the offsets: what a kill -9 after the bundles'
+      // write and before the state is on Kafka loses is the step the next owner does again. One failing does
+      // not keep the other from being sent (a retried step reports neither again).
+      const sent = await Promise.allSettled([
+        handover?.publish(report.handover),
+        outbox?.send([...report.bundled, ...report.sealed]),
+      ]);
+      for (const result of sent) if (result.status === 'rejected') throw result.reason;
       if (report.checkpoint !== null) await checkpoints.publish(report.checkpoint);
       metrics?.countStep(report);
     });
