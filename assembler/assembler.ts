@@ -59,6 +59,9 @@ export interface AssemblerOptions {
   /** What the previous owners of a partition left for its sessions (Kafka, schemas/handover.ts); with it each
    * step reports the sessions whose chain it changed, for the next owner. */
   handover?: Pick<PartitionHandover, 'session'>;
+  /** Runs after each step and before what it signed is written to the data directory (the handover state goes
+   * to Kafka first, so a kill between the two loses nothing: schemas/handover.ts, `envelopes`). */
+  beforeWrite?: (report: StepReport) => Promise<void>;
 }
 
 export interface DeadLetter {
@@ -171,13 +174,23 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     handover: [],
   });
 
-  async function sessionFor(sessionId: string, partition: number): Promise<SessionState | null> {
+  async function sessionFor(
+    sessionId: string,
+    partition: number,
+    report: StepReport,
+  ): Promise<SessionState | null> {
     if (sealedSessions.has(sessionId) || quarantined.has(sessionId)) return null;
     const open = sessions.get(sessionId);
     if (open) return open;
     const spilled = quiet.get(sessionId);
     if (spilled) return restore(spilled);
     const handed = options.handover?.session(partition, sessionId);
+    if (handed !== undefined && handed.envelopes.length > 0) {
+      // The previous owner died after handing these over and maybe before writing them: the same records here.
+      const written = await store.rewrite(sessionId, handed.envelopes);
+      report.bundled.push(...written.bundles.map((b) => ({ ...b, sessionId })));
+      if (written.seal) report.sealed.push(written.seal);
+    }
     if ((await store.seal(sessionId)) || (handed !== undefined && handed.sealed !== null)) {
       sealedSessions.add(sessionId);
       return null;
@@ -269,7 +282,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
         offset < (options.handover?.session(delivery.partition, obs.session_id)?.readOffset ?? 0n);
       let session: SessionState | null;
       try {
-        session = await sessionFor(obs.session_id, delivery.partition);
+        session = await sessionFor(obs.session_id, delivery.partition, report);
       } catch (error) {
         if (isPassingFailure(error) || isStoreFailure(error)) throw error;
         quarantine(obs.session_id, undefined, error, report, [obs], delivery.partition);
@@ -434,22 +447,26 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     sessions: readonly SessionState[],
     report: StepReport,
   ): Promise<SessionHandoverState[]> {
-    const bundled = new Set(report.bundled.map((b) => b.sessionId));
-    const sealed = new Map(report.sealed.map((s) => [s.sessionId, s.digest]));
+    const sealed = new Map(report.sealed.map((s) => [s.sessionId, s]));
     const states: SessionHandoverState[] = [];
     for (const session of sessions) {
       const { sessionId } = session;
       const partition = session.lowestOffsets().keys().next().value;
       if (partition === undefined || quarantined.has(sessionId)) continue;
-      if (!(bundled.has(sessionId) || sealed.has(sessionId))) continue;
-      const seal = sealed.get(sessionId) ?? null;
-      const chain = seal === null ? await store.chain(sessionId) : [];
+      const seal = sealed.get(sessionId);
+      const written = [
+        ...report.bundled.filter((b) => b.sessionId === sessionId),
+        ...(seal === undefined ? [] : [seal]),
+      ];
+      if (written.length === 0) continue;
+      const chain = seal === undefined ? await store.chain(sessionId) : [];
       states.push({
         sessionId,
         partition,
         chain: chain.map((b) => ({ actionId: b.actionId, digest: b.digest })),
-        sealed: seal,
+        sealed: seal?.digest ?? null,
         lateRecords: session.lateRecords,
+        envelopes: written.flatMap((record) => (record.text === undefined ? [] : [record.text])),
         readOffset: (seen.get(partition) ?? -1n) + 1n,
       });
     }
@@ -543,6 +560,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
             chain: [],
             sealed: seal.digest,
             lateRecords: 0,
+            envelopes: seal.text === undefined ? [] : [seal.text],
             readOffset: (seen.get(set.partition) ?? -1n) + 1n,
           });
       } catch (error) {
@@ -688,7 +706,11 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     <A extends unknown[]>(step: (...args: A) => Promise<StepReport>) =>
     (...args: A): Promise<StepReport> => {
       const result = running.then(async () => {
-        const { result: report, checkpoint } = await store.inBatch(() => step(...args));
+        const { result: report, checkpoint } = await store.inBatch(async () => {
+          const stepped = await step(...args);
+          await options.beforeWrite?.(stepped);
+          return stepped;
+        });
         return { ...report, checkpoint };
       });
       running = result.catch(() => undefined);

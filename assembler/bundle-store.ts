@@ -15,7 +15,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import pino, { type Logger } from 'pino';
 
 import { parseStatement } from '../schemas/bundle-schema.js';
-import type { ActionProof, BundleDigest, SessionSeal, Statement } from '../schemas/bundle.js';
+import type { ActionProof, BundleDigest, DsseEnvelope, SessionSeal, Statement } from '../schemas/bundle.js';
+import { canonicalize, sha256Hex } from '../schemas/digest.js';
 import { preAuthEncoding } from '../schemas/dsse.js';
 import { decodeRecord, readSegment, type SegmentPosition } from '../schemas/segment.js';
 import type { ChainPosition } from './bundle.js';
@@ -224,6 +225,71 @@ export class BundleStore {
     );
     this.chains.delete(sessionId);
     return this.chain(sessionId);
+  }
+
+  /** Stages records another writer signed for the session and handed over (it may have died before writing
+   * them), those this directory does not hold yet, byte for byte. One that is not a bundle of this session is
+   * logged and left out: the verifier then reports the gap it leaves in the chain. */
+  async rewrite(
+    sessionId: string,
+    texts: readonly string[],
+  ): Promise<{ bundles: StoredBundle[]; seal: StoredSeal | null }> {
+    const written: { bundles: StoredBundle[]; seal: StoredSeal | null } = { bundles: [], seal: null };
+    const held = new Set((await this.index.chainOf(sessionId)).map((b) => b.digest));
+    for (const text of texts) {
+      let parsed: ReturnType<typeof parseStatement>;
+      let digest: string;
+      try {
+        const envelope = JSON.parse(text) as DsseEnvelope;
+        if (canonicalize(envelope) !== text || typeof envelope.payload !== 'string')
+          throw new Error('not a canonical DSSE envelope');
+        const payload = Buffer.from(envelope.payload, 'base64');
+        parsed = parseStatement(payload);
+        digest = sha256Hex(payload);
+        const about =
+          parsed.kind === 'action'
+            ? parsed.statement.predicate.summary.session_id
+            : parsed.statement.predicate.session_id;
+        if (about !== sessionId) throw new Error(`a record of session ${about}`);
+      } catch (error) {
+        this.logger.error(
+          { session_id: sessionId, reason: (error as Error).message },
+          'a handed-over record is not a bundle of its session: left out',
+        );
+        continue;
+      }
+      if (parsed.kind === 'action') {
+        if (held.has(digest)) continue;
+        const position = this.segments.stage(text);
+        this.index.addAction(position, digest, parsed.statement);
+        const { manifest, summary } = parsed.statement.predicate;
+        written.bundles.push({
+          sequence: manifest.sequence,
+          actionId: summary.action_id,
+          digest,
+          location: locationOf(position),
+          text,
+          position,
+        });
+      } else if (!(await this.seal(sessionId))) {
+        const seal = parsed.statement.predicate;
+        const position = this.segments.stage(text);
+        this.log.stage(digest);
+        this.index.addSeal(position, digest, seal);
+        written.seal = {
+          sessionId,
+          digest,
+          location: locationOf(position),
+          count: seal.count,
+          seal,
+          text,
+          position,
+        };
+        this.newSeals.set(sessionId, written.seal);
+        this.unsealed.delete(sessionId);
+      }
+    }
+    return written;
   }
 
   /** Drops what is held for the session (its partition went to another assembler). */

@@ -11,11 +11,13 @@
 // The topic is input from the network, inside the same trust boundary as the observations topic (who can write
 // one can write the other): a record that does not validate is skipped, never trusted. What a forged record can
 // do is what a forged observation can do, and the verifier finds it: a chain prefix that no data directory
-// holds breaks `session_chain`, a forged "sealed" leaves the session without a seal anywhere (reported unsealed).
+// holds breaks `session_chain`, a forged "sealed" leaves the session without a seal anywhere (reported unsealed),
+// a forged signed record that a next owner writes fails the verifier's signature check.
 import { Ajv } from 'ajv';
 
 import { ProoflineError } from './errors.js';
 import { identifierProblem } from './observation.js';
+import { MAX_RECORD_BYTES } from './segment.js';
 
 export const HANDOVER_SCHEMA = 'proofline.handover/v1';
 
@@ -33,6 +35,10 @@ export interface SessionHandover {
   late_records: number;
   /** The writer's read position on the partition: records before it were seen (and counted) by the writer. */
   read_offset: string;
+  /** The signed records (envelope JSON, as in a segment) of the writer's last step for this session, published
+   * before that step's segment write: a next owner that took over from a writer killed in between writes these
+   * exact records instead of signing the actions again. */
+  envelopes: string[];
 }
 
 /** Who owns the partition: `claimed` by a member while it works on it, `released` once it has stopped. */
@@ -62,7 +68,17 @@ const ajv = new Ajv({ allErrors: false, allowUnionTypes: true });
 const validateSession = ajv.compile<SessionHandover>({
   type: 'object',
   additionalProperties: false,
-  required: ['schema', 'type', 'group', 'session_id', 'chain', 'sealed', 'late_records', 'read_offset'],
+  required: [
+    'schema',
+    'type',
+    'group',
+    'session_id',
+    'chain',
+    'sealed',
+    'late_records',
+    'read_offset',
+    'envelopes',
+  ],
   properties: {
     schema: { const: HANDOVER_SCHEMA },
     type: { const: 'session' },
@@ -81,6 +97,7 @@ const validateSession = ajv.compile<SessionHandover>({
     sealed: { anyOf: [sha256, { type: 'null' }] },
     late_records: { type: 'integer', minimum: 0 },
     read_offset: { type: 'string', pattern: '^[0-9]{1,19}$' },
+    envelopes: { type: 'array', maxItems: MAX_CHAIN, items: { type: 'string', maxLength: MAX_RECORD_BYTES } },
   },
 });
 const validateOwner = ajv.compile<OwnerMarker>({

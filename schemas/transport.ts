@@ -74,8 +74,11 @@ export interface SessionHandoverState {
   sealed: string | null;
   lateRecords: number;
   readOffset: bigint;
+  /** The records signed for the session in the step this state is from (schemas/handover.ts). */
+  envelopes: string[];
 }
 
+/** `envelopes`: only when the previous owner may have died before writing them (it left without a release). */
 export type HandedOverSession = Omit<SessionHandoverState, 'sessionId' | 'partition'>;
 
 /** Where assemblers sharing partitions leave the sessions' state for each other. */
@@ -86,6 +89,6 @@ export interface PartitionHandover {
   release(partitions: readonly number[], member: string): Promise<void>;
   /** What the previous owners left for a session on `partition`, if anything. */
   session(partition: number, sessionId: string): HandedOverSession | undefined;
-  /** Records the sessions' state (a step's changes) before the step's offsets are committed. */
+  /** Records the sessions' state (a step's changes) before the step's records are written. */
   publish(states: readonly SessionHandoverState[]): Promise<void>;
 }

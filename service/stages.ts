@@ -186,6 +186,7 @@ export async function startAssembly(
       'transparency log',
     );
     await checkpoints.publish(await store.log.currentCheckpoint());
+    const handover = deps.handover && publishingHandover(deps.handover);
     const core = createAssembler({
       store,
       signer,
@@ -193,10 +194,9 @@ export async function startAssembly(
       idleTimeoutMs: config.idleTimeoutMs,
       assemblerVersion: ASSEMBLER_VERSION,
       ...(deps.spillQuietSessions === true ? { spill: await SessionSpill.open(dataDir) } : {}),
-      ...(deps.handover ? { handover: deps.handover } : {}),
+      ...(handover ? { handover, beforeWrite: (report) => handover.publish(report.handover) } : {}),
       logger,
     });
-    const handover = deps.handover && publishingHandover(deps.handover);
     let outbox: BundleOutbox | undefined;
     if (deps.bundleSink) {
       outbox = await BundleOutbox.open(deps.connection, dataDir, deps.bundleSink);
@@ -208,14 +208,9 @@ export async function startAssembly(
     // Before a step returns: its bundles to the sink (through the outbox) and its checkpoint to the witnesses,
     // so the run loop commits offsets only once the bundles are in the data directory and with the sink.
     const assembler = afterEachStep(core, async (report) => {
-      // The next owner's state beside the bundles, both before the offsets: what a kill -9 after the bundles'
-      // write and before the state is on Kafka loses is the step the next owner does again. One failing does
-      // not keep the other from being sent (a retried step reports neither again).
-      const sent = await Promise.allSettled([
-        handover?.publish(report.handover),
-        outbox?.send([...report.bundled, ...report.sealed]),
-      ]);
-      for (const result of sent) if (result.status === 'rejected') throw result.reason;
+      // The step's records are in the data directory now (its handover state went to Kafka before them).
+      handover?.written();
+      await outbox?.send([...report.bundled, ...report.sealed]);
       if (report.checkpoint !== null) await checkpoints.publish(report.checkpoint);
       metrics?.countStep(report);
     });
@@ -260,9 +255,12 @@ async function privateDirectory(dir: string, logger: Logger): Promise<void> {
 }
 
 /** Publishes a step's session states, keeping the ones not yet published for the next try (a retried step
- * finds its bundles already written and reports them no more), and publishes those before any release. */
-function publishingHandover(handover: PartitionHandover): PartitionHandover {
+ * finds its bundles already written and reports them no more), and publishes those before any release. A
+ * session's signed records go with each state published until a step's write is known done (`written`): a step
+ * whose write failed and was retried writes them with its next. */
+function publishingHandover(handover: PartitionHandover): PartitionHandover & { written(): void } {
   const pending = new Map<string, SessionHandoverState>();
+  const unwritten = new Map<string, string[]>();
   const flush = async (): Promise<void> => {
     const states = [...pending.values()];
     await handover.publish(states);
@@ -272,9 +270,14 @@ function publishingHandover(handover: PartitionHandover): PartitionHandover {
     session: (partition, sessionId) => handover.session(partition, sessionId),
     adopt: (partitions, member) => handover.adopt(partitions, member),
     async publish(states) {
-      for (const state of states) pending.set(state.sessionId, state);
+      for (const state of states) {
+        const envelopes = [...(unwritten.get(state.sessionId) ?? []), ...state.envelopes];
+        unwritten.set(state.sessionId, envelopes);
+        pending.set(state.sessionId, { ...state, envelopes });
+      }
       await flush();
     },
+    written: () => unwritten.clear(),
     async release(partitions, member) {
       await flush();
       await handover.release(partitions, member);

@@ -35,6 +35,8 @@ export interface KafkaHandoverOptions {
   groupId: string;
   /** Owned by the handover log and closed with it. */
   producer: ReliableProducer;
+  /** The largest record the brokers take. */
+  maxRecordBytes: number;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 
@@ -44,6 +46,8 @@ export class KafkaHandover implements PartitionHandover {
   /** Next offset the reader will read, per partition. */
   private readonly positions = new Map<number, bigint>();
   private readonly waiting = new Set<() => void>();
+  /** Partitions taken over from an owner that left without releasing them. */
+  private readonly orphaned = new Set<number>();
   private readonly reader: Consumer;
   private readonly admin: Admin;
   private readerFailed: unknown;
@@ -90,6 +94,8 @@ export class KafkaHandover implements PartitionHandover {
       sealed: state.sealed,
       lateRecords: state.late_records,
       readOffset: BigInt(state.read_offset),
+      // A writer that released the partition had written them; one that died may not have.
+      envelopes: this.orphaned.has(partition) ? state.envelopes : [],
     };
   }
 
@@ -107,12 +113,19 @@ export class KafkaHandover implements PartitionHandover {
           sealed: state.sealed,
           late_records: state.lateRecords,
           read_offset: state.readOffset.toString(),
+          envelopes: state.envelopes,
         };
-        return {
-          partition: state.partition,
-          key: sessionKey(this.options.groupId, state.sessionId),
-          value: JSON.stringify(value),
-        };
+        let text = JSON.stringify(value);
+        if (Buffer.byteLength(text) > this.options.maxRecordBytes) {
+          // Too large for one record: the state without the step's records (a kill before their write then
+          // has the next owner sign those actions again).
+          this.options.logger.warn(
+            { session_id: state.sessionId, records: state.envelopes.length },
+            "a step's signed records are too large for the handover topic: handed over without them",
+          );
+          text = JSON.stringify({ ...value, envelopes: [] });
+        }
+        return { partition: state.partition, key: sessionKey(this.options.groupId, state.sessionId), value: text };
       }),
     );
   }
@@ -122,6 +135,7 @@ export class KafkaHandover implements PartitionHandover {
   async adopt(partitions: readonly number[], member: string): Promise<void> {
     await this.readToEnd();
     for (const partition of partitions) {
+      this.orphaned.delete(partition);
       for (;;) {
         const owner = this.owners.get(partition);
         if (owner === undefined || owner.state === 'released' || owner.member === member) break;
@@ -131,6 +145,7 @@ export class KafkaHandover implements PartitionHandover {
             { partition, previous: owner.member },
             'previous owner left without handing over: going on from its last published state',
           );
+          this.orphaned.add(partition);
           break;
         }
         await this.changed(MEMBERSHIP_POLL_MS);

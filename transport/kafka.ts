@@ -13,7 +13,7 @@ import { createKafkaClient, type KafkaConnectionOptions } from './kafka-client.j
 import { KafkaBundlePublisher } from './kafka-bundles.js';
 import { KafkaCheckpointPublisher } from './kafka-checkpoints.js';
 import { KafkaHandover } from './kafka-handover.js';
-import { ReliableProducer } from './kafka-producer.js';
+import { DEFAULT_MAX_RECORD_BYTES, ReliableProducer } from './kafka-producer.js';
 import { KafkaObservationPublisher } from './kafka-publisher.js';
 import { KafkaObservationSubscriber, type KafkaSubscriberOptions } from './kafka-subscriber.js';
 import { DEFAULT_TOPICS, type ProoflineTopics } from '../schemas/topics.js';
@@ -83,6 +83,7 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
           observations: observationsSpec,
           groupId,
           producer: producer(),
+          maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
           logger: options.logger ?? pino({ level: 'warn' }, pino.destination(2)),
         }),
       ),

@@ -3,24 +3,31 @@
 // test/kafka and test/kafka-e2e). The second goes on with the chain the first began, the records redelivered
 // to it are not "late", a session the first sealed is not sealed again, and `verify` over both directories
 // passes.
+import { cp, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { afterEach, describe, expect, it } from 'vitest';
 
 import type { SessionHandoverState } from '../../schemas/transport.js';
 import { runVerify, type VerifyReport } from '../../verifier/verify-command.js';
 import { captureOutput } from '../e2e/support.js';
 import { GuardedSession } from './guarded-session.js';
-import { IDLE_MS, rig, SETTLE_MS, type Rig } from './harness.js';
+import { IDLE_MS, rig, sessionRecords, SETTLE_MS, type Rig } from './harness.js';
 import { deliveries } from './scenarios.js';
 
-/** The handover topic's latest record per session, as a Map. */
+/** The handover topic's latest record per session, as a Map. `orphaned`: the previous owner left without a
+ * release (KafkaHandover then hands the step's signed records over too). */
 class Board {
   readonly states = new Map<string, SessionHandoverState>();
+  orphaned = false;
   record(states: readonly SessionHandoverState[]): void {
     for (const state of states) this.states.set(state.sessionId, state);
   }
   session(partition: number, sessionId: string) {
     const state = this.states.get(sessionId);
-    return state?.partition === partition ? state : undefined;
+    if (state?.partition !== partition) return undefined;
+    return { ...state, envelopes: this.orphaned ? state.envelopes : [] };
   }
 }
 
@@ -62,6 +69,7 @@ describe('handing a session over', () => {
         sealed: null,
         lateRecords: 0,
         readOffset: BigInt(early.length),
+        envelopes: step.bundled.map((b) => b.text),
       },
     ]);
     board.record(step.handover);
@@ -104,4 +112,42 @@ describe('handing a session over', () => {
     const step = await owner.assembler.flush();
     expect([step.bundled, step.sealed, step.handover]).toEqual([[], [], []]);
   });
+
+  it.each([
+    ['killed after handing its last step over and before writing it', true],
+    ['killed just after writing its last step', false],
+  ])(
+    'the records of an owner %s are written by the next owner as they were signed, once',
+    async (_, lostWrite) => {
+      const board = new Board();
+      const session = new GuardedSession('orphaned', '2026-01-01T00:00:00Z').call('a', 1).call('b', 2);
+      const first = await open(board);
+      await first.assembler.handle(deliveries(session.records, 0, 5));
+      // What its data directory holds before the step that bundles a and b: all that survives a lost write.
+      const before = join(await mkdtemp(join(tmpdir(), 'proofline-handover-')), 'data');
+      await cp(first.dataDir, before, { recursive: true });
+      first.clock.advance(SETTLE_MS);
+      const step = await first.assembler.tick();
+      board.record(step.handover);
+      const signed = step.bundled.map((b) => b.text);
+      expect(signed).toHaveLength(2);
+      const firstDir = lostWrite ? before : first.dataDir;
+
+      board.orphaned = true;
+      const second = await open(board);
+      session.call('c', 3).end(4);
+      const redelivered = await second.assembler.handle(deliveries(session.records, 0, 5));
+      // The same bytes, not a new signature: an Ed25519 signature over another timestamp would fork the chain.
+      expect(redelivered.bundled.map((b) => b.text)).toEqual(signed);
+      second.clock.advance(SETTLE_MS);
+      const last = await second.assembler.tick();
+      expect(last.bundled.map((b) => [b.sequence, b.actionId])).toEqual([[2, 'c']]);
+      expect(last.sealed.map((s) => s.count)).toEqual([3]);
+
+      const held = async (dir: string) => (await sessionRecords(dir, 'orphaned')).map((r) => r.text);
+      expect(await held(second.dataDir)).toEqual(expect.arrayContaining(signed));
+      expect(await held(firstDir)).toEqual(lostWrite ? [] : signed);
+      expect(await verify([firstDir, second.dataDir])).toEqual({ exitCode: 0, failed: [] });
+    },
+  );
 });

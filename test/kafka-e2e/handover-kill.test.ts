@@ -1,5 +1,5 @@
-// Scale-out, then a kill -9 of an assembler while sessions are open (handover-scenario.ts): the new owners go on
-// from the state it last published.
+// Scale-out, then a kill -9 of an assembler while the group bundles (handover-scenario.ts): the new owners go on
+// from the state it last published, writing its last step's records if they had not reached its disk.
 import { it } from 'vitest';
 
 import { scaleOutAndLoseOne } from './handover-scenario.js';

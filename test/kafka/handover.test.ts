@@ -90,6 +90,7 @@ const state = (sessionId: string, partition: number): SessionHandoverState => ({
   sealed: null,
   lateRecords: 1,
   readOffset: 7n,
+  envelopes: ['{"the step\'s signed records":1}'],
 });
 
 describe('handover topic (real broker)', () => {
@@ -115,6 +116,8 @@ describe('handover topic (real broker)', () => {
       sealed: null,
       lateRecords: 2,
       readOffset: 7n,
+      // Released: the old owner had written its records; only from an owner that died are they handed on.
+      envelopes: [],
     });
     expect(next.session(1, 's-2')).toBeUndefined();
     expect(await ownerMarkers(topics.handover, group, 2)).toEqual([
@@ -165,7 +168,11 @@ describe('handover topic (real broker)', () => {
     const next = transportOn(topics).handover(group);
     await next.start();
     await next.adopt([0], 'survivor');
-    expect(next.session(0, 's-0')).toMatchObject({ sealed: null, lateRecords: 1 });
+    expect(next.session(0, 's-0')).toMatchObject({
+      sealed: null,
+      lateRecords: 1,
+      envelopes: state('s-0', 0).envelopes,
+    });
     expect(next.session(0, 's-1')).toBeUndefined();
     expect(await ownerMarkers(topics.handover, group, 0)).toEqual([
       'claimed a-member-that-died',

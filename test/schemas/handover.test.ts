@@ -20,6 +20,7 @@ const valid = {
   sealed: null,
   late_records: 0,
   read_offset: '42',
+  envelopes: [],
 };
 const parse = (key: string | null, value: unknown) =>
   parseHandoverRecord(
@@ -61,6 +62,12 @@ describe('handover records', () => {
       /twice/,
     ],
     ['an extra field', sessionKey('g', 's1'), { ...valid, trusted: true }, /additional properties/],
+    [
+      'an envelope that is not a string',
+      sessionKey('g', 's1'),
+      { ...valid, envelopes: [{}] },
+      /must be string/,
+    ],
     ['a negative late count', sessionKey('g', 's1'), { ...valid, late_records: -1 }, />= 0/],
     [
       'an offset beyond int64 digits',
