@@ -7,7 +7,7 @@
 // partition over is then waiting until that reader has reached the partition's end, not a read from scratch.
 import { randomUUID } from 'node:crypto';
 
-import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Admin, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 
 import {
@@ -22,6 +22,7 @@ import type { HandedOverSession, PartitionHandover, SessionHandoverState } from 
 import { ConfigError } from '../schemas/errors.js';
 import { TransportUnavailableError } from '../schemas/transport.js';
 
+import { ConsumerLoop } from './kafka-consumer-loop.js';
 import type { ReliableProducer } from './kafka-producer.js';
 import { ensureTopics, type TopicSpec } from './kafka-topics.js';
 
@@ -48,7 +49,8 @@ export class KafkaHandover implements PartitionHandover {
   private readonly waiting = new Set<() => void>();
   /** Partitions taken over from an owner that left without releasing them. */
   private readonly orphaned = new Set<number>();
-  private readonly reader: Consumer;
+  /** Reads the whole topic in a group of its own, committing nothing (the same restarts as the subscriber's). */
+  private readonly reader: ConsumerLoop;
   private readonly admin: Admin;
   private readerFailed: unknown;
 
@@ -56,16 +58,11 @@ export class KafkaHandover implements PartitionHandover {
     private readonly kafka: Kafka,
     private readonly options: KafkaHandoverOptions,
   ) {
-    this.reader = kafka.consumer({
+    this.reader = new ConsumerLoop(kafka, {
       groupId: `${options.groupId}.handover-reader.${randomUUID()}`,
-      allowAutoTopicCreation: false,
+      topics: [options.spec],
     });
     this.admin = kafka.admin();
-    this.reader.on(this.reader.events.CRASH, ({ payload }) => {
-      if (payload.restart) return;
-      this.readerFailed = payload.error;
-      this.wake();
-    });
   }
 
   /** Creates the topic if missing, checks it has a partition for every observations partition, and starts
@@ -81,9 +78,12 @@ export class KafkaHandover implements PartitionHandover {
       throw new ConfigError(
         `${spec.topic} has ${count(spec.topic)} partitions, fewer than ${observationsTopic} (${count(observationsTopic)})`,
       );
-    await this.reader.connect();
-    await this.reader.subscribe({ topics: [spec.topic], fromBeginning: true });
-    await this.reader.run({ autoCommit: false, eachBatch: (payload) => this.read(payload) });
+    this.reader
+      .run((payload) => this.read(payload))
+      .catch((error: unknown) => {
+        this.readerFailed = error;
+        this.wake();
+      });
   }
 
   session(partition: number, sessionId: string): HandedOverSession | undefined {
@@ -125,7 +125,11 @@ export class KafkaHandover implements PartitionHandover {
           );
           text = JSON.stringify({ ...value, envelopes: [] });
         }
-        return { partition: state.partition, key: sessionKey(this.options.groupId, state.sessionId), value: text };
+        return {
+          partition: state.partition,
+          key: sessionKey(this.options.groupId, state.sessionId),
+          value: text,
+        };
       }),
     );
   }
@@ -161,7 +165,7 @@ export class KafkaHandover implements PartitionHandover {
   }
 
   async close(): Promise<void> {
-    await this.reader.disconnect().catch(() => undefined);
+    await this.reader.close().catch(() => undefined);
     await this.admin.disconnect().catch(() => undefined);
     await this.options.producer.close();
   }

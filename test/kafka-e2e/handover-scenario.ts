@@ -83,7 +83,12 @@ export async function scaleOutAndLoseOne(broker: TestBroker, loss: 'SIGTERM' | '
   const join = async (dir: string): Promise<ProoflineProcess> => {
     const proc = startAssembler(bootstrap, group, dir, IDLE_TIMEOUT_MS);
     live.push(proc);
-    await waitForGroup(bootstrap, group, live.length);
+    await Promise.race([
+      waitForGroup(bootstrap, group, live.length),
+      proc.exited.then((code) => {
+        throw new Error(`an assembler exited (${code}) before joining:\n${proc.log()}`);
+      }),
+    ]);
     return proc;
   };
 
