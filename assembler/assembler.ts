@@ -706,11 +706,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     <A extends unknown[]>(step: (...args: A) => Promise<StepReport>) =>
     (...args: A): Promise<StepReport> => {
       const result = running.then(async () => {
-        const { result: report, checkpoint } = await store.inBatch(async () => {
-          const stepped = await step(...args);
-          await options.beforeWrite?.(stepped);
-          return stepped;
-        });
+        const { result: report, checkpoint } = await store.inBatch(() => step(...args), options.beforeWrite);
         return { ...report, checkpoint };
       });
       running = result.catch(() => undefined);

@@ -140,10 +140,13 @@ export class BundleStore {
   /**
    * Runs `work` (one assembler step), then makes everything it staged durable in one go: the segment write,
    * the log leaves and checkpoint, the index rows. Committed even when `work` fails part way, since what it
-   * staged is signed and already part of the chains in memory. `checkpoint`: the new signed checkpoint, if
-   * the step sealed anything.
+   * staged is signed and already part of the chains in memory; not while `beforeWrite` fails. `checkpoint`: the
+   * new signed checkpoint, if the step sealed anything.
    */
-  async inBatch<T>(work: () => Promise<T>): Promise<{ result: T; checkpoint: string | null }> {
+  async inBatch<T>(
+    work: () => Promise<T>,
+    beforeWrite?: (result: T) => Promise<void>,
+  ): Promise<{ result: T; checkpoint: string | null }> {
     let result: T;
     try {
       result = await work();
@@ -151,6 +154,9 @@ export class BundleStore {
       await this.commit();
       throw error;
     }
+    // What must be recorded elsewhere first (the handover state on Kafka): until it is, the step's records stay
+    // staged, and the next step that gets this far writes them.
+    await beforeWrite?.(result);
     return { result, checkpoint: await this.commit() };
   }
 

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import type { SessionHandoverState } from '../../schemas/transport.js';
+import { actionBundleFileName } from '../../schemas/bundle.js';
+import { TransportUnavailableError, type SessionHandoverState } from '../../schemas/transport.js';
 import { runVerify, type VerifyReport } from '../../verifier/verify-command.js';
 import { captureOutput } from '../e2e/support.js';
 import { GuardedSession } from './guarded-session.js';
@@ -150,4 +151,30 @@ describe('handing a session over', () => {
       expect(await verify([firstDir, second.dataDir])).toEqual({ exitCode: 0, failed: [] });
     },
   );
+
+  it('writes nothing a step signed until its handover state is on Kafka', async () => {
+    const board = new Board();
+    let kafkaAway = false;
+    const made = await rig({
+      handover: board,
+      spill: false,
+      beforeWrite: async (report) => {
+        if (kafkaAway) throw new TransportUnavailableError('kafka away');
+        board.record(report.handover);
+      },
+    });
+    rigs.push(made);
+    const session = new GuardedSession('written-after', '2026-01-01T00:00:00Z').call('a', 1);
+    await made.assembler.handle(deliveries(session.records, 0, 0));
+    kafkaAway = true;
+    made.clock.advance(SETTLE_MS);
+    await expect(made.assembler.tick()).rejects.toThrow(/kafka away/);
+    // Signed and staged, not written: a kill now leaves nothing that the next owner would not redo alike.
+    expect(await sessionRecords(made.dataDir, 'written-after')).toEqual([]);
+    kafkaAway = false;
+    await made.assembler.tick();
+    expect((await sessionRecords(made.dataDir, 'written-after')).map((r) => r.name)).toEqual([
+      actionBundleFileName(0, 'a'),
+    ]);
+  });
 });

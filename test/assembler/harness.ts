@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
-import { createAssembler, type Assembler } from '../../assembler/assembler.js';
+import { createAssembler, type Assembler, type AssemblerOptions } from '../../assembler/assembler.js';
 import { BundleStore } from '../../assembler/bundle-store.js';
 import { loadSigner } from '../../assembler/keygen.js';
 import { SessionSpill } from '../../assembler/spill.js';
@@ -55,6 +55,7 @@ export interface RigOptions {
   spill?: boolean;
   /** Where the previous owners of a partition left its sessions (test/assembler/handover.test.ts). */
   handover?: Pick<PartitionHandover, 'session'>;
+  beforeWrite?: AssemblerOptions['beforeWrite'];
 }
 
 /**
@@ -80,6 +81,7 @@ export async function rig(shared: RigOptions = {}): Promise<Rig> {
     ...(shared.spill === false ? {} : { spill: await SessionSpill.open(dataDir) }),
     ...(shared.maxHeldRecords === undefined ? {} : { maxHeldRecords: shared.maxHeldRecords }),
     ...(shared.handover === undefined ? {} : { handover: shared.handover }),
+    ...(shared.beforeWrite === undefined ? {} : { beforeWrite: shared.beforeWrite }),
   });
   return {
     dataDir,
