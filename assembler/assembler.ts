@@ -27,7 +27,7 @@ import pino, { type Logger } from 'pino';
 import type { SessionSeal, Verification } from '../schemas/bundle.js';
 import { readDecisionObligations } from '../schemas/decision.js';
 import type { Observation } from '../schemas/observation.js';
-import type { Delivery } from '../schemas/transport.js';
+import type { Delivery, PartitionHandover, SessionHandoverState } from '../schemas/transport.js';
 import { authorityByAction } from './authority.js';
 import { actionStatement, buildActionProof } from './bundle.js';
 import type { BundleStore, StoredBundle, StoredSeal } from './bundle-store.js';
@@ -58,6 +58,12 @@ export interface AssemblerOptions {
   maxHeldRecords?: number;
   clock?: Clock;
   logger?: AssemblerLogger;
+  /** What the previous owners of a partition left for its sessions (Kafka, schemas/handover.ts); with it each
+   * step reports the sessions whose chain it changed, for the next owner. */
+  handover?: Pick<PartitionHandover, 'session'>;
+  /** Runs after each step and before what it signed is written to the data directory (the handover state goes
+   * to Kafka first, so a kill between the two loses nothing: schemas/handover.ts, `envelopes`). */
+  beforeWrite?: (report: StepReport) => Promise<void>;
 }
 
 export interface DeadLetter {
@@ -72,6 +78,8 @@ export interface StepReport {
   deadLetters: DeadLetter[];
   /** The transparency log's new signed checkpoint, when the step sealed a session (to publish to witnesses). */
   checkpoint: string | null;
+  /** With a handover: the sessions whose chain grew or that were sealed, as they are now. */
+  handover: SessionHandoverState[];
 }
 
 export interface AssemblerStats {
@@ -96,6 +104,9 @@ export interface Assembler {
   committableOffsets(): Map<number, string>;
   /** Per partition, the offset after the highest one delivered so far (how far the assembler has read). */
   readOffsets(): Map<number, string>;
+  /** Lets go of the partitions (they went to another assembler): their sessions leave memory unsealed. Only
+   * between steps. */
+  release(partitions: readonly number[]): void;
   stats(): AssemblerStats;
 }
 
@@ -154,26 +165,47 @@ export function createAssembler(options: AssemblerOptions): Assembler {
   /** Why each quarantined session was set aside (most recent only, like sealedSessions). */
   const quarantined = new Map<string, string>();
   /** Quarantined sessions whose `quarantined` seal is not written yet. */
-  const quarantineSeals = new Map<string, { reason: string; observations: Observation[] }>();
+  const quarantineSeals = new Map<
+    string,
+    { reason: string; observations: Observation[]; partition: number | undefined }
+  >();
 
-  const emptyReport = (): StepReport => ({ bundled: [], sealed: [], deadLetters: [], checkpoint: null });
+  const emptyReport = (): StepReport => ({
+    bundled: [],
+    sealed: [],
+    deadLetters: [],
+    checkpoint: null,
+    handover: [],
+  });
 
-  async function sessionFor(sessionId: string): Promise<SessionState | null> {
+  async function sessionFor(
+    sessionId: string,
+    partition: number,
+    report: StepReport,
+  ): Promise<SessionState | null> {
     if (sealedSessions.has(sessionId) || quarantined.has(sessionId)) return null;
     const open = sessions.get(sessionId);
     if (open) return open;
     const spilled = quiet.get(sessionId);
     if (spilled) return restore(spilled);
-    if (await store.seal(sessionId)) {
+    const handed = options.handover?.session(partition, sessionId);
+    if (handed !== undefined && handed.envelopes.length > 0) {
+      // The previous owner died after handing these over and maybe before writing them: the same records here.
+      const written = await store.rewrite(sessionId, handed.envelopes);
+      report.bundled.push(...written.bundles.map((b) => ({ ...b, sessionId })));
+      if (written.seal) report.sealed.push(written.seal);
+    }
+    if ((await store.seal(sessionId)) || (handed !== undefined && handed.sealed !== null)) {
       sealedSessions.add(sessionId);
       return null;
     }
-    const chain = await store.chain(sessionId);
+    const chain = handed ? await store.adoptChain(sessionId, handed.chain) : await store.chain(sessionId);
     const state = new SessionState(
       sessionId,
       chain.map((b) => b.actionId),
       clock.nowMs(),
     );
+    if (handed) state.lateRecords = handed.lateRecords;
     sessions.set(sessionId, state);
     return state;
   }
@@ -250,16 +282,20 @@ export function createAssembler(options: AssemblerOptions): Assembler {
         deadLetter(report, delivery, unreadable);
         continue;
       }
+      // Read before (by this assembler before a restart, or the partition's previous owner): counted then.
+      const seenBefore =
+        offset < (options.handover?.session(delivery.partition, obs.session_id)?.readOffset ?? 0n);
       let session: SessionState | null;
       try {
-        session = await sessionFor(obs.session_id);
+        session = await sessionFor(obs.session_id, delivery.partition, report);
       } catch (error) {
         if (isPassingFailure(error) || isStoreFailure(error)) throw error;
-        quarantine(obs.session_id, undefined, error, report, [obs]);
+        quarantine(obs.session_id, undefined, error, report, [obs], delivery.partition);
         deadLetter(report, delivery, quarantined.get(obs.session_id)!);
         continue;
       }
       if (session === null) {
+        if (seenBefore) continue;
         stats.late += 1;
         logger.warn(
           { session_id: obs.session_id, observation: obs.id },
@@ -271,7 +307,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       sessions.set(obs.session_id, session);
       if (!session.add(delivery, clock.nowMs())) {
         stats.duplicates += 1;
-      } else if (obs.action_id !== undefined && session.bundledActions.has(obs.action_id)) {
+      } else if (!seenBefore && obs.action_id !== undefined && session.bundledActions.has(obs.action_id)) {
         // Kept for the seal's observation count, never re-bundled: a bundle, once signed, is final.
         stats.late += 1;
         session.lateRecords += 1;
@@ -340,6 +376,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       report.bundled.push(...step.bundled);
       report.sealed.push(...step.sealed);
       report.deadLetters.push(...step.deadLetters);
+      report.handover.push(...step.handover);
     };
     merge(await finalizeGroup([...sessions.values()], inMemory));
     await spillQuiet();
@@ -354,7 +391,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
           group.push(await restore(next));
         } catch (error) {
           if (isPassingFailure(error) || isStoreFailure(error)) throw error;
-          quarantine(next.sessionId, undefined, error, report);
+          quarantine(next.sessionId, undefined, error, report, [], next.lowest.keys().next().value);
         }
       }
       merge(await finalizeGroup(group, inMemory));
@@ -411,7 +448,39 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       if (reason !== undefined) await isolated(session, () => seal(session, reason, report));
     }
     await sealQuarantined(report);
+    if (options.handover) report.handover.push(...(await handoverStates(ordered, report)));
     return report;
+  }
+
+  /** The state of each of `sessions` the step bundled or sealed something for, for the partition's next owner. */
+  async function handoverStates(
+    sessions: readonly SessionState[],
+    report: StepReport,
+  ): Promise<SessionHandoverState[]> {
+    const sealed = new Map(report.sealed.map((s) => [s.sessionId, s]));
+    const states: SessionHandoverState[] = [];
+    for (const session of sessions) {
+      const { sessionId } = session;
+      const partition = session.lowestOffsets().keys().next().value;
+      if (partition === undefined || quarantined.has(sessionId)) continue;
+      const seal = sealed.get(sessionId);
+      const written = [
+        ...report.bundled.filter((b) => b.sessionId === sessionId),
+        ...(seal === undefined ? [] : [seal]),
+      ];
+      if (written.length === 0) continue;
+      const chain = seal === undefined ? await store.chain(sessionId) : [];
+      states.push({
+        sessionId,
+        partition,
+        chain: chain.map((b) => ({ actionId: b.actionId, digest: b.digest })),
+        sealed: seal?.digest ?? null,
+        lateRecords: session.lateRecords,
+        envelopes: written.flatMap((record) => (record.text === undefined ? [] : [record.text])),
+        readOffset: (seen.get(partition) ?? -1n) + 1n,
+      });
+    }
+    return states;
   }
 
   /** Sets a session aside: its held records (and any that arrive later) go to the dead letters with the reason;
@@ -422,6 +491,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     error: unknown,
     report: StepReport,
     also: readonly Observation[] = [],
+    partition: number | undefined = session?.lowestOffsets().keys().next().value,
   ): void {
     const reason = `session ${sessionId} quarantined: ${(error as Error).message}`;
     stats.quarantined += 1;
@@ -429,7 +499,11 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     quiet.delete(sessionId);
     if (quarantined.size > SEALED_SESSIONS_REMEMBERED) quarantined.delete(quarantined.keys().next().value!);
     logger.error({ session_id: sessionId, err: error }, 'session quarantined');
-    quarantineSeals.set(sessionId, { reason, observations: [...(session?.observations() ?? []), ...also] });
+    quarantineSeals.set(sessionId, {
+      reason,
+      observations: [...(session?.observations() ?? []), ...also],
+      partition,
+    });
     if (session === undefined) return;
     sessions.delete(sessionId);
     for (const record of session.remove(session.observations().map((o) => o.id))) {
@@ -488,6 +562,17 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     for (const [sessionId, set] of quarantineSeals) {
       try {
         await writeSeal(sessionId, set.observations, 'quarantined', report, { quarantineReason: set.reason });
+        const seal = report.sealed.at(-1);
+        if (options.handover && set.partition !== undefined && seal?.sessionId === sessionId)
+          report.handover.push({
+            sessionId,
+            partition: set.partition,
+            chain: [],
+            sealed: seal.digest,
+            lateRecords: 0,
+            envelopes: seal.text === undefined ? [] : [seal.text],
+            readOffset: (seen.get(set.partition) ?? -1n) + 1n,
+          });
       } catch (error) {
         if (isPassingFailure(error) || isStoreFailure(error)) throw error;
         logger.error({ session_id: sessionId, err: error }, 'quarantined session could not be sealed');
@@ -596,6 +681,23 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     return new Map([...seen].map(([partition, highest]) => [partition, (highest + 1n).toString()]));
   }
 
+  function release(partitions: readonly number[]): void {
+    const lost = new Set(partitions);
+    const onLost = (lowest: ReadonlyMap<number, bigint>) => [...lowest.keys()].some((p) => lost.has(p));
+    for (const session of [...sessions.values()]) {
+      if (!onLost(session.lowestOffsets())) continue;
+      sessions.delete(session.sessionId);
+      store.drop(session.sessionId);
+    }
+    for (const session of [...quiet.values()]) {
+      if (!onLost(session.lowest)) continue;
+      quiet.delete(session.sessionId);
+      store.drop(session.sessionId);
+      void spill!.drop(session.ticket).catch(() => undefined);
+    }
+    for (const partition of partitions) seen.delete(partition);
+  }
+
   function committableOffsets(): Map<number, string> {
     const commit = readOffsets();
     const needed = new Map<number, bigint>();
@@ -617,7 +719,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     <A extends unknown[]>(step: (...args: A) => Promise<StepReport>) =>
     (...args: A): Promise<StepReport> => {
       const result = running.then(async () => {
-        const { result: report, checkpoint } = await store.inBatch(() => step(...args));
+        const { result: report, checkpoint } = await store.inBatch(() => step(...args), options.beforeWrite);
         return { ...report, checkpoint };
       });
       running = result.catch(() => undefined);
@@ -630,6 +732,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
     flush: exclusive(flush),
     committableOffsets,
     readOffsets,
+    release,
     stats: () => ({ openSessions: sessions.size + quiet.size, spilledSessions: quiet.size, ...stats }),
   };
 }

@@ -15,7 +15,8 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import pino, { type Logger } from 'pino';
 
 import { parseStatement } from '../schemas/bundle-schema.js';
-import type { ActionProof, BundleDigest, SessionSeal, Statement } from '../schemas/bundle.js';
+import type { ActionProof, BundleDigest, DsseEnvelope, SessionSeal, Statement } from '../schemas/bundle.js';
+import { canonicalize, sha256Hex } from '../schemas/digest.js';
 import { preAuthEncoding } from '../schemas/dsse.js';
 import { decodeRecord, readSegment, type SegmentPosition } from '../schemas/segment.js';
 import type { ChainPosition } from './bundle.js';
@@ -69,6 +70,8 @@ interface Chain {
 }
 
 const LOCK_TIMEOUT_MS = 10_000;
+/** The location of a bundle in another assembler's data directory. */
+const HANDED_OVER = 'handed-over';
 
 export class BundleStore {
   /** The chains of sessions touched since they were loaded (unsealed ones; dropped when sealed). */
@@ -79,6 +82,8 @@ export class BundleStore {
   private readonly forgetting = new Set<string>();
   /** Sessions the index said were unsealed, until this writer seals them: sealing asks the index nothing. */
   private readonly unsealed = new Set<string>();
+  /** Chains begun by another assembler (handed over with their partition): the bundles before this writer's. */
+  private readonly handedOver = new Map<string, StoredBundle[]>();
   private closed = false;
 
   private constructor(
@@ -135,10 +140,13 @@ export class BundleStore {
   /**
    * Runs `work` (one assembler step), then makes everything it staged durable in one go: the segment write,
    * the log leaves and checkpoint, the index rows. Committed even when `work` fails part way, since what it
-   * staged is signed and already part of the chains in memory. `checkpoint`: the new signed checkpoint, if
-   * the step sealed anything.
+   * staged is signed and already part of the chains in memory; not while `beforeWrite` fails. `checkpoint`: the
+   * new signed checkpoint, if the step sealed anything.
    */
-  async inBatch<T>(work: () => Promise<T>): Promise<{ result: T; checkpoint: string | null }> {
+  async inBatch<T>(
+    work: () => Promise<T>,
+    beforeWrite?: (result: T) => Promise<void>,
+  ): Promise<{ result: T; checkpoint: string | null }> {
     let result: T;
     try {
       result = await work();
@@ -146,6 +154,9 @@ export class BundleStore {
       await this.commit();
       throw error;
     }
+    // What must be recorded elsewhere first (the handover state on Kafka): until it is, the step's records stay
+    // staged, and the next step that gets this far writes them.
+    await beforeWrite?.(result);
     return { result, checkpoint: await this.commit() };
   }
 
@@ -203,8 +214,95 @@ export class BundleStore {
     };
     this.newSeals.set(sessionId, sealed);
     this.chains.delete(sessionId);
+    this.handedOver.delete(sessionId);
     this.unsealed.delete(sessionId);
     return sealed;
+  }
+
+  /** Continues the chain another assembler began (schemas/handover.ts): its bundles, in chain order, are in
+   * that assembler's data directory; this writer's own for the session, if any, follow them. */
+  async adoptChain(
+    sessionId: string,
+    links: readonly { actionId: string; digest: string }[],
+  ): Promise<StoredBundle[]> {
+    this.handedOver.set(
+      sessionId,
+      links.map((link, sequence) => ({ sequence, ...link, location: HANDED_OVER })),
+    );
+    this.chains.delete(sessionId);
+    return this.chain(sessionId);
+  }
+
+  /** Stages records another writer signed for the session and handed over (it may have died before writing
+   * them), those this directory does not hold yet, byte for byte. One that is not a bundle of this session is
+   * logged and left out: the verifier then reports the gap it leaves in the chain. */
+  async rewrite(
+    sessionId: string,
+    texts: readonly string[],
+  ): Promise<{ bundles: StoredBundle[]; seal: StoredSeal | null }> {
+    const written: { bundles: StoredBundle[]; seal: StoredSeal | null } = { bundles: [], seal: null };
+    const held = new Set((await this.index.chainOf(sessionId)).map((b) => b.digest));
+    for (const text of texts) {
+      let parsed: ReturnType<typeof parseStatement>;
+      let digest: string;
+      try {
+        const envelope = JSON.parse(text) as DsseEnvelope;
+        if (canonicalize(envelope) !== text || typeof envelope.payload !== 'string')
+          throw new Error('not a canonical DSSE envelope');
+        const payload = Buffer.from(envelope.payload, 'base64');
+        parsed = parseStatement(payload);
+        digest = sha256Hex(payload);
+        const about =
+          parsed.kind === 'action'
+            ? parsed.statement.predicate.summary.session_id
+            : parsed.statement.predicate.session_id;
+        if (about !== sessionId) throw new Error(`a record of session ${about}`);
+      } catch (error) {
+        this.logger.error(
+          { session_id: sessionId, reason: (error as Error).message },
+          'a handed-over record is not a bundle of its session: left out',
+        );
+        continue;
+      }
+      if (parsed.kind === 'action') {
+        if (held.has(digest)) continue;
+        const position = this.segments.stage(text);
+        this.index.addAction(position, digest, parsed.statement);
+        const { manifest, summary } = parsed.statement.predicate;
+        written.bundles.push({
+          sequence: manifest.sequence,
+          actionId: summary.action_id,
+          digest,
+          location: locationOf(position),
+          text,
+          position,
+        });
+      } else if (!(await this.seal(sessionId))) {
+        const seal = parsed.statement.predicate;
+        const position = this.segments.stage(text);
+        this.log.stage(digest);
+        this.index.addSeal(position, digest, seal);
+        written.seal = {
+          sessionId,
+          digest,
+          location: locationOf(position),
+          count: seal.count,
+          seal,
+          text,
+          position,
+        };
+        this.newSeals.set(sessionId, written.seal);
+        this.unsealed.delete(sessionId);
+      }
+    }
+    return written;
+  }
+
+  /** Drops what is held for the session (its partition went to another assembler). */
+  drop(sessionId: string): void {
+    this.chains.delete(sessionId);
+    this.handedOver.delete(sessionId);
+    this.unsealed.delete(sessionId);
   }
 
   /** The session is out of memory for now: its chain is read from the index again when next needed. Dropped
@@ -235,11 +333,28 @@ export class BundleStore {
     this.forgetting.delete(sessionId);
     let chain = this.chains.get(sessionId);
     if (!chain) {
-      const bundles: StoredBundle[] = await this.index.chainOf(sessionId);
+      const bundles = this.afterHandedOver(sessionId, await this.index.chainOf(sessionId));
       chain = { bundles, byAction: new Map(bundles.map((b) => [b.actionId, b])) };
       this.chains.set(sessionId, chain);
     }
     return chain;
+  }
+
+  /** This writer's own bundles of the session after the handed-over ones (a writer that owned the partition
+   * before holds some of them itself; one that disagrees with the handed-over chain is logged, not used). */
+  private afterHandedOver(sessionId: string, own: readonly StoredBundle[]): StoredBundle[] {
+    const prefix = this.handedOver.get(sessionId);
+    if (prefix === undefined) return [...own];
+    const bundles = [...prefix];
+    for (const bundle of own) {
+      if (bundle.sequence === bundles.length) bundles.push(bundle);
+      else if (bundle.sequence > bundles.length || bundles[bundle.sequence]!.digest !== bundle.digest)
+        this.logger.error(
+          { session_id: sessionId, sequence: bundle.sequence, digest: bundle.digest },
+          'a bundle of this data directory disagrees with the chain handed over: left out of the chain',
+        );
+    }
+    return bundles;
   }
 
   /** Indexes what the segments hold past what the index has read, and gives the log the leaves of seals a

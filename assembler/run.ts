@@ -7,9 +7,15 @@
 // another writer, the broker away) is retried with backoff until it succeeds, and `onProblem` says so
 // meanwhile, so the server reports not-ready instead of looking healthy; every step is safe to run again (the
 // store finds what it already wrote, the sessions deduplicate by observation id). Anything else ends the run.
+//
+// Partitions that move (Kafka's consumer group, with a `handover`): when a rebalance begins no new step starts;
+// once the new assignment is known the assembler lets go of the partitions it lost (their sessions dropped
+// from memory unsealed, their state already published after the step that last changed it) and marks them
+// released, then waits until the previous owners of the partitions it gained let go of them. Leaving the group
+// (close) releases everything first. So at any time one assembler works on a partition's sessions.
 import { setTimeout as delay } from 'node:timers/promises';
 
-import type { ObservationSubscriber } from '../schemas/transport.js';
+import type { ObservationSubscriber, PartitionHandover } from '../schemas/transport.js';
 import type { Assembler, StepReport } from './assembler.js';
 import { isPassingFailure } from './passing-failure.js';
 
@@ -22,6 +28,8 @@ export interface RunOptions {
   retry?: { initialMs: number; maxMs: number };
   /** Aborted when the caller is shutting down: a step waiting to retry then gives up. */
   signal?: AbortSignal;
+  /** Hand sessions over when the subscriber's partitions move (see above). */
+  handover?: PartitionHandover;
 }
 
 /** Resolves when the subscriber stops; rejects with the first failure that does not pass. */
@@ -78,8 +86,46 @@ export async function runAssembler(
     committed = key;
   };
 
+  // While a rebalance is under way nothing new starts (a timer could seal a session whose partition moved).
+  let paused = false;
+  const { handover } = options;
+  if (handover && subscriber.onPartitions) {
+    let member: string | undefined;
+    let owned = new Set<number>();
+    const letGo = async (partitions: readonly number[]): Promise<void> => {
+      assembler.release(partitions);
+      for (const partition of partitions) owned.delete(partition);
+      await retrying('handing partitions over', () => handover.release(partitions, member!));
+    };
+    subscriber.onPartitions({
+      revoking: () => {
+        paused = true;
+      },
+      assigned: (joined, partitions) => {
+        paused = true;
+        serialized(async () => {
+          const now = new Set(partitions);
+          const lost = [...owned].filter((partition) => !now.has(partition));
+          if (lost.length > 0) await letGo(lost);
+          // Under a new member id (kafkajs rejoined from scratch) the earlier claims are not this member's.
+          const gained = joined === member ? partitions.filter((p) => !owned.has(p)) : partitions;
+          member = joined;
+          if (gained.length > 0)
+            await retrying('taking partitions over', () => handover.adopt(gained, joined));
+          owned = now;
+          paused = false;
+        }).catch(() => undefined);
+      },
+      leaving: async () => {
+        paused = true;
+        if (failure !== undefined || owned.size === 0) return;
+        await serialized(() => letGo([...owned])).catch(() => undefined);
+      },
+    });
+  }
+
   const timer = setInterval(() => {
-    if (failure === undefined)
+    if (failure === undefined && !paused)
       serialized(async () =>
         settle([await retrying('bundling', () => assembler.tick(subscriber.lagging()))]),
       ).catch(() => undefined);

@@ -32,6 +32,7 @@ import { decodeOtlp } from '../ingest/otlp/decode.js';
 import { createKafkaTransport } from '../transport/kafka.js';
 import { encodeObservation } from '../transport/observation-codec.js';
 import { freshDir } from './dirs.js';
+import { sealedRateWith, SCALE_IDLE_TIMEOUT_MS } from './kafka-scale.js';
 import type { BenchRow } from './table.js';
 import { encodeProtobuf, logsRequest } from './workload.js';
 
@@ -213,6 +214,13 @@ export async function benchKafka(): Promise<BenchRow[]> {
     const { acknowledged, sealed } = await pipelineRates(broker.bootstrap, bodies, records);
     const baseline = { name: 'bare kafkajs producer, acks=all, same records', value: bare };
     const sessions = REQUESTS * SESSIONS_PER_REQUEST;
+    // Scale-out: the same records through 1, 2 and 3 assembler processes of one group.
+    const scaled: number[] = [];
+    for (const members of [1, 2, 3])
+      scaled.push(await sealedRateWith(broker.bootstrap, members, requests, sessions));
+    const scaleMeasure = (members: number) =>
+      `Kafka: ${members} assembler process${members > 1 ? 'es' : ''} → sealed (${sessions} sessions, idle seal after ${SCALE_IDLE_TIMEOUT_MS} ms)`;
+    const one = { name: '1 assembler process, same records', value: scaled[0]! };
     return [
       {
         measure: 'Kafka: receiver → acknowledged on Kafka',
@@ -226,6 +234,9 @@ export async function benchKafka(): Promise<BenchRow[]> {
         unit: 'records/s',
         baseline,
       },
+      { measure: scaleMeasure(1), value: scaled[0]!, unit: 'records/s', baseline },
+      { measure: scaleMeasure(2), value: scaled[1]!, unit: 'records/s', baseline: one },
+      { measure: scaleMeasure(3), value: scaled[2]!, unit: 'records/s', baseline: one },
     ];
   } finally {
     await broker.stop();

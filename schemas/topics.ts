@@ -13,6 +13,9 @@ export interface ProoflineTopics {
   /** Signed checkpoints of the assemblers' transparency logs (schemas/checkpoint.md), key = the log's origin:
    * a witness outside the data directory. */
   checkpoints: string;
+  /** Compacted: where an assembler leaves the state of the sessions on a partition for the next owner
+   * (schemas/handover.ts); partition n holds the state of the sessions on observations partition n. */
+  handover: string;
 }
 
 export function topicNames(prefix: string = DEFAULT_TOPIC_PREFIX): ProoflineTopics {
@@ -21,6 +24,7 @@ export function topicNames(prefix: string = DEFAULT_TOPIC_PREFIX): ProoflineTopi
     deadLetters: `${prefix}.observations.dlq`,
     bundles: `${prefix}.bundles`,
     checkpoints: `${prefix}.checkpoints`,
+    handover: `${prefix}.handover`,
   };
 }
 

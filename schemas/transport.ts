@@ -54,5 +54,44 @@ export interface ObservationSubscriber {
   /** Partitions that held records not yet delivered when last read: a backlog. The assembler's timers do not
    * run out for their sessions meanwhile, since what would end a quiet spell may be waiting in it. */
   lagging(): ReadonlySet<number>;
+  /** Transports whose partitions move between assemblers (Kafka's consumer group) tell who owns what. */
+  onPartitions?(listener: PartitionListener): void;
   close(): Promise<void>;
+}
+
+/** Told by a subscriber whose partitions move between members of a group. */
+export interface PartitionListener {
+  /** A rebalance began: partitions may be taken away; start no new work until `assigned`. Synchronous. */
+  revoking(): void;
+  /** This member (`member`) owns exactly `partitions` from now on (until the next `revoking`). */
+  assigned(member: string, partitions: readonly number[]): void;
+  /** The subscriber is about to leave the group: resolves once everything is handed over. */
+  leaving(): Promise<void>;
+}
+
+/** One session's chain as an assembler leaves it for whoever owns its partition next (schemas/handover.ts). */
+export interface SessionHandoverState {
+  sessionId: string;
+  partition: number;
+  chain: { actionId: string; digest: string }[];
+  sealed: string | null;
+  lateRecords: number;
+  readOffset: bigint;
+  /** The records signed for the session in the step this state is from (schemas/handover.ts). */
+  envelopes: string[];
+}
+
+/** `envelopes`: only when the previous owner may have died before writing them (it left without a release). */
+export type HandedOverSession = Omit<SessionHandoverState, 'sessionId' | 'partition'>;
+
+/** Where assemblers sharing partitions leave the sessions' state for each other. */
+export interface PartitionHandover {
+  /** Called before the first record of `partitions` is handled: waits until their previous owners let go. */
+  adopt(partitions: readonly number[], member: string): Promise<void>;
+  /** Called once this member stopped working on `partitions` and published their sessions' state. */
+  release(partitions: readonly number[], member: string): Promise<void>;
+  /** What the previous owners left for a session on `partition`, if anything. */
+  session(partition: number, sessionId: string): HandedOverSession | undefined;
+  /** Records the sessions' state (a step's changes) before the step's records are written. */
+  publish(states: readonly SessionHandoverState[]): Promise<void>;
 }

@@ -155,12 +155,16 @@ async function startKafkaAssembly(
   const index = await DuckDBInstance.create(indexFile);
   const connection = await index.connect();
   const subscriber = transport.subscriber({ groupId: config.transport.group });
+  // Sessions move with their partition between the group's assemblers (transport/kafka-handover.ts).
+  const handover = transport.handover(config.transport.group);
   // While Kafka cannot take the bundles (already durable in the data directory), the step fails as passing
   // and the run loop retries it, offsets uncommitted meanwhile, instead of ending the assembler.
   let assembly: AssemblyStage;
   try {
+    await handover.start();
     assembly = await startAssembly(config.assembler, {
       subscriber,
+      handover,
       connection,
       health,
       metrics,

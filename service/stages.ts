@@ -22,7 +22,12 @@ import { SelfProtection, type SelfProtectionConfig } from '../policy/self-protec
 import { readApproversFile, type ApproverSet } from '../schemas/approvers.js';
 import { ProoflineError } from '../schemas/errors.js';
 import type { Guard } from '../schemas/guard.js';
-import type { ObservationPublisher, ObservationSubscriber } from '../schemas/transport.js';
+import type {
+  ObservationPublisher,
+  ObservationSubscriber,
+  PartitionHandover,
+  SessionHandoverState,
+} from '../schemas/transport.js';
 import { BundleOutbox, type BundleSink } from './bundle-outbox.js';
 import type { Health } from './health.js';
 import type { Metrics } from './metrics.js';
@@ -137,6 +142,8 @@ export interface AssemblyDeps {
    * on yet: slowed by it, the assembler in test/kafka-e2e/assembler-crash.test.ts seals a session on its
    * SessionEnd before reading the records behind it (the timers do not wait for a backlog; README, "Peak RSS"). */
   spillQuietSessions?: boolean;
+  /** Where sessions are handed over when the subscriber's partitions move (Kafka: transport/kafka-handover.ts). */
+  handover?: PartitionHandover;
   logger?: Logger;
 }
 
@@ -179,6 +186,7 @@ export async function startAssembly(
       'transparency log',
     );
     await checkpoints.publish(await store.log.currentCheckpoint());
+    const handover = deps.handover && publishingHandover(deps.handover);
     const core = createAssembler({
       store,
       signer,
@@ -186,6 +194,7 @@ export async function startAssembly(
       idleTimeoutMs: config.idleTimeoutMs,
       assemblerVersion: ASSEMBLER_VERSION,
       ...(deps.spillQuietSessions === true ? { spill: await SessionSpill.open(dataDir) } : {}),
+      ...(handover ? { handover, beforeWrite: (report) => handover.publish(report.handover) } : {}),
       logger,
     });
     let outbox: BundleOutbox | undefined;
@@ -199,6 +208,8 @@ export async function startAssembly(
     // Before a step returns: its bundles to the sink (through the outbox) and its checkpoint to the witnesses,
     // so the run loop commits offsets only once the bundles are in the data directory and with the sink.
     const assembler = afterEachStep(core, async (report) => {
+      // The step's records are in the data directory now (its handover state went to Kafka before them).
+      handover?.written();
       await outbox?.send([...report.bundled, ...report.sealed]);
       if (report.checkpoint !== null) await checkpoints.publish(report.checkpoint);
       metrics?.countStep(report);
@@ -207,6 +218,7 @@ export async function startAssembly(
     const done = runAssembler(deps.subscriber, assembler, {
       tickIntervalMs: config.tickIntervalMs,
       signal: stopping.signal,
+      ...(handover ? { handover } : {}),
       onProblem: (problem) => {
         if (problem !== undefined) {
           logger.warn({ problem }, 'assembler cannot write; retrying');
@@ -240,6 +252,37 @@ async function privateDirectory(dir: string, logger: Logger): Promise<void> {
     await chmod(dir, mode & 0o700);
     logger.info({ dir, was: mode.toString(8) }, 'tightened to owner-only access');
   }
+}
+
+/** Publishes a step's session states, keeping the ones not yet published for the next try (a retried step
+ * finds its bundles already written and reports them no more), and publishes those before any release. A
+ * session's signed records go with each state published until a step's write is known done (`written`): a step
+ * whose write failed and was retried writes them with its next. */
+function publishingHandover(handover: PartitionHandover): PartitionHandover & { written(): void } {
+  const pending = new Map<string, SessionHandoverState>();
+  const unwritten = new Map<string, string[]>();
+  const flush = async (): Promise<void> => {
+    const states = [...pending.values()];
+    await handover.publish(states);
+    for (const state of states) if (pending.get(state.sessionId) === state) pending.delete(state.sessionId);
+  };
+  return {
+    session: (partition, sessionId) => handover.session(partition, sessionId),
+    adopt: (partitions, member) => handover.adopt(partitions, member),
+    async publish(states) {
+      for (const state of states) {
+        const envelopes = [...(unwritten.get(state.sessionId) ?? []), ...state.envelopes];
+        unwritten.set(state.sessionId, envelopes);
+        pending.set(state.sessionId, { ...state, envelopes });
+      }
+      await flush();
+    },
+    written: () => unwritten.clear(),
+    async release(partitions, member) {
+      await flush();
+      await handover.release(partitions, member);
+    },
+  };
 }
 
 /** Runs `after` on every step's report before the step returns. */

@@ -17,6 +17,12 @@ export interface ConsumerLoopOptions {
   topics: readonly TopicSpec[];
   /** How long the group waits for a silent member before handing its partitions to others. */
   sessionTimeoutMs?: number;
+  /** A rebalance began (kafkajs has stopped fetching; it rejoins right after this returns). */
+  onRebalancing?: () => void;
+  /** This member joined the group with this assignment (topic → partitions). */
+  onAssignment?: (member: string, assignment: Readonly<Record<string, number[]>>) => void;
+  /** Runs on close(), after the last batch handler returned and before the consumer leaves the group. */
+  beforeLeave?: () => Promise<void>;
 }
 
 export class ConsumerLoop {
@@ -54,6 +60,13 @@ export class ConsumerLoop {
       this.kafka.logger().warn('group coordinator not found; joining again', { groupId: options.groupId });
       this.rejoin();
     });
+    // kafkajs has no revoke callback: REBALANCING is emitted after the in-flight batches finished and before
+    // it rejoins, GROUP_JOIN after the sync with the new assignment (also after a rejoin it did not announce,
+    // e.g. when the coordinator forgot this member).
+    this.consumer.on(this.consumer.events.REBALANCING, () => options.onRebalancing?.());
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) =>
+      options.onAssignment?.(payload.memberId, payload.memberAssignment),
+    );
   }
 
   /** kafkajs has disconnected the consumer before telling: it can connect and run again. A broker that is
@@ -128,7 +141,13 @@ export class ConsumerLoop {
   }
 
   private stop(): Promise<void> {
-    this.stopping ??= this.consumer.disconnect().then(
+    this.stopping ??= (async () => {
+      try {
+        await this.options.beforeLeave?.();
+      } finally {
+        await this.consumer.disconnect();
+      }
+    })().then(
       () => this.settle?.resolve(),
       (error: unknown) => this.settle?.reject(error),
     );

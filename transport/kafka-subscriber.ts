@@ -7,6 +7,7 @@ import {
   TransportUnavailableError,
   type Delivery,
   type ObservationSubscriber,
+  type PartitionListener,
 } from '../schemas/transport.js';
 
 import { ConsumerLoop } from './kafka-consumer-loop.js';
@@ -25,11 +26,13 @@ export interface KafkaSubscriberOptions {
 }
 
 export const DEFAULT_GROUP_ID = 'proofline-assembler';
+const HEARTBEAT_WHILE_WAITING_MS = 1000;
 
 export class KafkaObservationSubscriber implements ObservationSubscriber {
   private readonly loop: ConsumerLoop;
   /** Partitions whose last fetched batch did not reach the end of the partition. */
   private readonly behind = new Set<number>();
+  private listener: PartitionListener | undefined;
 
   /** `deadLetters` is owned by the subscriber and closed with it. */
   constructor(
@@ -43,7 +46,15 @@ export class KafkaObservationSubscriber implements ObservationSubscriber {
       groupId: options.groupId ?? DEFAULT_GROUP_ID,
       topics: [observationsTopic],
       sessionTimeoutMs: options.sessionTimeoutMs,
+      onRebalancing: () => this.listener?.revoking(),
+      onAssignment: (member, assignment) =>
+        this.listener?.assigned(member, assignment[topics.observations] ?? []),
+      beforeLeave: async () => this.listener?.leaving(),
     });
+  }
+
+  onPartitions(listener: PartitionListener): void {
+    this.listener = listener;
   }
 
   run(onBatch: (deliveries: readonly Delivery[]) => Promise<void>): Promise<void> {
@@ -106,7 +117,7 @@ export class KafkaObservationSubscriber implements ObservationSubscriber {
         await this.sendDeadLetter(message.key, message.value, batch.partition, message.offset, error.message);
       }
     }
-    if (deliveries.length > 0) await onBatch(deliveries);
+    if (deliveries.length > 0) await whileHeartbeating(onBatch(deliveries), heartbeat);
     await heartbeat();
   }
 
@@ -122,5 +133,17 @@ export class KafkaObservationSubscriber implements ObservationSubscriber {
       [DLQ_SOURCE_HEADER]: `${this.topics.observations}/${partition}/${offset}`,
     };
     return this.deadLetters.send(this.topics.deadLetters, [{ key, value, headers }]);
+  }
+}
+
+/** kafkajs heartbeats only between batches: a batch held up longer than the session timeout (the first one
+ * after a rebalance waits until the previous owners released their partitions) would get this member expelled.
+ * A rebalance a heartbeat reports is left for kafkajs to find again once the batch is done. */
+async function whileHeartbeating<T>(work: Promise<T>, heartbeat: () => Promise<void>): Promise<T> {
+  const timer = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_WHILE_WAITING_MS);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
   }
 }

@@ -7,17 +7,27 @@ import type { ProoflineTopics } from '../schemas/topics.js';
 export interface TopicSpec {
   topic: string;
   numPartitions: number;
+  configEntries?: { name: string; value: string }[];
 }
+
+/** Observations partitions: sessions spread over up to this many assembler instances. */
+export const OBSERVATION_PARTITIONS = 6;
 
 /** Partition counts: observations spread sessions over assembler instances; dead letters are few and read by
  * people, one partition keeps them in arrival order. */
 export function prooflineTopicSpecs(topics: ProoflineTopics): TopicSpec[] {
   return [
-    { topic: topics.observations, numPartitions: 6 },
+    { topic: topics.observations, numPartitions: OBSERVATION_PARTITIONS },
     { topic: topics.deadLetters, numPartitions: 1 },
     { topic: topics.bundles, numPartitions: 3 },
     // One partition: a log's checkpoints stay in the order they were signed.
     { topic: topics.checkpoints, numPartitions: 1 },
+    // Partition n holds the handover state of observations partition n; only the latest record per key counts.
+    {
+      topic: topics.handover,
+      numPartitions: OBSERVATION_PARTITIONS,
+      configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+    },
   ];
 }
 

@@ -1,6 +1,8 @@
 // The Kafka transport: observations on `proofline.observations` (key = session id), a dead-letter topic,
 // signed bundles on `proofline.bundles`, and the transparency log's checkpoints on `proofline.checkpoints`.
 // Topic names are configurable; missing topics are created on first use.
+import { pino } from 'pino';
+
 import {
   TransportUnavailableError,
   type ObservationPublisher,
@@ -10,7 +12,8 @@ import {
 import { createKafkaClient, type KafkaConnectionOptions } from './kafka-client.js';
 import { KafkaBundlePublisher } from './kafka-bundles.js';
 import { KafkaCheckpointPublisher } from './kafka-checkpoints.js';
-import { ReliableProducer } from './kafka-producer.js';
+import { KafkaHandover } from './kafka-handover.js';
+import { DEFAULT_MAX_RECORD_BYTES, ReliableProducer } from './kafka-producer.js';
 import { KafkaObservationPublisher } from './kafka-publisher.js';
 import { KafkaObservationSubscriber, type KafkaSubscriberOptions } from './kafka-subscriber.js';
 import { DEFAULT_TOPICS, type ProoflineTopics } from '../schemas/topics.js';
@@ -30,6 +33,8 @@ export interface KafkaTransport {
   /** A new consumer-group member each call; close it (or the transport) to leave the group. */
   subscriber(options?: KafkaSubscriberOptions): ObservationSubscriber;
   bundles: KafkaBundlePublisher;
+  /** The handover topic for the assemblers of `groupId` (start() it; closed with the transport). */
+  handover(groupId: string): KafkaHandover;
   checkpoints: KafkaCheckpointPublisher;
   topics: ProoflineTopics;
   /** Connects to the brokers and makes sure the topics exist, within `timeoutMs`; rejects with
@@ -71,6 +76,17 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
         );
       }
     },
+    handover: (groupId) =>
+      track(
+        new KafkaHandover(kafka, {
+          spec: specs.find((spec) => spec.topic === topics.handover)!,
+          observations: observationsSpec,
+          groupId,
+          producer: producer(),
+          maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
+          logger: options.logger ?? pino({ level: 'warn' }, pino.destination(2)),
+        }),
+      ),
     subscriber: (subscriberOptions) =>
       track(new KafkaObservationSubscriber(kafka, topics, observationsSpec, producer(), subscriberOptions)),
     async close() {

@@ -28,6 +28,9 @@ import type { TableName } from './tables.js';
 type Rows = Record<Exclude<TableName, 'expected_receipts' | 'window_excluded'>, AppendCell[][]>;
 type Loaded = NonNullable<VerifiedFile['loaded']>;
 
+/** Marks an origin that is a bundle file: never merged with another. */
+const FILE_ORIGIN = 'file:';
+
 /** Records of one segment that are not readable bundles, reported one by one before the rest is skipped. */
 const MAX_UNPARSED_PER_SEGMENT = 1000;
 /** Records of a segment being verified at once: enough to keep the thread pool's signature checks busy. */
@@ -50,9 +53,20 @@ export async function loadBundles(
     seal_obligations: [],
     checks: [],
   };
-  const load = (location: string, verified: VerifiedFile): void => {
+  // Signed records loaded so far, by digest → where from (a segment's data directory, or the file). The same
+  // record in two data directories is one bundle: a session handed over between assemblers, whose next owner
+  // wrote the records the first had handed over (it may have been killed before writing them, or just after).
+  // Twice in one directory, or in files, it is loaded twice and the session checks report the duplicate.
+  const loadedFrom = new Map<string, string>();
+  const load = (location: string, verified: VerifiedFile, origin: string): void => {
     rows.checks.push(...verified.results.map(checkRow));
     const loaded = verified.loaded;
+    if (loaded?.signatureOk) {
+      const first = loadedFrom.get(loaded.digest);
+      const twoDirectories = [first, origin].every((o) => o !== undefined && !o.startsWith(FILE_ORIGIN));
+      if (twoDirectories && first !== origin) return;
+      loadedFrom.set(loaded.digest, origin);
+    }
     if (loaded?.statement.kind === 'action')
       addAction(rows, location, loaded, loaded.statement.statement.predicate);
     if (loaded?.statement.kind === 'seal')
@@ -60,6 +74,7 @@ export async function loadBundles(
   };
   for (const source of sources) {
     if (source.kind === 'segment') {
+      const dataDir = dirname(dirname(source.path));
       let unparsed = 0;
       /** Loads one record; false once the segment has shown too many that are not bundles. */
       const loadNext = ([location, verified]: [string, VerifiedFile]): boolean => {
@@ -71,10 +86,11 @@ export async function loadBundles(
               location,
               `more than ${MAX_UNPARSED_PER_SEGMENT} records that are not bundles: the rest of ${source.path} was not read`,
             ),
+            dataDir,
           );
           return false;
         }
-        load(location, verified);
+        load(location, verified, dataDir);
         return true;
       };
       // Records are loaded in the segment's order; up to IN_FLIGHT of them are being verified meanwhile, so
@@ -90,7 +106,7 @@ export async function loadBundles(
       continue;
     }
     const verified = await readAndVerify(source.path, keys);
-    load(source.path, verified);
+    load(source.path, verified, `${FILE_ORIGIN}${source.path}`);
     if (source.placed && verified.loaded) rows.checks.push(checkRow(placement(source.path, verified)));
   }
   for (const [table, tableRows] of Object.entries(rows)) await db.append(table, tableRows);

@@ -7,7 +7,12 @@ import { join } from 'node:path';
 
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
-import { createAssembler, type Assembler, type AssemblerLogger } from '../../assembler/assembler.js';
+import {
+  createAssembler,
+  type Assembler,
+  type AssemblerLogger,
+  type AssemblerOptions,
+} from '../../assembler/assembler.js';
 import { BundleStore } from '../../assembler/bundle-store.js';
 import { loadSigner } from '../../assembler/keygen.js';
 import { SessionSpill } from '../../assembler/spill.js';
@@ -22,6 +27,7 @@ import {
 import { decodeRecord, readRecords, readSegment, type DecodedRecord } from '../../schemas/segment.js';
 import { preAuthEncoding } from '../../schemas/dsse.js';
 import { PUBLIC_KEY_SET_FILE, type PublicKeySet } from '../../schemas/keys.js';
+import type { PartitionHandover } from '../../schemas/transport.js';
 
 export class ManualClock {
   constructor(public ms = 1_000_000) {}
@@ -53,6 +59,9 @@ export interface RigOptions {
   maxHeldRecords?: number;
   spill?: boolean;
   logger?: AssemblerLogger;
+  /** Where the previous owners of a partition left its sessions (test/assembler/handover.test.ts). */
+  handover?: Pick<PartitionHandover, 'session'>;
+  beforeWrite?: AssemblerOptions['beforeWrite'];
 }
 
 /**
@@ -78,6 +87,8 @@ export async function rig(shared: RigOptions = {}): Promise<Rig> {
     ...(shared.spill === false ? {} : { spill: await SessionSpill.open(dataDir) }),
     ...(shared.maxHeldRecords === undefined ? {} : { maxHeldRecords: shared.maxHeldRecords }),
     ...(shared.logger === undefined ? {} : { logger: shared.logger }),
+    ...(shared.handover === undefined ? {} : { handover: shared.handover }),
+    ...(shared.beforeWrite === undefined ? {} : { beforeWrite: shared.beforeWrite }),
   });
   return {
     dataDir,

@@ -443,6 +443,12 @@ const ATTACKS: Attack[] = [
     },
   },
   {
+    // A writer that has sealed nothing yet has no leaves file; one that has cannot lose it unnoticed.
+    name: 'delete the log leaves',
+    caughtBy: ['log_consistency', 'log_inclusion'],
+    run: async (dir) => rm(join(dir, TLOG_DIR, LEAVES_FILE)),
+  },
+  {
     name: 'append a leaf to the log',
     caughtBy: ['log_consistency', 'log_inclusion'],
     run: async (dir) => {

@@ -16,6 +16,7 @@ export function uniqueTopics(): ProoflineTopics {
     deadLetters: `test-${id}.dlq`,
     bundles: `test-${id}.bundles`,
     checkpoints: `test-${id}.checkpoints`,
+    handover: `test-${id}.handover`,
   };
 }
 

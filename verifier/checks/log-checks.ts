@@ -126,13 +126,19 @@ function verifiersFor(origin: string, keys: TrustedKeys): NoteVerifier[] {
 
 /** Reads a file no larger than `max` bytes (as UTF-8: a note's em dashes; ASCII files read the same either
  * way); no text, and the reason, otherwise. */
-async function readCapped(path: string, max: number): Promise<{ text?: string; problem?: string }> {
+/** `missing`: what a file that does not exist reads as (else it is a problem). */
+async function readCapped(
+  path: string,
+  max: number,
+  missing?: string,
+): Promise<{ text?: string; problem?: string }> {
   try {
     const info = await lstat(path);
     if (!info.isFile()) return { problem: `${path} is not a regular file` };
     if (info.size > max) return { problem: `${path} is ${info.size} bytes, over the ${max}-byte limit` };
     return { text: await readFile(path, 'utf8') };
   } catch (error) {
+    if (missing !== undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') return { text: missing };
     return { problem: `cannot read ${path}: ${(error as Error).message}` };
   }
 }
@@ -162,7 +168,10 @@ async function readLog(
   if (origin.text === undefined) return fail(origin.problem!);
   const originLine = origin.text.trim();
   if (!isLogOrigin(originLine)) return fail(`${ORIGIN_FILE} does not hold a proofline log origin`);
-  const leavesFile = await readCapped(join(dir, LEAVES_FILE), MAX_LEAVES_BYTES);
+  // The writer creates the leaves file with its first seal (an assembler that sealed nothing yet, say one that
+  // handed its sessions over before they ended, has none): no file is no leaves, and a signed checkpoint that
+  // covers any fails below as a truncated log.
+  const leavesFile = await readCapped(join(dir, LEAVES_FILE), MAX_LEAVES_BYTES, '');
   if (leavesFile.text === undefined) return fail(leavesFile.problem!);
   const parsed = parseLeaves(leavesFile.text);
   if (parsed.malformed.length > 0)
