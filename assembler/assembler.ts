@@ -34,7 +34,7 @@ import type { BundleStore, StoredBundle, StoredSeal } from './bundle-store.js';
 import { isPassingFailure, isStoreFailure } from './passing-failure.js';
 import { certifyAction, type ActionCertificate } from './checkpoints.js';
 import { systemClock, type Clock } from './clock.js';
-import { SessionGraph, type Slice } from './graph.js';
+import { labelKey, SessionGraph, type Slice } from './graph.js';
 import { ObligationLedger, sessionObligations } from './obligations.js';
 import { buildSessionSeal, sealStatement, type SealInput } from './seal.js';
 import { RecentSet } from './recent-set.js';
@@ -616,7 +616,7 @@ export function createAssembler(options: AssemblerOptions): Assembler {
       let verification: Verification;
       const owed = obligations.forAction(cert.actionId);
       try {
-        slice = graph.backwardSlice(memberIds);
+        slice = graph.backwardSlice(memberIds, session.listedNodes);
         verification = verifyCertificate(cert, closingFor, owed.checks);
       } catch (error) {
         rejectAction(session, memberIds, `action ${cert.actionId}: ${(error as Error).message}`, report);
@@ -636,6 +636,9 @@ export function createAssembler(options: AssemblerOptions): Assembler {
         ),
       );
       session.bundledActions.add(cert.actionId);
+      // What this bundle lists: redelivered after a crash (not created), the stored bundle may list less, but
+      // everything here is listed by it or by the bundles before it, so later slices may stop at any of it.
+      for (const node of slice.nodes) session.listedNodes.set(node.id, labelKey(node.labels));
       // In `serve` the guard answers hooks on this thread: between one action's signing and the next, let
       // waiting requests through, so a long session's bundling does not stall every agent's next tool call.
       await yieldToRequests();

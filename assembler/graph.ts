@@ -17,6 +17,14 @@ export interface Slice {
   roots: string[];
   nodes: GraphNode[];
   edges: GraphEdge[];
+  /** Nodes whose own dependencies an earlier bundle of the session lists, and so are not repeated here; absent
+   * when there are none. */
+  frontier?: string[];
+}
+
+/** A node's labels as one comparable text. */
+export function labelKey(labels: readonly string[]): string {
+  return [...labels].sort().join('\n');
 }
 
 export class SessionGraph {
@@ -63,15 +71,27 @@ export class SessionGraph {
     return this.labels.get(id) ?? [];
   }
 
-  /** Everything the seeds transitively depend on, seeds included, nodes in timeline order. */
-  backwardSlice(seeds: Iterable<string>): Slice {
+  /**
+   * Everything the seeds transitively depend on, seeds included, nodes in timeline order; but not behind a node
+   * an earlier bundle of the session already lists with the same labels (`listed`: id → labelKey). Such a node
+   * is kept, as the slice's frontier, and what it depends on is left to that bundle: in a conversation nearly
+   * everything before an action is in its slice, so whole slices made a session's bundles grow with the square
+   * of its length.
+   */
+  backwardSlice(seeds: Iterable<string>, listed: ReadonlyMap<string, string> = new Map()): Slice {
     const reached = new Set<string>();
+    const frontier = new Set<string>();
     const roots = [...new Set(seeds)].filter((id) => this.byId.has(id));
+    const rootSet = new Set(roots);
     const pending = [...roots];
     while (pending.length > 0) {
       const id = pending.pop()!;
       if (reached.has(id)) continue;
       reached.add(id);
+      if (!rootSet.has(id) && listed.get(id) === labelKey(this.labelsOf(id))) {
+        frontier.add(id);
+        continue;
+      }
       for (const edge of this.incoming.get(id) ?? []) pending.push(edge.from);
     }
     const nodes = [...reached]
@@ -80,13 +100,15 @@ export class SessionGraph {
         const obs = this.byId.get(id)!;
         return { id, kind: obs.kind, name: obs.name, labels: [...this.labelsOf(id)] };
       });
-    // Every edge into a reached node comes from one (the walk followed them all): those are the slice's edges,
-    // found without scanning the session's edges once per action.
+    // Every edge into a node the walk went behind comes from a reached one (it followed them all): those are the
+    // slice's edges, found without scanning the session's edges once per action.
     const edges = [...reached]
+      .filter((id) => !frontier.has(id))
       .flatMap((id) => this.incoming.get(id) ?? [])
       .sort((a, b) => this.edgeOrder.get(a)! - this.edgeOrder.get(b)!);
     roots.sort((a, b) => this.position.get(a)! - this.position.get(b)!);
-    return { roots, nodes, edges };
+    if (frontier.size === 0) return { roots, nodes, edges };
+    return { roots, nodes, edges, frontier: nodes.filter((n) => frontier.has(n.id)).map((n) => n.id) };
   }
 
   private addCausalEdges(edges: EdgeSet, actionOf: ReadonlyMap<string, string>): void {

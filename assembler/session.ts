@@ -28,6 +28,9 @@ export class SessionState {
   partition: number | undefined;
   /** Actions with a bundle in the store (read from it when the session is opened, then kept up to date). */
   readonly bundledActions: Set<string>;
+  /** Nodes the session's bundles made by this process list, id → labelKey (graph.ts): a later slice stops at
+   * them. Empty after a restart or a handover, when the next bundle lists its whole slice again. */
+  readonly listedNodes = new Map<string, string>();
   /** Records that arrived for an action already bundled (the seal reports them: schemas/bundle.ts#SessionSeal). */
   lateRecords = 0;
 
@@ -43,7 +46,11 @@ export class SessionState {
   /** A session brought back from the spill, its timers and ready check as they were when it was set aside. */
   static restore(
     sessionId: string,
-    held: { records: readonly HeldRecord[]; bundledActions: Iterable<string> },
+    held: {
+      records: readonly HeldRecord[];
+      bundledActions: Iterable<string>;
+      listedNodes: Iterable<[string, string]>;
+    },
     was: {
       lastRecordAtMs: number;
       endedAtMs: number | null;
@@ -53,6 +60,7 @@ export class SessionState {
   ): SessionState {
     const session = new SessionState(sessionId, held.bundledActions, was.lastRecordAtMs);
     session.partition = was.partition;
+    for (const [id, key] of held.listedNodes) session.listedNodes.set(id, key);
     for (const record of held.records) {
       session.records.set(record.observation.id, record);
       session.noteOffset(record.partition, record.offset);
@@ -68,8 +76,12 @@ export class SessionState {
   }
 
   /** Everything it holds, for the spill. */
-  held(): { records: HeldRecord[]; bundledActions: string[] } {
-    return { records: [...this.records.values()], bundledActions: [...this.bundledActions] };
+  held(): { records: HeldRecord[]; bundledActions: string[]; listedNodes: [string, string][] } {
+    return {
+      records: [...this.records.values()],
+      bundledActions: [...this.bundledActions],
+      listedNodes: [...this.listedNodes],
+    };
   }
 
   /** Its ready actions were derived after its last change: nothing is ready until it changes or closes. */

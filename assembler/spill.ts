@@ -29,10 +29,13 @@ export interface SpillTicket {
 export interface SpilledState {
   records: HeldRecord[];
   bundledActions: string[];
+  /** The nodes its bundles list (session.ts#listedNodes). */
+  listedNodes: [string, string][];
 }
 
 interface SpillFile {
   bundled: string[];
+  listed: [string, string][];
   /** [partition, offset, observation] */
   records: [number, string, Observation][];
 }
@@ -53,6 +56,7 @@ export class SessionSpill {
   async write(state: SpilledState): Promise<SpillTicket> {
     const content: SpillFile = {
       bundled: state.bundledActions,
+      listed: state.listedNodes,
       records: state.records.map((r) => [r.partition, r.offset.toString(), r.observation]),
     };
     const bytes = await gzipAsync(JSON.stringify(content), { level: 1 });
@@ -77,6 +81,7 @@ export class SessionSpill {
     await this.drop(ticket);
     return {
       bundledActions: content.bundled,
+      listedNodes: content.listed,
       records: content.records.map(([partition, offset, observation]) => ({
         partition,
         offset: BigInt(offset),

@@ -115,17 +115,20 @@ const actionProof = object({
         digest: sha256,
       }),
     ),
-    slice: object({
-      roots: arrayOf(string),
-      nodes: arrayOf(object({ id: string, kind: string, name: string, labels: arrayOf(string) })),
-      edges: arrayOf(
-        object({
-          from: string,
-          to: string,
-          type: { enum: EDGE_TYPES },
-        }),
-      ),
-    }),
+    slice: withOptional(
+      {
+        roots: arrayOf(string),
+        nodes: arrayOf(object({ id: string, kind: string, name: string, labels: arrayOf(string) })),
+        edges: arrayOf(
+          object({
+            from: string,
+            to: string,
+            type: { enum: EDGE_TYPES },
+          }),
+        ),
+      },
+      { frontier: arrayOf(string) },
+    ),
     approvals: arrayOf(
       object({
         source: string,

@@ -165,7 +165,14 @@ export interface Evidence {
   receipts: Receipt[];
   /** The action's backward slice in the session dependency graph, taken from `roots`: the action's own
    * observations (every record that carries its action id, cited by a receipt or not). */
-  slice: { roots: string[]; nodes: GraphNode[]; edges: GraphEdge[] };
+  slice: {
+    roots: string[];
+    nodes: GraphNode[];
+    edges: GraphEdge[];
+    /** Nodes listed here whose own dependencies an earlier bundle of the session lists (and so are not
+     * repeated); absent when there are none, and in bundles made before it was added. */
+    frontier?: string[];
+  };
   approvals: Approval[];
   /** The obligations this action created, discharged or waived, with their status as of the action's latest
    * runtime time (the session seal has the final ones). */

@@ -47,6 +47,7 @@ export async function loadBundles(
     slice_roots: [],
     slice_nodes: [],
     slice_edges: [],
+    slice_frontier: [],
     approvals: [],
     obligations: [],
     seals: [],
@@ -241,6 +242,7 @@ function addAction(rows: Rows, file: string, loaded: Loaded, proof: ActionProof)
   for (const node of evidence.slice.nodes)
     rows.slice_nodes.push([...owner, node.id, node.kind, node.name, node.labels]);
   for (const edge of evidence.slice.edges) rows.slice_edges.push([...owner, edge.from, edge.to, edge.type]);
+  for (const id of evidence.slice.frontier ?? []) rows.slice_frontier.push([...owner, id]);
   for (const a of evidence.approvals) {
     rows.approvals.push([...owner, a.source, a.decision, a.approver, a.enforceability, a.observation]);
   }

@@ -24,6 +24,7 @@ export const TABLES = {
   slice_roots: `file VARCHAR, session_id VARCHAR, action_id VARCHAR, node_id VARCHAR`,
   slice_nodes: `file VARCHAR, session_id VARCHAR, action_id VARCHAR, node_id VARCHAR, kind VARCHAR, name VARCHAR, labels VARCHAR[]`,
   slice_edges: `file VARCHAR, session_id VARCHAR, action_id VARCHAR, from_id VARCHAR, to_id VARCHAR, edge_type VARCHAR`,
+  slice_frontier: `file VARCHAR, session_id VARCHAR, action_id VARCHAR, node_id VARCHAR`,
   approvals: `
     file VARCHAR, session_id VARCHAR, action_id VARCHAR, source VARCHAR, decision VARCHAR, approver VARCHAR,
     enforceability VARCHAR, observation VARCHAR`,

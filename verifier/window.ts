@@ -55,6 +55,7 @@ export async function restrictToWindow(
     'slice_roots',
     'slice_nodes',
     'slice_edges',
+    'slice_frontier',
     'approvals',
     'obligations',
   ])

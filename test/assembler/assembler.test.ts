@@ -230,6 +230,30 @@ describe('assembler → signed bundles', () => {
     ]);
   });
 
+  it('stops a later slice at what an earlier bundle lists, also after the session was set aside on disk', async () => {
+    const r = await open();
+    const first = withoutEnd(allowScenario());
+    await r.assembler.handle(deliveries(first));
+    r.clock.advance(SETTLE_MS);
+    const one = await r.assembler.tick();
+    expect(one.bundled).toHaveLength(1);
+    const firstSlice = (await proofAt(r, one.bundled[0]!.location)).statement.predicate.evidence.slice;
+    expect(firstSlice.frontier).toBeUndefined();
+    expect(r.assembler.stats().spilledSessions).toBe(1);
+
+    await r.assembler.handle(deliveries(secondCall(), 100));
+    r.clock.advance(SETTLE_MS);
+    const two = await r.assembler.tick();
+    expect(two.bundled).toHaveLength(1);
+    const secondSlice = (await proofAt(r, two.bundled[0]!.location)).statement.predicate.evidence.slice;
+    const firstResult = first.find((o) => o.name === 'codex.tool_result')!.id;
+    expect(secondSlice.frontier).toContain(firstResult);
+    // Behind the frontier nothing of the first call is repeated: only its result is named, as the frontier.
+    const firstCallIds = new Set(first.filter((o) => o.action_id === CALL_ID).map((o) => o.id));
+    expect(secondSlice.nodes.filter((n) => firstCallIds.has(n.id)).map((n) => n.id)).toEqual([firstResult]);
+    expect(secondSlice.edges.some((e) => e.to === firstResult)).toBe(false);
+  });
+
   it('same input gives byte-identical envelopes in two fresh stores', async () => {
     const a = await open();
     // Same key in both: Ed25519 is deterministic, so the envelopes must match byte for byte.

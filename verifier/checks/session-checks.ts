@@ -34,7 +34,18 @@ export const sessionChain = perSessionCheck(
                           WHERE p.session_id = b.session_id AND p.sequence = b.sequence - 1 AND p.digest = b.previous_bundle))
    UNION ALL
    SELECT session_id, format('{} is named for position {} but holds sequence {}: reordered', file, file_sequence, sequence)
-   FROM bundles WHERE file_sequence <> sequence`,
+   FROM bundles WHERE file_sequence <> sequence
+   UNION ALL
+   -- A slice stops at its frontier, leaving what lies behind it to an earlier bundle of the session: one must
+   -- list the node with the same labels, or that part of the action's ancestry is in no bundle.
+   SELECT f.session_id, format('{} (sequence {}) stops its slice at {}, which no earlier bundle of the session lists with the same labels', f.file, b.sequence, f.node_id)
+   FROM slice_frontier f
+   JOIN bundles b ON b.file = f.file
+   JOIN slice_nodes n ON n.file = f.file AND n.node_id = f.node_id
+   WHERE NOT EXISTS (
+     SELECT 1 FROM slice_nodes e JOIN bundles eb ON eb.file = e.file
+     WHERE e.session_id = f.session_id AND e.node_id = f.node_id AND eb.sequence < b.sequence
+       AND list_sort(e.labels) = list_sort(n.labels))`,
 );
 
 interface SealedSession {

@@ -10,6 +10,8 @@ export interface SliceGraph {
   nodes: { id: string; name: string; labels: string[] }[];
   edges: { from: string; to: string; type: string }[];
   roots: string[];
+  /** Nodes whose dependencies an earlier bundle of the session lists instead (empty for a whole slice). */
+  frontier: string[];
   /** The observations the action's receipts cite. */
   cited: string[];
 }
@@ -18,7 +20,13 @@ export interface SliceGraph {
  * appended rather than read back (handing them back to JavaScript cost more than the walks do). */
 export function sliceGraph({ slice, receipts }: ActionProof['evidence']): SliceGraph {
   const cited = new Set(receipts.flatMap((receipt) => receipt.observations.map((o) => o.id)));
-  return { nodes: slice.nodes, edges: slice.edges, roots: slice.roots, cited: [...cited] };
+  return {
+    nodes: slice.nodes,
+    edges: slice.edges,
+    roots: slice.roots,
+    frontier: slice.frontier ?? [],
+    cited: [...cited],
+  };
 }
 
 /** `to` → what it depends on, or `from` → what depends on it. */
@@ -37,9 +45,10 @@ function adjacency(edges: SliceGraph['edges'], key: 'from' | 'to'): Map<string, 
  * backward_slice: walking edges backwards from the action's own observations (the slice's roots, which must
  * include everything its receipts cite) reaches every node the bundle lists, and no edge leaves the listed
  * nodes. A node nothing of the action depends on, or a dependency cut off, means the slice is not what the
- * graph says.
+ * graph says. Frontier nodes (listed, their own dependencies left to an earlier bundle: session_chain checks
+ * one lists them) must be listed nodes, and not the action's own.
  */
-function backwardSlice({ nodes, edges, roots, cited }: SliceGraph): string[] {
+function backwardSlice({ nodes, edges, roots, frontier, cited }: SliceGraph): string[] {
   const problems: string[] = [];
   const listed = new Set(nodes.map((n) => n.id));
   const rootSet = new Set(roots);
@@ -64,6 +73,10 @@ function backwardSlice({ nodes, edges, roots, cited }: SliceGraph): string[] {
   for (const { from, to, type } of edges)
     if (!listed.has(from) || !listed.has(to))
       problems.push(`edge ${from} → ${to} (${type}) has an end outside the slice`);
+  for (const id of frontier) {
+    if (!listed.has(id)) problems.push(`frontier ${id} is not one of the slice's nodes`);
+    else if (rootSet.has(id)) problems.push(`frontier ${id} is one of the action's own observations`);
+  }
   return problems;
 }
 
