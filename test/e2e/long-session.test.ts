@@ -2,6 +2,10 @@
 // slices made each bundle grow with its place in the session (a session of 8,000 records made 808 MB). A slice
 // now stops at nodes an earlier bundle of the session lists with the same labels (its frontier); each bundle
 // stays the size of what is new, the session still verifies, and every frontier node is listed earlier.
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { encodeProtobuf, logsRequest } from '../../bench/workload.js';
@@ -9,6 +13,7 @@ import type { ActionProof } from '../../schemas/bundle.js';
 import type { Pipeline } from '../../service/embedded.js';
 import { runVerify } from '../../verifier/verify-command.js';
 import { actionProofs, captureOutput, readBundles, startTestPipeline } from './support.js';
+import { forgeChain, rewriteSession } from './tamper-kit.js';
 
 const CALLS = 40;
 /** Records per call in the bench workload's clone of a real Codex capture (binary_allow's log export). */
@@ -63,5 +68,25 @@ describe('a long session', () => {
     expect(
       await runVerify({ paths: [pipeline.dataDir], minCompleteness: 0, format: 'text' }, output.out),
     ).toBe(0);
+  });
+
+  it('fails session_chain when a bundle stops its slice at a node no earlier bundle lists so', async () => {
+    // Only the key holder can make such a bundle: this is the check on the assembler's own consistency.
+    const dir = join(await mkdtemp(join(tmpdir(), 'proofline-frontier-')), 'data');
+    try {
+      await cp(pipeline.dataDir, dir, { recursive: true });
+      const last = proofs.at(-1)!.manifest.sequence;
+      await rewriteSession(dir, (actions, key) =>
+        forgeChain(actions, key, (proof) => {
+          if (proof.manifest.sequence === last)
+            for (const node of proof.evidence.slice.nodes) node.labels.push('forged_label');
+        }),
+      );
+      const output = captureOutput();
+      expect(await runVerify({ paths: [dir], minCompleteness: 0, format: 'text' }, output.out)).not.toBe(0);
+      expect(output.stdout()).toMatch(/stops its slice at \S+, which no earlier bundle of the session lists/);
+    } finally {
+      await rm(dirname(dir), { recursive: true, force: true });
+    }
   });
 });

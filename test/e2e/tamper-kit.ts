@@ -6,6 +6,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import {
+  actionIdentity,
   DSSE_PAYLOAD_TYPE,
   type ActionProof,
   type DsseEnvelope,
@@ -13,7 +14,7 @@ import {
   type Statement,
 } from '../../schemas/bundle.js';
 import { ed25519NoteSigner, signCheckpoint } from '../../schemas/checkpoint.js';
-import { canonicalize, sha256Hex } from '../../schemas/digest.js';
+import { canonicalDigest, canonicalize, sha256Hex } from '../../schemas/digest.js';
 import { preAuthEncoding } from '../../schemas/dsse.js';
 import { keyIdOf, PRIVATE_KEY_FILE } from '../../schemas/keys.js';
 import { digestLeafHash, merkleRoot, MerkleLog } from '../../schemas/merkle.js';
@@ -115,4 +116,82 @@ export function flipPayload(text: string, at: number): string {
   const i = Math.floor(payload.length * at);
   payload[i] = payload[i]! ^ 0x01;
   return JSON.stringify({ ...envelope, payload: payload.toString('base64') });
+}
+
+/** The session with the most action bundles (the attacks need one with something in it). */
+export function busiest(all: readonly Rec[]): string {
+  const counts = new Map<string, number>();
+  for (const r of all) if (r.kind === 'action') counts.set(r.sessionId, (counts.get(r.sessionId) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1])[0]![0];
+}
+
+/** The key holder's rewrite of one session: `edit` the action records, re-seal, rebuild the log, re-sign. */
+export async function rewriteSession(
+  dir: string,
+  edit: (actions: Rec[], key: Awaited<ReturnType<typeof signingKey>>) => Rec[],
+  options: { keepOldLeaf?: boolean; target?: (all: readonly Rec[]) => string } = {},
+): Promise<void> {
+  const key = await signingKey(dir);
+  const all = await records(dir);
+  const target = (options.target ?? busiest)(all);
+  const oldSeal = all.find((r) => r.kind === 'seal' && r.sessionId === target)!;
+  const actions = edit(
+    all.filter((r) => r.kind === 'action' && r.sessionId === target),
+    key,
+  );
+  const newSeal = reseal(oldSeal, actions, key);
+  const others = all.filter((r) => r.sessionId !== target);
+  await writeSegments(dir, [...others.map((r) => r.text), ...actions.map((a) => a.text), newSeal.text]);
+  const logged = await leaves(dir);
+  const next = options.keepOldLeaf
+    ? [...logged, newSeal.digest]
+    : logged.map((d) => (d === oldSeal.digest ? newSeal.digest : d));
+  if (!options.keepOldLeaf) await rewriteLog(dir, next, key);
+  else await writeFile(join(dir, TLOG_DIR, LEAVES_FILE), next.map((d) => `${d}\n`).join(''));
+}
+
+export function resignAction(
+  action: Rec,
+  key: Awaited<ReturnType<typeof signingKey>>,
+  edit: (p: ActionProof) => void,
+): Rec {
+  const statement = structuredClone(action.statement) as Statement<ActionProof>;
+  edit(statement.predicate);
+  const { text, digest } = signed(statement, key);
+  return { ...action, text, digest, statement };
+}
+
+/** What a careful forger does to a session's actions: edit each, then recompute every digest the verifier
+ * recomputes (sections, subject, chain links) and sign them all again, so no content check can tell. */
+export function forgeChain(
+  actions: readonly Rec[],
+  key: Awaited<ReturnType<typeof signingKey>>,
+  edit: (p: ActionProof) => void,
+): Rec[] {
+  const forged: Rec[] = [];
+  for (const action of actions)
+    forged.push(
+      resignAction(action, key, (p) => {
+        edit(p);
+        p.manifest.previous_bundle = forged.at(-1)?.digest ?? null;
+        p.manifest.sections = {
+          summary: canonicalDigest(p.summary),
+          evidence: canonicalDigest(p.evidence),
+          verification: canonicalDigest(p.verification),
+        };
+      }),
+    );
+  for (const f of forged) {
+    const statement = f.statement as Statement<ActionProof>;
+    statement.subject[0]!.digest.sha256 = canonicalDigest(actionIdentity(statement.predicate.summary));
+  }
+  // Subjects changed after signing above: sign once more, in order, so links follow the final digests.
+  const final: Rec[] = [];
+  for (const f of forged)
+    final.push(
+      resignAction(f, key, (p) => {
+        p.manifest.previous_bundle = final.at(-1)?.digest ?? null;
+      }),
+    );
+  return final;
 }
