@@ -1,7 +1,7 @@
 // A tainted slice through proofline/sdk: action A reads `.env` (allowed; its assumption names the file), action B
 // pipes data to a paste site and declares `dependsOn: [A]`. The guard blocks B on the session's ancestry (a
-// secret was read), and B's bundle carries the taint: its slice reaches A's records, labelled `sensitive`,
-// through the explicit depends_on edge from the end of A's span (its result).
+// secret was read), and B's bundle carries the taint: its slice reaches A's result, labelled `sensitive`,
+// through the explicit depends_on edge from the end of A's span, and stops there (A's bundle lists the rest).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -70,14 +70,16 @@ describe('proofline/sdk dependsOn and taint through the pipeline', () => {
     expect(slice.edges).toContainEqual(expect.objectContaining({ from: readEnd.id, type: 'depends_on' }));
     const dependsOn = slice.edges.filter((e) => e.type === 'depends_on');
     expect(dependsOn.every((e) => e.from === readEnd.id && sendRecords.has(e.to))).toBe(true);
-    // A's assumption named .env: its records, and what depends on them, are labelled sensitive.
+    // A's assumption named .env: its records, and what depends on them, are labelled sensitive. B's slice stops
+    // at A's result, which A's bundle lists with the same labels (B's frontier); A's bundle holds the rest.
+    expect(slice.frontier).toContain(readEnd.id);
+    expect(slice.nodes.find((n) => n.id === readEnd.id)!.labels).toContain('sensitive');
     const readRecords = new Set(readProof.evidence.slice.roots);
-    expect(slice.nodes.filter((n) => readRecords.has(n.id)).map((n) => n.kind)).toEqual(
+    const readNodes = readProof.evidence.slice.nodes.filter((n) => readRecords.has(n.id));
+    expect(readNodes.map((n) => n.kind)).toEqual(
       expect.arrayContaining(['tool_started', 'assumption', 'guard_decision', 'tool_result']),
     );
-    expect(slice.nodes.find((n) => n.kind === 'assumption' && readRecords.has(n.id))!.labels).toContain(
-      'sensitive',
-    );
+    expect(readNodes.find((n) => n.kind === 'assumption')!.labels).toContain('sensitive');
     expect(slice.nodes.filter((n) => sendRecords.has(n.id)).some((n) => n.labels.includes('sensitive'))).toBe(
       true,
     );
