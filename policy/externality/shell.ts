@@ -744,7 +744,10 @@ function splitFields(value: string, ifs: string | undefined): string[] {
   return value.split(new RegExp(`[${escaped}]+`)).filter((field) => field !== '');
 }
 
-const BRACE_GROUP = /\{[^{}]*,[^{}]*\}/g;
+// One group `{a,b…}`: counted over the whole word, and split off (what comes before it, its choices, the rest).
+const BRACE = String.raw`\{([^{}]*,[^{}]*)\}`;
+const BRACE_GROUP = new RegExp(BRACE, 'g');
+const FIRST_BRACE_GROUP = new RegExp(`^(.*?)${BRACE}(.*)$`, 's');
 
 /** `{a,b}.txt` → `a.txt b.txt`, one level per group, as bash does before anything else. Words are made one
  * at a time and the expansion given up at the first one over the limit: `{a,b}` thirty times over is 2^30
@@ -754,7 +757,7 @@ function expandBraces(text: string): string[] {
   if ((text.match(BRACE_GROUP)?.length ?? 0) > Math.log2(MAX_BRACE_WORDS)) return [text];
   const words: string[] = [];
   const expand = (part: string): boolean => {
-    const match = /^(.*?)\{([^{}]*,[^{}]*)\}(.*)$/s.exec(part);
+    const match = FIRST_BRACE_GROUP.exec(part);
     if (match === null) return words.push(part) <= MAX_BRACE_WORDS;
     const [, prefix = '', body = '', suffix = ''] = match;
     return body.split(',').every((choice) => expand(`${prefix}${choice}${suffix}`));

@@ -61,15 +61,24 @@ describe('span session attribution', () => {
     );
   });
 
-  it('takes a chain 20,000 spans long, its session on the root only', () => {
+  it("takes a chain 20,000 spans long, each span given its nearest ancestor's session", () => {
+    // Sessions on the root and halfway down only: below the middle, the trace's first session (the root's)
+    // would be the wrong answer, so inheritance is what this checks, at a length the walk per span choked on.
+    const sessionAt = new Map([
+      [0, 'root-session'],
+      [10_000, 'mid-session'],
+    ]);
     const spans: OtlpSpan[] = Array.from({ length: 20_000 }, (_, i) => ({
       traceId: 'deep',
       spanId: `span${i}`,
       ...(i === 0 ? {} : { parentSpanId: `span${i - 1}` }),
       name: `span ${i}`,
-      attributes: i === 0 ? [{ key: 'conversation.id', value: { stringValue: 'root-session' } }] : [],
+      attributes: sessionAt.has(i)
+        ? [{ key: 'conversation.id', value: { stringValue: sessionAt.get(i)! } }]
+        : [],
     }));
     const sessions = attributeSpanSessions(spans);
-    expect(new Set(sessions.values())).toEqual(new Set(['root-session']));
+    expect(spans.slice(0, 10_000).every((span) => sessions.get(span) === 'root-session')).toBe(true);
+    expect(spans.slice(10_000).every((span) => sessions.get(span) === 'mid-session')).toBe(true);
   });
 });
